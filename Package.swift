@@ -1,0 +1,63 @@
+// swift-tools-version:6.1
+// DHCPKafka: a durable relay from DHCPv6 servers to Kafka.
+// Dependency arrows point one way: CLI -> services -> (spool, sink) -> wire/DHCPv6 -> C shims.
+import PackageDescription
+
+let package = Package(
+    name: "DHCPKafka",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "dhcpkafka", targets: ["dhcpkafka"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries from Debian, found through pkg-config.
+        .systemLibrary(
+            name: "CRdKafka", pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(
+            name: "CLMDB", pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]),
+
+        // An ordered JSON value and its writer, for machine-readable CLI output.
+        .target(name: "JSONValue"),
+        // The DHCPv6 model, parser and serializer (RFC 8415 and friends).
+        .target(name: "DHCPv6", dependencies: ["JSONValue"]),
+        // The Kafka frame format, byte-compatible with dhcpkit-kafka 1.0.0.
+        .target(name: "DHCPKafkaWire", dependencies: ["DHCPv6", "JSONValue"]),
+
+        .executableTarget(
+            name: "dhcpkafka",
+            dependencies: [
+                "JSONValue", "CRdKafka", "CLMDB",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // Shared helpers for the tests: temp dirs, fixtures, processes, Python oracle.
+        .target(
+            name: "DHCPKafkaTestSupport", dependencies: ["JSONValue"],
+            path: "Tests/DHCPKafkaTestSupport"),
+        .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
+        .testTarget(name: "DHCPv6Tests", dependencies: ["DHCPv6", "DHCPKafkaTestSupport"]),
+        .testTarget(
+            name: "DHCPKafkaWireTests",
+            dependencies: ["DHCPKafkaWire", "DHCPv6", "DHCPKafkaTestSupport"]),
+        .testTarget(
+            name: "InteropTests",
+            dependencies: ["DHCPKafkaWire", "DHCPv6", "JSONValue", "DHCPKafkaTestSupport"]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["JSONValue", "DHCPKafkaTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+// Strict settings for every Swift target, as swift-log does.
+for target in package.targets where [.executable, .test, .regular].contains(target.type) {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}

@@ -65,7 +65,7 @@ public struct DomainName: Hashable, Sendable, CustomStringConvertible {
             guard !reader.isAtEnd else {
                 throw DHCPv6Error(
                     field: "name", offset: start,
-                    reason: "unterminated: ends at byte \(reader.position) without the zero-length label")
+                    reason: "unterminated: no zero-length label before the end")
             }
             let lengthAt = reader.position
             let n = Int(try reader.u8("label-len"))

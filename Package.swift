@@ -27,6 +27,8 @@ let package = Package(
         .target(name: "DHCPv6", dependencies: ["JSONValue"]),
         // The Kafka frame format, byte-compatible with dhcpkit-kafka 1.0.0.
         .target(name: "DHCPKafkaWire", dependencies: ["DHCPv6", "JSONValue"]),
+        // The durable on-disk ring of received frames: an LMDB environment in a directory.
+        .target(name: "DHCPKafkaSpool", dependencies: ["CLMDB"]),
 
         .executableTarget(
             name: "dhcpkafka",
@@ -47,6 +49,14 @@ let package = Package(
         .testTarget(
             name: "InteropTests",
             dependencies: ["DHCPKafkaWire", "DHCPv6", "JSONValue", "DHCPKafkaTestSupport"]),
+        .testTarget(
+            name: "DHCPKafkaSpoolTests",
+            dependencies: ["DHCPKafkaSpool", "DHCPKafkaTestSupport"]),
+        // Test-only helper process for the spool tests: appends and prints committed
+        // ranges until killed, holds read transactions, or holds the writer lock.
+        .executableTarget(
+            name: "spool-torture", dependencies: ["DHCPKafkaSpool", "CLMDB"],
+            path: "Tests/SpoolTorture"),
         .testTarget(
             name: "CLITests",
             dependencies: ["JSONValue", "DHCPKafkaTestSupport"]),

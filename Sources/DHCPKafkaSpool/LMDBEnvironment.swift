@@ -1,0 +1,151 @@
+import CLMDB
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Owns one `MDB_env` handle: opened in `init`, closed by ``close()`` or, as a safety net, `deinit`.
+///
+/// Transactions are only handed out inside synchronous closures, so a write transaction
+/// never leaves the thread that began it. Not thread-safe by itself: ``Spool`` serialises access.
+final class LMDBEnvironment {
+    /// The `MDB_env *`, or nil once closed.
+    private(set) var handle: OpaquePointer?
+    /// The directory holding `data.mdb` and `lock.mdb`.
+    let path: String
+
+    /// Opens the environment in the existing directory `path`.
+    ///
+    /// - Parameters:
+    ///   - mapSize: the map size in bytes; the data file never grows beyond it. Ignored (0) for
+    ///     read-only opens, which use the size recorded by the writer.
+    ///   - flags: `MDB_*` environment flags (`MDB_NOTLS` is always added).
+    init(path: String, mapSize: Int, maxDatabases: UInt32, flags: UInt32) throws(LMDBError) {
+        self.path = path
+        var env: OpaquePointer?
+        try lmdbCheck(mdb_env_create(&env), "mdb_env_create")
+        guard let env else { throw LMDBError(code: .invalid, function: "mdb_env_create") }
+        do {
+            if mapSize > 0 {
+                try lmdbCheck(mdb_env_set_mapsize(env, mapSize), "mdb_env_set_mapsize")
+            }
+            try lmdbCheck(mdb_env_set_maxdbs(env, maxDatabases), "mdb_env_set_maxdbs")
+            try lmdbCheck(mdb_env_set_maxreaders(env, 126), "mdb_env_set_maxreaders")
+            let all = flags | UInt32(MDB_NOTLS)
+            try lmdbCheck(mdb_env_open(env, path, all, 0o640), "mdb_env_open")
+        } catch {
+            // LMDB requires mdb_env_close after a failed mdb_env_open.
+            mdb_env_close(env)
+            throw error
+        }
+        self.handle = env
+    }
+
+    deinit { close() }
+
+    /// Closes the environment. All transactions must have ended. Safe to call twice.
+    func close() {
+        if let handle {
+            mdb_env_close(handle)
+            self.handle = nil
+        }
+    }
+
+    private func open() throws(LMDBError) -> OpaquePointer {
+        guard let handle else { throw LMDBError(code: .invalid, function: "closed environment") }
+        return handle
+    }
+
+    /// Runs `body` in a read-only transaction, which is aborted (released) afterwards.
+    func read<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
+        let env = try open()
+        var txn: OpaquePointer?
+        try lmdbCheck(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn), "mdb_txn_begin(read)")
+        guard let txn else { throw LMDBError(code: .badTransaction, function: "mdb_txn_begin") }
+        defer { mdb_txn_abort(txn) }
+        return try body(LMDBTransaction(handle: txn))
+    }
+
+    /// Runs `body` in a read-only transaction that is committed, keeping database handles opened in it.
+    func readCommitting<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
+        let env = try open()
+        var txn: OpaquePointer?
+        try lmdbCheck(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn), "mdb_txn_begin(read)")
+        guard let txn else { throw LMDBError(code: .badTransaction, function: "mdb_txn_begin") }
+        let result: T
+        do { result = try body(LMDBTransaction(handle: txn)) } catch {
+            mdb_txn_abort(txn)
+            throw error
+        }
+        try lmdbCheck(mdb_txn_commit(txn), "mdb_txn_commit(read)")
+        return result
+    }
+
+    /// Runs `body` in a write transaction and commits it; aborts it if `body` throws.
+    ///
+    /// The result is returned only after `mdb_txn_commit` returned success.
+    func write<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
+        let env = try open()
+        var txn: OpaquePointer?
+        try lmdbCheck(mdb_txn_begin(env, nil, 0, &txn), "mdb_txn_begin(write)")
+        guard let txn else { throw LMDBError(code: .badTransaction, function: "mdb_txn_begin") }
+        let result: T
+        do { result = try body(LMDBTransaction(handle: txn)) } catch {
+            mdb_txn_abort(txn)
+            throw error
+        }
+        // mdb_txn_commit frees the transaction whether it succeeds or not.
+        try lmdbCheck(mdb_txn_commit(txn), "mdb_txn_commit")
+        return result
+    }
+
+    /// Flushes the data and meta pages to disk (`mdb_env_sync(env, 1)`).
+    func sync() throws(LMDBError) {
+        try lmdbCheck(mdb_env_sync(try open(), 1), "mdb_env_sync")
+    }
+
+    /// Clears reader slots of dead processes (`mdb_reader_check`); returns how many were cleared.
+    func readerCheck() throws(LMDBError) -> Int {
+        var dead: Int32 = 0
+        try lmdbCheck(mdb_reader_check(try open(), &dead), "mdb_reader_check")
+        return Int(dead)
+    }
+
+    /// The lines of `mdb_reader_list`: pid, thread and transaction id of every reader slot in use.
+    func readerList() throws(LMDBError) -> [String] {
+        final class Lines { var lines: [String] = [] }
+        let box = Lines()
+        let env = try open()
+        _ = withExtendedLifetime(box) {
+            mdb_reader_list(env, { message, context in
+                guard let message, let context else { return 0 }
+                let box = Unmanaged<Lines>.fromOpaque(context).takeUnretainedValue()
+                box.lines.append(String(cString: message).trimmingSuffixNewline())
+                return 0
+            }, Unmanaged.passUnretained(box).toOpaque())
+        }
+        return box.lines
+    }
+
+    /// `mdb_env_info`: map size and last used page.
+    func info() throws(LMDBError) -> MDB_envinfo {
+        var info = MDB_envinfo()
+        try lmdbCheck(mdb_env_info(try open(), &info), "mdb_env_info")
+        return info
+    }
+
+    /// The page size of the environment.
+    func pageSize() throws(LMDBError) -> Int {
+        var stat = MDB_stat()
+        try lmdbCheck(mdb_env_stat(try open(), &stat), "mdb_env_stat")
+        return Int(stat.ms_psize)
+    }
+}
+
+extension String {
+    fileprivate func trimmingSuffixNewline() -> String {
+        var copy = self
+        while copy.last == "\n" { copy.removeLast() }
+        return copy
+    }
+}

@@ -1,0 +1,125 @@
+import CLMDB
+
+extension Spool {
+    /// Moves stored frame `sequence` out of the ring into the dead letters, with `error` saying
+    /// why it could not be delivered. Over the dead-letter limit, the oldest dead letters are
+    /// dropped (counted in ``SpoolStats/deadLettersDropped``).
+    /// - Throws: ``SpoolError/Code/notFound`` if the frame is not stored.
+    public func moveToDead(_ sequence: UInt64, error: String) throws(SpoolError) {
+        try locked("dead-lettering frame \(sequence)", write: true) {
+            try env.write { txn in
+                let (receiveTime, bytes) = try SequenceKey.with(sequence) { key -> (UInt64, [UInt8]) in
+                    guard let value = try txn.get(dbs.frames, key: key), value.count >= Self.frameHeaderSize else {
+                        throw SpoolError(code: .notFound, message: "frame \(sequence) is not in the spool at \(path)")
+                    }
+                    let result = (UInt64(bigEndian: value.loadUnaligned(as: UInt64.self)),
+                                  Array(value.dropFirst(Self.frameHeaderSize)))
+                    try txn.delete(dbs.frames, key: key)
+                    return result
+                }
+                let stored = try txn.metaValue(dbs, MetaKey.storedBytes)
+                let freed = UInt64(bytes.count + Self.frameHeaderSize)
+                try txn.setMetaValue(dbs, MetaKey.storedBytes, stored >= freed ? stored - freed : 0)
+
+                var record: [UInt8] = []
+                let text = Array(error.utf8.prefix(4000))
+                record.reserveCapacity(12 + text.count + bytes.count)
+                withUnsafeBytes(of: receiveTime.bigEndian) { record.append(contentsOf: $0) }
+                withUnsafeBytes(of: UInt32(text.count).bigEndian) { record.append(contentsOf: $0) }
+                record.append(contentsOf: text)
+                record.append(contentsOf: bytes)
+                try SequenceKey.with(sequence) { key in
+                    try record.withUnsafeBytes { try txn.put(dbs.dead, key: key, value: $0) }
+                }
+                var deadBytes = Int(try txn.metaValue(dbs, MetaKey.deadBytes)) + record.count
+                var dropped = try txn.metaValue(dbs, MetaKey.deadDropped)
+                try txn.withCursor(dbs.dead) { cursor in
+                    while deadBytes > limits.deadCapacityBytes, let (key, value) = try cursor.get(MDB_FIRST),
+                          SequenceKey.decode(key) != sequence {
+                        deadBytes -= value.count
+                        dropped += 1
+                        try cursor.delete()
+                    }
+                }
+                try txn.setMetaValue(dbs, MetaKey.deadBytes, UInt64(max(deadBytes, 0)))
+                try txn.setMetaValue(dbs, MetaKey.deadDropped, dropped)
+            }
+        }
+    }
+
+    /// The dead letters, oldest sequence first, at most `limit`.
+    public func listDead(limit: Int = .max) throws(SpoolError) -> [DeadLetter] {
+        try locked("listing dead letters") {
+            try env.read { txn in
+                try txn.withCursor(dbs.dead) { cursor in
+                    var letters: [DeadLetter] = []
+                    var entry = try cursor.get(MDB_FIRST)
+                    while let (key, value) = entry, letters.count < limit {
+                        guard let letter = DeadRecord.decode(key: key, value: value) else {
+                            throw LMDBError(code: .corrupted, function: "dead record")
+                        }
+                        letters.append(letter)
+                        entry = try cursor.get(MDB_NEXT)
+                    }
+                    return letters
+                }
+            }
+        }
+    }
+
+    /// Moves dead letter `sequence` back into the ring as a NEW frame (new sequence, same receive
+    /// time), evicting as an append would. Returns the new sequence.
+    /// - Throws: ``SpoolError/Code/notFound`` if there is no such dead letter.
+    public func requeueDead(_ sequence: UInt64) throws(SpoolError) -> UInt64 {
+        try locked("requeueing dead letter \(sequence)", write: true) {
+            try env.write { txn in
+                let (letter, size) = try SequenceKey.with(sequence) { key -> (DeadLetter, Int) in
+                    guard let value = try txn.get(dbs.dead, key: key),
+                          let letter = DeadRecord.decode(key: key, value: value) else {
+                        throw SpoolError(code: .notFound, message: "no dead letter \(sequence) in the spool at \(path)")
+                    }
+                    let size = value.count
+                    try txn.delete(dbs.dead, key: key)
+                    return (letter, size)
+                }
+                let deadBytes = Int(try txn.metaValue(dbs, MetaKey.deadBytes))
+                try txn.setMetaValue(dbs, MetaKey.deadBytes, UInt64(max(deadBytes - size, 0)))
+                var ring = try RingTransaction(txn: txn, dbs: dbs, limits: limits)
+                let newSequence = try letter.bytes.withUnsafeBytes { bytes in
+                    try ring.append(bytes, receiveTime: letter.receiveTime)
+                }
+                try ring.enforcePageBudget()
+                try ring.finish()
+                return newSequence
+            }
+        }
+    }
+
+    /// Deletes all dead letters; returns how many there were.
+    @discardableResult
+    public func purgeDead() throws(SpoolError) -> Int {
+        try locked("purging dead letters", write: true) {
+            try env.write { txn in
+                let count = Int(try txn.stat(dbs.dead).ms_entries)
+                try txn.empty(dbs.dead)
+                try txn.setMetaValue(dbs, MetaKey.deadBytes, 0)
+                return count
+            }
+        }
+    }
+}
+
+/// Encoding of `dead` records: receive time (8) + error length (4) + error UTF-8 + frame.
+enum DeadRecord {
+    /// Decodes a record, or nil if malformed.
+    static func decode(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) -> DeadLetter? {
+        guard let sequence = SequenceKey.decode(key), value.count >= 12 else { return nil }
+        let length = Int(UInt32(bigEndian: value.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+        guard value.count >= 12 + length else { return nil }
+        return DeadLetter(
+            sequence: sequence,
+            receiveTime: UInt64(bigEndian: value.loadUnaligned(as: UInt64.self)),
+            error: String(decoding: value[12..<(12 + length)], as: UTF8.self),
+            bytes: Array(value[(12 + length)...]))
+    }
+}

@@ -1,0 +1,100 @@
+import CLMDB
+
+extension Spool {
+    /// Reads stored frames in order, starting at the first sequence ≥ `sequence`, up to
+    /// `maxFrames` frames and `maxBytes` frame bytes (but always at least one frame if any).
+    public func read(from sequence: UInt64, maxFrames: Int, maxBytes: Int = .max) throws(SpoolError) -> [StoredFrame] {
+        try locked("reading frames") {
+            try env.read { txn in
+                try txn.withCursor(dbs.frames) { cursor in
+                    var frames: [StoredFrame] = []
+                    var bytes = 0
+                    var entry = try SequenceKey.with(sequence) { try cursor.get(MDB_SET_RANGE, key: $0) }
+                    while let (key, value) = entry, frames.count < maxFrames {
+                        guard let seq = SequenceKey.decode(key), value.count >= Self.frameHeaderSize else {
+                            throw LMDBError(code: .corrupted, function: "frames record")
+                        }
+                        let size = value.count - Self.frameHeaderSize
+                        if !frames.isEmpty && bytes + size > maxBytes { break }
+                        frames.append(StoredFrame(
+                            sequence: seq, receiveTime: UInt64(bigEndian: value.loadUnaligned(as: UInt64.self)),
+                            bytes: Array(value.dropFirst(Self.frameHeaderSize))))
+                        bytes += size
+                        entry = try cursor.get(MDB_NEXT)
+                    }
+                    return frames
+                }
+            }
+        }
+    }
+
+    /// Deletes every stored frame with a sequence ≤ `sequence` (the forwarded prefix) and raises
+    /// ``ackedWatermark()`` to `sequence`, in one transaction. Returns how many frames were removed.
+    @discardableResult
+    public func removeThrough(_ sequence: UInt64) throws(SpoolError) -> Int {
+        try locked("removing frames through \(sequence)", write: true) {
+            try env.write { txn in
+                var stored = Int(try txn.metaValue(dbs, MetaKey.storedBytes))
+                var removed = 0
+                try txn.withCursor(dbs.frames) { cursor in
+                    while let (key, value) = try cursor.get(MDB_FIRST),
+                          let seq = SequenceKey.decode(key), seq <= sequence {
+                        stored -= value.count
+                        try cursor.delete()
+                        removed += 1
+                    }
+                }
+                try txn.setMetaValue(dbs, MetaKey.storedBytes, UInt64(max(stored, 0)))
+                let acked = try txn.metaValue(dbs, MetaKey.acked)
+                try txn.setMetaValue(dbs, MetaKey.acked, max(acked, sequence))
+                return removed
+            }
+        }
+    }
+
+    /// The highest sequence passed to ``removeThrough(_:)`` (0 if none).
+    public func ackedWatermark() throws(SpoolError) -> UInt64 {
+        try locked("reading the acked watermark") {
+            try env.read { txn in try txn.metaValue(dbs, MetaKey.acked) }
+        }
+    }
+
+    /// Evicted ranges not yet cleared, oldest first; the forwarder publishes a gap record for each.
+    public func pendingGaps() throws(SpoolError) -> [SpoolGap] {
+        try locked("reading gaps") {
+            try env.read { txn in
+                try txn.withCursor(dbs.gaps) { cursor in
+                    var gaps: [SpoolGap] = []
+                    var entry = try cursor.get(MDB_FIRST)
+                    while let (key, value) = entry {
+                        guard let gap = GapRecord.decode(key: key, value: value) else {
+                            throw LMDBError(code: .corrupted, function: "gaps record")
+                        }
+                        gaps.append(gap)
+                        entry = try cursor.get(MDB_NEXT)
+                    }
+                    return gaps
+                }
+            }
+        }
+    }
+
+    /// Removes gap records whose last sequence is ≤ `sequence` (they were published).
+    /// Returns how many were removed.
+    @discardableResult
+    public func clearGaps(upTo sequence: UInt64) throws(SpoolError) -> Int {
+        try locked("clearing gaps", write: true) {
+            try env.write { txn in
+                try txn.withCursor(dbs.gaps) { cursor in
+                    var removed = 0
+                    while let (key, value) = try cursor.get(MDB_FIRST),
+                          let gap = GapRecord.decode(key: key, value: value), gap.lastSequence <= sequence {
+                        try cursor.delete()
+                        removed += 1
+                    }
+                    return removed
+                }
+            }
+        }
+    }
+}

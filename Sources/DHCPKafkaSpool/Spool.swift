@@ -1,0 +1,193 @@
+import CLMDB
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A durable, bounded ring of received frames: an LMDB environment in a directory.
+///
+/// One process writes (``open(at:options:)`` takes the directory's writer lock); any number of
+/// processes read with short transactions (``openReadOnly(at:)``). Frames get sequence numbers
+/// from 1 up that never repeat or go backwards, also across crashes and after everything was
+/// removed. When the ring is full, the oldest frames are evicted (counted, and recorded as gaps).
+///
+/// Layout of the directory: `data.mdb` and `lock.mdb` (LMDB), `writer.lock` (flock + pid).
+/// Databases: `frames`, `meta`, `dead`, `gaps` (see the source of `SpoolDatabases`).
+///
+/// Thread-safe: calls are serialised by an internal mutex, and every LMDB write transaction
+/// begins and ends inside one call, on the calling thread.
+public final class Spool: @unchecked Sendable {
+    /// Bytes stored in front of each frame: the receive time, UInt64 big-endian nanoseconds.
+    public static let frameHeaderSize = 8
+
+    /// The spool directory.
+    public let path: String
+    /// True if opened with ``openReadOnly(at:)``: every write throws ``SpoolError/Code/readOnly``.
+    public let isReadOnly: Bool
+    /// The options of a writer; nil for a read-only spool.
+    public let options: SpoolOptions?
+
+    let env: LMDBEnvironment
+    let dbs: SpoolDatabases
+    let limits: RingLimits
+    private let writerLock: SpoolLock?
+    private let mutex = SpoolMutex()
+    private var closed = false
+    private var lastSync: ContinuousClock.Instant = .now
+
+    /// The largest frame (in bytes, without header) that fits in the ring; larger frames are
+    /// refused with ``SpoolError/Code/frameTooLarge``. 0 for a read-only spool.
+    public var maxFrameSize: Int { isReadOnly ? 0 : limits.capacityBytes - Self.frameHeaderSize }
+
+    private init(path: String, readOnly: Bool, options: SpoolOptions?, env: LMDBEnvironment,
+                 dbs: SpoolDatabases, limits: RingLimits, lock: SpoolLock?) {
+        self.path = path
+        self.isReadOnly = readOnly
+        self.options = options
+        self.env = env
+        self.dbs = dbs
+        self.limits = limits
+        self.writerLock = lock
+    }
+
+    deinit {
+        try? close()
+    }
+
+    /// Opens the spool at `path` for writing, creating the directory (if its parent exists) and
+    /// the environment (with a new identity) if needed.
+    ///
+    /// Throws ``SpoolError/Code/heldByAnotherWriter`` (naming the holder's pid) if another
+    /// writer has it open, ``SpoolError/Code/directoryMissing``, ``SpoolError/Code/notADirectory``
+    /// or ``SpoolError/Code/notWritable`` for a bad path. Clears stale reader slots.
+    public static func open(at path: String, options: SpoolOptions = SpoolOptions()) throws(SpoolError) -> Spool {
+        try SpoolDirectory.prepareForWriting(path)
+        let lock = try SpoolLock(directory: path)
+        let flags: UInt32
+        switch options.durability {
+        case .sync: flags = 0
+        case .noMetaSync: flags = UInt32(MDB_NOMETASYNC)
+        case .periodic: flags = UInt32(MDB_NOSYNC)
+        }
+        do {
+            let env = try LMDBEnvironment(path: path, mapSize: options.mapSize, maxDatabases: 8, flags: flags)
+            _ = try env.readerCheck()
+            let dbs = try env.write { txn in
+                let dbs = try SpoolDatabases.open(in: txn, create: true)
+                try initializeMeta(txn, dbs, options: options, path: path)
+                return dbs
+            }
+            let pages = (2 * options.capacityBytes) / (try env.pageSize()) + 16
+            let limits = RingLimits(capacityBytes: options.capacityBytes, maxFrames: options.maxFrames,
+                                    framePageBudget: pages, deadCapacityBytes: options.deadLetterCapacityBytes)
+            return Spool(path: path, readOnly: false, options: options, env: env, dbs: dbs,
+                         limits: limits, lock: lock)
+        } catch {
+            lock.release()
+            throw mapError(error, path: path, doing: "opening for writing")
+        }
+    }
+
+    /// Opens an existing spool for reading only, without the writer lock, so it works while a
+    /// writer runs. Use only short calls (each is one read transaction); clears stale readers.
+    public static func openReadOnly(at path: String) throws(SpoolError) -> Spool {
+        try SpoolDirectory.checkForReading(path)
+        do {
+            let env = try LMDBEnvironment(path: path, mapSize: 0, maxDatabases: 8, flags: UInt32(MDB_RDONLY))
+            _ = try? env.readerCheck()
+            let dbs = try env.readCommitting { txn in try SpoolDatabases.open(in: txn, create: false) }
+            let limits = RingLimits(capacityBytes: 0, maxFrames: nil, framePageBudget: 0, deadCapacityBytes: 0)
+            return Spool(path: path, readOnly: true, options: nil, env: env, dbs: dbs, limits: limits, lock: nil)
+        } catch let error as LMDBError where error.code == .notFound {
+            throw SpoolError(code: .noSpool, message: "\(path) holds an LMDB environment but not a spool "
+                + "(databases missing); check the --spool directory", cause: error)
+        } catch {
+            throw mapError(error, path: path, doing: "opening read-only")
+        }
+    }
+
+    private static func initializeMeta(_ txn: LMDBTransaction, _ dbs: SpoolDatabases,
+                                       options: SpoolOptions, path: String) throws {
+        let format = try txn.metaValue(dbs, MetaKey.format)
+        if format == 0 {
+            try txn.setMetaValue(dbs, MetaKey.format, MetaKey.currentFormat)
+            try txn.setMetaBytes(dbs, MetaKey.identity, SpoolIdentity.make())
+            try txn.setMetaValue(dbs, MetaKey.nextSequence, 1)
+        } else if format != MetaKey.currentFormat {
+            throw SpoolError(code: .corrupt, message: "spool at \(path) has format \(format), this "
+                + "dhcpkafka reads format \(MetaKey.currentFormat); use a matching version or a new directory")
+        }
+        try txn.setMetaValue(dbs, MetaKey.capacityBytes, UInt64(options.capacityBytes))
+        try txn.setMetaValue(dbs, MetaKey.maxFrames, UInt64(options.maxFrames ?? 0))
+        try txn.setMetaBytes(dbs, MetaKey.durability, Array(options.durability.description.utf8))
+    }
+
+    /// Maps any error thrown below the public API to a ``SpoolError`` (once, here).
+    static func mapError(_ error: any Error, path: String, doing what: String) -> SpoolError {
+        switch error {
+        case let error as SpoolError: return error
+        case let error as LMDBError: return SpoolError(lmdb: error, path: path, doing: what)
+        default: return SpoolError(code: .io, message: "spool at \(path) failed while \(what): \(error)")
+        }
+    }
+
+    /// Runs `body` under the mutex on an open spool, mapping its errors.
+    func locked<T>(_ what: @autoclosure () -> String, write: Bool = false,
+                   _ body: () throws -> T) throws(SpoolError) -> T {
+        try mutex.withLock { () throws(SpoolError) -> T in
+            guard !closed else {
+                throw SpoolError(code: .closed, message: "spool at \(path) is closed")
+            }
+            if write && isReadOnly {
+                throw SpoolError(code: .readOnly, message: "spool at \(path) was opened read-only; "
+                    + "\(what()) needs the writer (dhcpkafka run)")
+            }
+            do { return try body() } catch { throw Self.mapError(error, path: path, doing: what()) }
+        }
+    }
+
+    /// Flushes to disk (`mdb_env_sync(env, 1)`). Needed only for `.periodic` and `.noMetaSync`.
+    public func sync() throws(SpoolError) {
+        try locked("syncing", write: true) {
+            try env.sync()
+            lastSync = .now
+        }
+    }
+
+    /// For `.periodic`: syncs if the interval passed since the last sync. Call it from a timer
+    /// so frames accepted just before appends pause reach the disk within the interval.
+    public func syncIfDue() throws(SpoolError) {
+        try locked("syncing", write: true) { try syncIfDueLocked() }
+    }
+
+    func syncIfDueLocked() throws {
+        guard case .periodic(let interval) = options?.durability else { return }
+        if ContinuousClock.now - lastSync >= interval {
+            try env.sync()
+            lastSync = .now
+        }
+    }
+
+    /// Clears reader slots left by dead processes (`mdb_reader_check`); returns how many.
+    /// The writer should call this periodically; a dead reader's slot pins old pages.
+    @discardableResult
+    public func clearStaleReaders() throws(SpoolError) -> Int {
+        try locked("checking readers") { try env.readerCheck() }
+    }
+
+    /// Syncs (unless `.sync`), closes the environment and releases the writer lock.
+    /// Further calls throw ``SpoolError/Code/closed``. Calling it twice is harmless.
+    public func close() throws(SpoolError) {
+        try mutex.withLock { () throws(SpoolError) in
+            guard !closed else { return }
+            closed = true
+            defer {
+                env.close()
+                writerLock?.release()
+            }
+            if !isReadOnly, options?.durability != .sync {
+                do { try env.sync() } catch { throw Self.mapError(error, path: path, doing: "closing") }
+            }
+        }
+    }
+}

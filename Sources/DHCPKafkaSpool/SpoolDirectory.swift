@@ -1,0 +1,93 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Checks (and for writers creates) the spool directory, with errors an operator can act on.
+enum SpoolDirectory {
+    /// Ensures `path` is a writable directory, creating it if its parent exists.
+    static func prepareForWriting(_ path: String) throws(SpoolError) {
+        var st = stat()
+        if stat(path, &st) != 0 {
+            let err = errno
+            guard err == ENOENT else {
+                throw SpoolError(code: .io, message: "cannot inspect spool directory \(path)",
+                                 cause: Errno(rawValue: err, function: "stat"))
+            }
+            if mkdir(path, 0o750) != 0 {
+                let err = errno
+                let parent = parentOf(path)
+                switch err {
+                case ENOENT, ENOTDIR:
+                    throw SpoolError(code: .directoryMissing,
+                        message: "cannot create spool directory \(path): its parent \(parent) does not "
+                            + "exist; create the parent or use another --spool directory",
+                        cause: Errno(rawValue: err, function: "mkdir"))
+                case EROFS, EACCES, EPERM:
+                    throw SpoolError(code: .notWritable,
+                        message: "cannot create spool directory \(path): \(parent) is not writable; "
+                            + "fix its permissions or mount, or use another --spool directory",
+                        cause: Errno(rawValue: err, function: "mkdir"))
+                default:
+                    throw SpoolError(code: .io, message: "cannot create spool directory \(path)",
+                                     cause: Errno(rawValue: err, function: "mkdir"))
+                }
+            }
+            return
+        }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw SpoolError(code: .notADirectory,
+                message: "spool path \(path) exists but is not a directory; remove it or use another "
+                    + "--spool directory")
+        }
+        if access(path, W_OK | X_OK) != 0 {
+            let err = errno
+            let why = err == EROFS ? "read-only file system" : "permission denied"
+            throw SpoolError(code: .notWritable,
+                message: "spool directory \(path) is not writable (\(why)); fix it or use another "
+                    + "--spool directory",
+                cause: Errno(rawValue: err, function: "access"))
+        }
+    }
+
+    /// Ensures `path` holds a spool (`data.mdb`) for a read-only open.
+    static func checkForReading(_ path: String) throws(SpoolError) {
+        if access(path + "/data.mdb", R_OK) != 0 {
+            let err = errno
+            throw SpoolError(code: .noSpool,
+                message: "no spool at \(path) (no readable data.mdb); check the --spool directory",
+                cause: Errno(rawValue: err, function: "access"))
+        }
+    }
+
+    /// The size of `data.mdb` in bytes, or 0 if it cannot be read.
+    static func dataFileSize(_ path: String) -> Int {
+        var st = stat()
+        return stat(path + "/data.mdb", &st) == 0 ? Int(st.st_size) : 0
+    }
+
+    private static func parentOf(_ path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "." }
+        return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
+    }
+}
+
+/// A plain mutex (pthread) guarding a spool's handles; `withLock` takes typed throws.
+final class SpoolMutex: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+
+    init() { pthread_mutex_init(mutex, nil) }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    /// Runs `body` holding the mutex.
+    func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body()
+    }
+}

@@ -1,0 +1,65 @@
+/// How hard the spool pushes each commit to stable storage.
+///
+/// A crash of the *process* alone (SIGKILL, a trap) never loses a committed frame in any mode:
+/// committed pages are in the kernel's page cache. The modes differ only in what an
+/// *operating-system crash or power loss* can lose:
+public enum SpoolDurability: Sendable, Equatable, CustomStringConvertible {
+    /// Every commit is `fdatasync`ed before ``Spool/append(_:counterDeltas:)`` returns (plain LMDB).
+    /// An OS crash or power loss loses nothing that was accepted. Slowest.
+    case sync
+    /// `MDB_NOMETASYNC`: data pages are synced at commit, the meta page is not. An OS crash can
+    /// roll back the last committed transaction(s) since the previous sync (those frames are lost
+    /// and their sequence numbers may be handed out again), but never corrupts the spool.
+    case noMetaSync
+    /// `MDB_NOSYNC`: commits are not synced; the spool syncs (`mdb_env_sync`) when an append or
+    /// ``Spool/syncIfDue()`` runs at least `interval` after the last sync, and on close.
+    /// An OS crash can lose the frames accepted in up to the last `interval` (longer if nothing
+    /// calls `syncIfDue()` while appends pause); lost sequences may be handed out again. On file
+    /// systems that do not keep write order, an OS crash can also corrupt the spool.
+    case periodic(interval: Duration)
+
+    /// `sync`, `noMetaSync` or `periodic(<seconds>s)`.
+    public var description: String {
+        switch self {
+        case .sync: return "sync"
+        case .noMetaSync: return "noMetaSync"
+        case .periodic(let interval): return "periodic(\(interval))"
+        }
+    }
+}
+
+/// Sizes and durability of a spool opened for writing.
+public struct SpoolOptions: Sendable, Equatable {
+    /// The ring's capacity: the sum of stored frame value sizes (frame bytes plus the
+    /// ``Spool/frameHeaderSize``-byte header). Older frames are evicted to stay within it.
+    public var capacityBytes: Int
+    /// An optional limit on the number of stored frames; older frames are evicted beyond it.
+    public var maxFrames: Int?
+    /// When commits reach stable storage.
+    public var durability: SpoolDurability
+    /// The most bytes of dead letters kept; the oldest are dropped (counted) beyond it.
+    /// Defaults to a quarter of the capacity.
+    public var deadLetterCapacityBytes: Int
+
+    /// Options for a ring of `capacityBytes` (at least 64 KiB).
+    public init(capacityBytes: Int = 1 << 30, maxFrames: Int? = nil,
+                durability: SpoolDurability = .sync, deadLetterCapacityBytes: Int? = nil) {
+        self.capacityBytes = max(capacityBytes, 64 << 10)
+        self.maxFrames = maxFrames.map { max($0, 1) }
+        self.durability = durability
+        self.deadLetterCapacityBytes = deadLetterCapacityBytes ?? self.capacityBytes / 4
+    }
+
+    /// The LMDB map size, which bounds `data.mdb` on disk:
+    /// `4 × (capacityBytes + deadLetterCapacityBytes) + 16 MiB`, rounded up to 1 MiB.
+    ///
+    /// Why: frame pages are kept ≤ 2 × capacity (B-tree fill and overflow pages waste at most
+    /// about half a page per value; the spool evicts when the frames tree passes that), dead
+    /// letters likewise, and the rest covers pages freed in the last transactions that LMDB
+    /// cannot reuse yet (more while a reader holds an old snapshot), the other databases and
+    /// the two meta pages. If the map fills anyway, the spool evicts and retries.
+    public var mapSize: Int {
+        let raw = 4 * (capacityBytes + deadLetterCapacityBytes) + (16 << 20)
+        return (raw + (1 << 20) - 1) & ~((1 << 20) - 1)
+    }
+}

@@ -84,8 +84,10 @@ public enum JSONValue: Sendable, Equatable {
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
-    ExpressibleByNilLiteral, ExpressibleByFloatLiteral
+    ExpressibleByNilLiteral, ExpressibleByFloatLiteral, ExpressibleByArrayLiteral
 {
+    /// An array value.
+    public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     /// A string value.
     public init(stringLiteral value: String) { self = .string(value) }
     /// An integer value.

@@ -1,0 +1,121 @@
+import DHCPv6
+import JSONValue
+
+/// One DHCPv6 transaction as dhcpkit-kafka 1.0.0 publishes it (Kafka message type 1).
+///
+/// Layout, all integers big-endian:
+/// `u8 type=1 | u8 name-len | server-name | f64 timestamp-in | u16 len-in | message-in | f64 timestamp-out | u16 len-out | message-out`.
+/// A length of 0 means the message is absent. Timestamps are seconds since the epoch.
+public struct DHCPKafkaMessage: RegisteredKafkaMessage, Hashable {
+    /// The type byte of this format.
+    public static let registeredType: UInt8 = 1
+    /// Always 1.
+    public var messageType: UInt8 { Self.registeredType }
+
+    /// The DHCPv6 server that handled the transaction (at most 255 bytes of UTF-8).
+    public var serverName: String
+    /// When the server received `messageIn`, in seconds since the epoch.
+    public var timestampIn: Double
+    /// What the server received, or `nil`.
+    public var messageIn: DHCPv6Message?
+    /// When the server sent `messageOut`, in seconds since the epoch.
+    public var timestampOut: Double
+    /// What the server answered, or `nil` when it did not answer.
+    public var messageOut: DHCPv6Message?
+
+    /// Makes a frame.
+    public init(
+        serverName: String, timestampIn: Double, messageIn: DHCPv6Message?,
+        timestampOut: Double, messageOut: DHCPv6Message?
+    ) {
+        self.serverName = serverName
+        self.timestampIn = timestampIn
+        self.messageIn = messageIn
+        self.timestampOut = timestampOut
+        self.messageOut = messageOut
+    }
+
+    /// Decodes a type-1 frame starting at `offset`; it must end no later than `end`.
+    public static func decode(_ bytes: [UInt8], offset: Int, end: Int) throws(KafkaWireError) -> (Self, consumed: Int) {
+        var reader = FrameReader(bytes, offset: offset, end: end)
+        let type = try reader.u8("msg-type")
+        guard type == registeredType else {
+            throw KafkaWireError(
+                .wrongType, field: "msg-type", offset: offset,
+                reason: "expected DHCPKafkaMessage (type 1), found type \(type)")
+        }
+        let nameLengthOffset = reader.position
+        let nameLength = Int(try reader.u8("name-len"))
+        let nameStart = try reader.span(nameLength, "server-name", lengthField: "name-len", lengthOffset: nameLengthOffset)
+        let serverName = try decodeUTF8(bytes, from: nameStart, count: nameLength)
+        let timestampIn = try reader.f64("timestamp-in")
+        let messageIn = try readMessage(&reader, lengthField: "len-in", field: "message-in")
+        let timestampOut = try reader.f64("timestamp-out")
+        let messageOut = try readMessage(&reader, lengthField: "len-out", field: "message-out")
+        let message = DHCPKafkaMessage(
+            serverName: serverName, timestampIn: timestampIn, messageIn: messageIn,
+            timestampOut: timestampOut, messageOut: messageOut)
+        return (message, reader.position - offset)
+    }
+
+    private static func readMessage(_ reader: inout FrameReader, lengthField: String, field: String)
+        throws(KafkaWireError) -> DHCPv6Message?
+    {
+        let lengthOffset = reader.position
+        let length = Int(try reader.u16(lengthField))
+        let start = try reader.span(length, field, lengthField: lengthField, lengthOffset: lengthOffset)
+        guard length > 0 else { return nil }
+        do {
+            return try DHCPv6Message.parse(reader.bytes, offset: start, length: length)
+        } catch {
+            throw KafkaWireError(
+                .invalidDHCPv6, field: "\(field).\(error.field)", offset: error.offset,
+                reason: error.reason, dhcpv6: error)
+        }
+    }
+
+    private static func decodeUTF8(_ bytes: [UInt8], from start: Int, count: Int) throws(KafkaWireError) -> String {
+        let slice = bytes[start..<(start + count)]
+        if let text = String(validating: slice, as: UTF8.self) { return text }
+        // Find the first byte that does not start a valid sequence, for the error message.
+        var iterator = slice.makeIterator()
+        var parser = Unicode.UTF8.ForwardParser()
+        var at = start
+        while case .valid(let scalar) = parser.parseScalar(from: &iterator) { at += scalar.count }
+        throw KafkaWireError(.invalidUTF8, field: "server-name", offset: at, reason: "server-name is not valid UTF-8")
+    }
+
+    /// Appends the frame to `buffer`. Fails when the server name is over 255 bytes or a message over 65535 bytes.
+    public func encode(into buffer: inout [UInt8]) throws(KafkaWireError) {
+        let start = buffer.count
+        let name = Array(serverName.utf8)
+        guard name.count <= 255 else {
+            throw KafkaWireError(
+                .serverNameTooLong, field: "server-name", offset: 1,
+                reason: "server name is \(name.count) bytes of UTF-8; at most 255 fit")
+        }
+        buffer.append(Self.registeredType)
+        buffer.append(UInt8(name.count))
+        buffer.append(contentsOf: name)
+        try Self.append(messageIn, at: timestampIn, field: "message-in", to: &buffer, frameStart: start)
+        try Self.append(messageOut, at: timestampOut, field: "message-out", to: &buffer, frameStart: start)
+    }
+
+    private static func append(
+        _ message: DHCPv6Message?, at timestamp: Double, field: String, to buffer: inout [UInt8], frameStart: Int
+    ) throws(KafkaWireError) {
+        buffer.appendBigEndian(timestamp)
+        let lengthAt = buffer.count
+        buffer.append(contentsOf: [0, 0])
+        message?.serialize(into: &buffer)
+        let length = buffer.count - lengthAt - 2
+        guard length <= Int(UInt16.max) else {
+            buffer.removeSubrange(frameStart...)
+            throw KafkaWireError(
+                .messageTooLong, field: field, offset: lengthAt - frameStart,
+                reason: "\(field) is \(length) bytes; at most 65535 fit")
+        }
+        buffer[lengthAt] = UInt8(length >> 8)
+        buffer[lengthAt + 1] = UInt8(length & 0xFF)
+    }
+}

@@ -1,0 +1,38 @@
+#ifndef DHCPKAFKA_SOCKET_SHIMS_H
+#define DHCPKAFKA_SOCKET_SHIMS_H
+// Thin helpers around Linux socket calls that Swift cannot reach directly:
+// recvmmsg and SCM_CREDENTIALS need _GNU_SOURCE, and CMSG_* are macros.
+#include <stddef.h>
+#include <sys/types.h>
+
+/// Facts about one received datagram.
+typedef struct dk_datagram_info {
+    /// Bytes stored in the slot (at most the slot size).
+    size_t length;
+    /// The datagram's real length; larger than `length` when it did not fit the slot.
+    size_t full_length;
+    /// Non-zero when the kernel attached the sender's credentials (SO_PASSCRED).
+    int has_credentials;
+    pid_t pid;
+    uid_t uid;
+    gid_t gid;
+} dk_datagram_info;
+
+/// A reusable set of receive slots for recvmmsg. Opaque; owned by exactly one Swift object.
+typedef struct dk_receive_batch dk_receive_batch;
+
+/// Allocates `slots` slots of `slot_size` bytes each. Returns NULL when out of memory.
+dk_receive_batch *dk_receive_batch_create(unsigned slots, size_t slot_size);
+/// Frees a batch made by dk_receive_batch_create.
+void dk_receive_batch_destroy(dk_receive_batch *batch);
+/// Receives up to all slots' worth of datagrams from `fd`. `wait_for_one` non-zero blocks until
+/// at least one arrives (MSG_WAITFORONE), else returns at once. Returns the count, or -1 with errno.
+int dk_receive_batch_receive(dk_receive_batch *batch, int fd, int wait_for_one);
+/// The bytes of slot `index` of the last receive.
+const unsigned char *dk_receive_batch_data(const dk_receive_batch *batch, unsigned index);
+/// What is known of slot `index` of the last receive.
+dk_datagram_info dk_receive_batch_info(const dk_receive_batch *batch, unsigned index);
+
+/// Turns on SO_PASSCRED so every datagram carries its sender's pid, uid and gid. 0 or -1 with errno.
+int dk_enable_passcred(int fd);
+#endif

@@ -1,0 +1,71 @@
+import CSocketShims
+
+/// Who sent a datagram, as the kernel vouches for it (`SCM_CREDENTIALS`).
+public struct PeerCredentials: Hashable, Sendable {
+    /// The sender's process id.
+    public let pid: Int32
+    /// The sender's effective user id.
+    public let uid: UInt32
+    /// The sender's effective group id.
+    public let gid: UInt32
+
+    /// Makes credentials.
+    public init(pid: Int32, uid: UInt32, gid: UInt32) {
+        self.pid = pid
+        self.uid = uid
+        self.gid = gid
+    }
+}
+
+/// Reusable receive slots for ``UnixDatagramServer/receive(into:timeoutMilliseconds:)``: one `recvmmsg`
+/// fills many slots, so the daemon pays one system call per batch, not per frame.
+///
+/// Memory is allocated once; slots are only touched as far as datagrams fill them.
+public final class ReceiveBatch {
+    private let handle: OpaquePointer
+    /// How many datagrams one receive can return.
+    public let capacity: Int
+    /// The largest datagram a slot holds; longer ones are reported truncated.
+    public let slotSize: Int
+    /// How many slots the last receive filled.
+    public internal(set) var count = 0
+
+    /// Allocates `slots` slots of `slotSize` bytes.
+    public init(slots: Int, slotSize: Int) {
+        precondition(slots > 0 && slotSize > 0, "a receive batch needs at least one non-empty slot")
+        guard let handle = dk_receive_batch_create(UInt32(slots), slotSize) else {
+            fatalError("out of memory allocating \(slots) receive slots of \(slotSize) bytes")
+        }
+        self.handle = handle
+        self.capacity = slots
+        self.slotSize = slotSize
+    }
+
+    deinit { dk_receive_batch_destroy(handle) }
+
+    func receive(fd: Int32, wait: Bool) -> Int32 {
+        dk_receive_batch_receive(handle, fd, wait ? 1 : 0)
+    }
+
+    /// The datagram's real length; more than ``slotSize`` means it was cut and must be rejected.
+    public func fullLength(at index: Int) -> Int {
+        precondition(index < count)
+        return dk_receive_batch_info(handle, UInt32(index)).full_length
+    }
+
+    /// A copy of the bytes received in slot `index` (at most ``slotSize``).
+    public func bytes(at index: Int) -> [UInt8] {
+        precondition(index < count)
+        let info = dk_receive_batch_info(handle, UInt32(index))
+        guard let base = dk_receive_batch_data(handle, UInt32(index)), info.length > 0 else { return [] }
+        return Array(UnsafeBufferPointer(start: base, count: info.length))
+    }
+
+    /// The sender's credentials, when the socket passes them.
+    public func credentials(at index: Int) -> PeerCredentials? {
+        precondition(index < count)
+        let info = dk_receive_batch_info(handle, UInt32(index))
+        guard info.has_credentials != 0 else { return nil }
+        return PeerCredentials(pid: info.pid, uid: info.uid, gid: info.gid)
+    }
+}

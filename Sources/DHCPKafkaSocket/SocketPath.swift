@@ -1,0 +1,80 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Filesystem work around a Unix socket path: parent directories, stale files, `sockaddr_un`.
+enum SocketPath {
+    /// The longest path `sockaddr_un` holds (108 bytes including the terminating zero).
+    static let maxLength = 107
+
+    /// Makes sure `path` can be bound: its directory exists, and any file there is a stale socket.
+    static func prepare(_ path: String) throws(SocketError) {
+        guard path.utf8.count <= maxLength, !path.isEmpty else {
+            throw SocketError(
+                .bind, path: path, errno: nil,
+                message: "socket path is \(path.utf8.count) bytes; Unix sockets allow 1 to \(maxLength)")
+        }
+        try makeParentDirectory(of: path)
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard info.st_mode & S_IFMT == S_IFSOCK else {
+            throw SocketError(
+                .bind, path: path, errno: nil,
+                message: "\(path) exists and is not a socket; remove it or choose another socket path")
+        }
+        if isListening(path) {
+            throw SocketError(
+                .bind, path: path, errno: nil,
+                message: "another process is already receiving on \(path); stop it or choose another socket path")
+        }
+        unlink(path)
+    }
+
+    /// Creates the missing directories above `path` (mode 0755).
+    static func makeParentDirectory(of path: String) throws(SocketError) {
+        var components = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+        guard !components.isEmpty else { return }
+        var prefix = path.hasPrefix("/") ? "" : "."
+        if path.hasPrefix("/") { components = components.dropFirst() }
+        for component in components where !component.isEmpty {
+            prefix += "/" + component
+            if mkdir(prefix, 0o755) != 0, Errno.current != Errno(rawValue: EEXIST) {
+                throw SocketError(
+                    .bind, path: path, errno: .current, message: "cannot create directory \(prefix) for the socket")
+            }
+        }
+    }
+
+    /// Whether some process has a socket bound at `path` (connecting succeeds).
+    static func isListening(_ path: String) -> Bool {
+        let probe = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard probe >= 0 else { return false }
+        defer { close(probe) }
+        return withAddress(path) { connect(probe, $0, $1) } == 0
+    }
+
+    static func bind(_ fd: Int32, to path: String) throws(SocketError) {
+        guard withAddress(path, { Glibc.bind(fd, $0, $1) }) == 0 else {
+            let error = Errno.current
+            throw SocketError(
+                .bind, path: path, errno: error,
+                message: error == .permissionDenied
+                    ? "cannot bind \(path): the daemon may not write to its directory"
+                    : "cannot bind \(path)")
+        }
+    }
+
+    /// Calls `body` with a `sockaddr_un` for `path` and its length.
+    static func withAddress<R>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8.prefix(maxLength))
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+        }
+        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count + 1)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) }
+        }
+    }
+}

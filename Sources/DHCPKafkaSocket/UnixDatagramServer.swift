@@ -1,0 +1,114 @@
+import CSocketShims
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The daemon's end of the ingest socket: a bound `AF_UNIX`/`SOCK_DGRAM` socket.
+///
+/// One datagram is one frame. Writers need no connection state and no handshake per frame, and a
+/// full receive queue makes their non-blocking `send` fail at once (they count a drop) instead of
+/// stalling a DHCP worker. See docs/architecture.md for why not `SOCK_SEQPACKET`.
+public final class UnixDatagramServer {
+    /// The socket file's path.
+    public let path: String
+    private var descriptor: Int32
+
+    /// Binds a socket at `path`, replacing a stale socket file left by a dead daemon.
+    ///
+    /// - Parameters:
+    ///   - mode: file mode of the socket file (writers need write permission on it).
+    ///   - group: group id to give the socket file, or `nil` to keep the daemon's.
+    ///   - receiveBufferBytes: `SO_RCVBUF`, the kernel queue that absorbs bursts while the daemon commits.
+    ///   - passCredentials: attach each sender's pid/uid/gid to its datagrams (`SO_PASSCRED`).
+    public init(
+        path: String, mode: UInt32 = 0o660, group: UInt32? = nil, receiveBufferBytes: Int? = nil,
+        passCredentials: Bool = true
+    ) throws(SocketError) {
+        self.path = path
+        try SocketPath.prepare(path)
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else {
+            throw SocketError(.create, path: path, errno: .current, message: "cannot create a Unix datagram socket")
+        }
+        descriptor = fd
+        do {
+            try SocketPath.bind(fd, to: path)
+            try configure(mode: mode, group: group, receiveBufferBytes: receiveBufferBytes, passCredentials: passCredentials)
+        } catch {
+            Glibc.close(fd)
+            descriptor = -1
+            unlink(path)
+            throw error
+        }
+    }
+
+    private func configure(mode: UInt32, group: UInt32?, receiveBufferBytes: Int?, passCredentials: Bool)
+        throws(SocketError)
+    {
+        guard chmod(path, mode_t(mode)) == 0 else {
+            throw SocketError(.permissions, path: path, errno: .current, message: "cannot set mode of \(path)")
+        }
+        if let group, chown(path, uid_t.max, gid_t(group)) != 0 {
+            throw SocketError(
+                .permissions, path: path, errno: .current,
+                message: "cannot give \(path) group \(group); the daemon must be root or a member of that group")
+        }
+        if passCredentials, dk_enable_passcred(descriptor) != 0 {
+            throw SocketError(.option, path: path, errno: .current, message: "cannot enable SO_PASSCRED on \(path)")
+        }
+        if let receiveBufferBytes {
+            var size = Int32(clamping: receiveBufferBytes)
+            // SO_RCVBUFFORCE passes net.core.rmem_max when we are privileged; fall back to SO_RCVBUF.
+            if setsockopt(descriptor, SOL_SOCKET, SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size)) != 0,
+                setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) != 0
+            {
+                throw SocketError(.option, path: path, errno: .current, message: "cannot set SO_RCVBUF on \(path)")
+            }
+        }
+    }
+
+    /// The kernel's receive buffer size in bytes (as doubled by the kernel for its bookkeeping).
+    public var receiveBufferBytes: Int {
+        var size: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, &length)
+        return Int(size)
+    }
+
+    /// Fills `batch` with the datagrams that are waiting, waiting up to `timeoutMilliseconds` for the first.
+    ///
+    /// - Returns: how many slots were filled; 0 when nothing arrived in time.
+    @discardableResult
+    public func receive(into batch: ReceiveBatch, timeoutMilliseconds: Int32) throws(SocketError) -> Int {
+        batch.count = 0
+        var received = batch.receive(fd: descriptor, wait: false)
+        if received < 0, Errno.current == .wouldBlock {
+            var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            let ready = systemCall { poll(&poller, 1, timeoutMilliseconds) }
+            guard case .success(let count) = ready, count > 0 else {
+                if case .failure(let error) = ready {
+                    throw SocketError(.receive, path: path, errno: error, message: "cannot poll \(path)")
+                }
+                return 0
+            }
+            received = batch.receive(fd: descriptor, wait: false)
+        }
+        guard received >= 0 else {
+            let error = Errno.current
+            if error == .wouldBlock { return 0 }
+            throw SocketError(.receive, path: path, errno: error, message: "cannot receive on \(path)")
+        }
+        batch.count = Int(received)
+        return batch.count
+    }
+
+    /// Closes the socket and removes its file, so writers see "connection refused" and count drops.
+    public func close() {
+        guard descriptor >= 0 else { return }
+        Glibc.close(descriptor)
+        descriptor = -1
+        unlink(path)
+    }
+
+    deinit { close() }
+}

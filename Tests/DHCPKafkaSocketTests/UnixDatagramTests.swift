@@ -1,0 +1,136 @@
+import DHCPKafkaSocket
+import DHCPKafkaTestSupport
+import Foundation
+import Testing
+
+@Suite struct UnixDatagramTests {
+    private func socketPath(_ name: String = "ingest.sock") -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dk-sock-\(UUID().uuidString.prefix(8))")
+        return dir.appendingPathComponent(name).path
+    }
+
+    private func cleanup(_ path: String) {
+        try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent)
+    }
+
+    @Test func deliversDatagramsWithCredentialsInOrder() throws {
+        let path = socketPath()
+        defer { cleanup(path) }
+        // The kernel default queue (10 datagrams) is too short for this burst: raise it as the daemon does.
+        _ = DatagramQueueLength.ensure(atLeast: 4096)
+        let server = try UnixDatagramServer(path: path, mode: 0o600)
+        let client = UnixDatagramClient(path: path)
+        for i in 0..<100 { #expect(client.send([UInt8(i), 1, 2, 3]) == .sent) }
+        let batch = ReceiveBatch(slots: 64, slotSize: 2048)
+        var received: [[UInt8]] = []
+        while received.count < 100 {
+            let n = try server.receive(into: batch, timeoutMilliseconds: 1000)
+            try #require(n > 0, "nothing arrived within 1 s after \(received.count) datagrams")
+            for i in 0..<n {
+                received.append(batch.bytes(at: i))
+                #expect(batch.credentials(at: i) == PeerCredentials(pid: getpid(), uid: getuid(), gid: getgid()))
+            }
+        }
+        #expect(received.map { $0[0] } == (0..<100).map { UInt8($0) })
+        #expect(client.counters.sent == 100)
+        var info = stat()
+        #expect(stat(path, &info) == 0 && info.st_mode & 0o777 == 0o600)
+    }
+
+    @Test func reportsTruncatedDatagramsWithTheirRealLength() throws {
+        let path = socketPath()
+        defer { cleanup(path) }
+        let server = try UnixDatagramServer(path: path)
+        let client = UnixDatagramClient(path: path)
+        #expect(client.send([UInt8](repeating: 7, count: 5000)) == .sent)
+        let batch = ReceiveBatch(slots: 4, slotSize: 1024)
+        #expect(try server.receive(into: batch, timeoutMilliseconds: 1000) == 1)
+        #expect(batch.fullLength(at: 0) == 5000)
+        #expect(batch.bytes(at: 0).count == 1024)
+    }
+
+    @Test func raisesTheKernelDatagramQueueLimit() throws {
+        let outcome = DatagramQueueLength.ensure(atLeast: 4096)
+        switch outcome {
+        case .sufficient(let value): #expect(value >= 4096)
+        case .raised(_, let to): #expect(to >= 4096)
+        case .tooLow(_, let reason): Issue.record("tests run as root and must be able to raise it: \(reason)")
+        }
+        #expect((DatagramQueueLength.current ?? 0) >= 4096)
+    }
+
+    @Test func receiveTimesOutWhenIdle() throws {
+        let path = socketPath()
+        defer { cleanup(path) }
+        let server = try UnixDatagramServer(path: path)
+        let start = ContinuousClock.now
+        #expect(try server.receive(into: ReceiveBatch(slots: 1, slotSize: 64), timeoutMilliseconds: 50) == 0)
+        #expect(ContinuousClock.now - start >= .milliseconds(40))
+    }
+
+    @Test func countsDropsWhileTheDaemonIsDownAndReconnectsAfterwards() throws {
+        let path = socketPath()
+        defer { cleanup(path) }
+        let client = UnixDatagramClient(path: path, reconnectInterval: .zero)
+        #expect(client.send([1]) == .droppedDaemonDown)
+        var server: UnixDatagramServer? = try UnixDatagramServer(path: path)
+        #expect(client.send([2]) == .sent)
+        server?.close()
+        server = nil
+        #expect(client.send([3]) == .droppedDaemonDown)
+        let restarted = try UnixDatagramServer(path: path)
+        #expect(client.send([4]) == .sent)
+        let batch = ReceiveBatch(slots: 4, slotSize: 64)
+        #expect(try restarted.receive(into: batch, timeoutMilliseconds: 1000) == 1)
+        #expect(batch.bytes(at: 0) == [4])
+        #expect(client.counters.droppedDaemonDown == 2)
+    }
+
+    @Test func dropsWithoutBlockingWhenTheQueueIsFull() throws {
+        let path = socketPath()
+        defer { cleanup(path) }
+        let server = try UnixDatagramServer(path: path)
+        let client = UnixDatagramClient(path: path)
+        var outcomes: [SendOutcome] = []
+        let start = ContinuousClock.now
+        for _ in 0..<5000 { outcomes.append(client.send([UInt8](repeating: 0, count: 400))) }
+        // Nobody receives: the queue fills, later sends fail at once instead of blocking.
+        #expect(outcomes.contains(.droppedQueueFull))
+        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(client.counters.sent + client.counters.dropped == 5000)
+        withExtendedLifetime(server) {}
+    }
+
+    @Test func replacesAStaleSocketButRefusesALiveOne() throws {
+        let path = socketPath()
+        defer { cleanup(path) }
+        let first = try UnixDatagramServer(path: path)
+        #expect(throws: SocketError.self) { try UnixDatagramServer(path: path) }
+        // A socket file whose owner died: simulate by binding a raw socket and closing it without unlinking.
+        first.close()
+        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0)
+        close(fd)
+        #expect(FileManager.default.fileExists(atPath: path))
+        _ = try UnixDatagramServer(path: path)
+    }
+
+    @Test func refusesAPathThatIsNotASocket() throws {
+        let path = socketPath()
+        defer { cleanup(path) }
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: path, contents: Data("x".utf8))
+        #expect {
+            try UnixDatagramServer(path: path)
+        } throws: { error in
+            (error as? SocketError)?.description.contains("is not a socket") == true
+        }
+    }
+}

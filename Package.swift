@@ -11,6 +11,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config.
@@ -30,11 +32,28 @@ let package = Package(
         // The durable on-disk ring of received frames: an LMDB environment in a directory.
         .target(name: "DHCPKafkaSpool", dependencies: ["CLMDB"]),
 
+        // Unix datagram sockets: the daemon's ingest end and the writers' non-blocking end.
+        .target(name: "CSocketShims"),
+        .target(name: "DHCPKafkaSocket", dependencies: ["CSocketShims"]),
+
+        // The daemon's services: socket ingest into the spool (and, later, the forwarder).
+        .target(
+            name: "DHCPKafkaDaemon",
+            dependencies: [
+                "DHCPKafkaSocket", "DHCPKafkaSpool", "DHCPKafkaWire",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+
         .executableTarget(
             name: "dhcpkafka",
             dependencies: [
-                "JSONValue", "CRdKafka", "CLMDB",
+                "DHCPKafkaDaemon", "DHCPKafkaSpool", "DHCPKafkaWire", "DHCPKafkaSocket", "DHCPv6", "JSONValue",
+                "CRdKafka", "CLMDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]),
 
         // Shared helpers for the tests: temp dirs, fixtures, processes, Python oracle.
@@ -49,6 +68,7 @@ let package = Package(
         .testTarget(
             name: "InteropTests",
             dependencies: ["DHCPKafkaWire", "DHCPv6", "JSONValue", "DHCPKafkaTestSupport"]),
+        .testTarget(name: "DHCPKafkaSocketTests", dependencies: ["DHCPKafkaSocket", "DHCPKafkaTestSupport"]),
         .testTarget(
             name: "DHCPKafkaSpoolTests",
             dependencies: ["DHCPKafkaSpool", "DHCPKafkaTestSupport"]),

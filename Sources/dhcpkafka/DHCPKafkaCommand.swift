@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// The `dhcpkafka` command line: the relay daemon and the tools around it.
 @main
-struct DHCPKafkaCommand: ParsableCommand {
+struct DHCPKafkaCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dhcpkafka",
         abstract: "Relay DHCPv6 transactions from DHCP servers to Kafka, durably.",
@@ -11,6 +11,6 @@ struct DHCPKafkaCommand: ParsableCommand {
             consumers keep working. See docs/ for the architecture and the runbook.
             """,
         version: DHCPKafkaVersion.string,
-        subcommands: [VersionCommand.self]
+        subcommands: [RunCommand.self, SpoolCommand.self, DecodeCommand.self, VersionCommand.self]
     )
 }

@@ -1,0 +1,42 @@
+import Synchronization
+
+/// What the ingest side has seen since the daemon started, safe to read from any thread.
+///
+/// The same numbers are persisted in the spool with each commit (`received`, `rejected.<reason>`),
+/// so `dhcpkafka spool stats` shows totals across restarts.
+public final class IngestCounters: Sendable {
+    let receivedCount = Atomic<UInt64>(0)
+    let acceptedCount = Atomic<UInt64>(0)
+    let evictedCount = Atomic<UInt64>(0)
+    let commitCount = Atomic<UInt64>(0)
+    let commitFailureCount = Atomic<UInt64>(0)
+    let backpressureCount = Atomic<UInt64>(0)
+    private let rejectedByReason = Mutex<[String: UInt64]>([:])
+
+    /// Makes zeroed counters.
+    public init() {}
+
+    /// Datagrams read from the socket.
+    public var received: UInt64 { receivedCount.load(ordering: .relaxed) }
+    /// Frames whose commit returned.
+    public var accepted: UInt64 { acceptedCount.load(ordering: .relaxed) }
+    /// Frames evicted from the ring to make room.
+    public var evicted: UInt64 { evictedCount.load(ordering: .relaxed) }
+    /// Commits that returned.
+    public var commits: UInt64 { commitCount.load(ordering: .relaxed) }
+    /// Commits that failed and were retried (disk full, I/O error).
+    public var commitFailures: UInt64 { commitFailureCount.load(ordering: .relaxed) }
+    /// Times the receiver waited because the pending batch was full.
+    public var backpressureWaits: UInt64 { backpressureCount.load(ordering: .relaxed) }
+
+    /// Counts one rejected datagram.
+    func reject(_ reason: String) {
+        rejectedByReason.withLock { $0[reason, default: 0] += 1 }
+    }
+
+    /// Rejections by reason (`truncated`, `invalid-dhcpv6`, `oversize`, `sender-not-allowed`, …).
+    public var rejected: [String: UInt64] { rejectedByReason.withLock { $0 } }
+
+    /// All rejections together.
+    public var rejectedTotal: UInt64 { rejected.values.reduce(0, +) }
+}

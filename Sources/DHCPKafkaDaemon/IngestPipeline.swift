@@ -1,0 +1,105 @@
+import DHCPKafkaSocket
+import DHCPKafkaSpool
+import DHCPKafkaWire
+import Foundation
+import Logging
+import Synchronization
+
+/// Socket to spool: a receiver thread that validates frames, and a committer thread that
+/// group-commits them into the spool. Neither runs on Swift's cooperative pool: both block in
+/// system calls (`recvmmsg`, `fdatasync`).
+///
+/// A frame is accepted only once the commit holding it returned. Invalid datagrams are rejected,
+/// counted by reason and logged at most once per reason per 10 s.
+public final class IngestPipeline: @unchecked Sendable {
+    /// Counters since start.
+    public let counters = IngestCounters()
+
+    let server: UnixDatagramServer
+    let spool: Spool
+    let registry: KafkaMessageRegistry
+    let policy: SenderPolicy
+    let logger: Logger
+    let rejections: RateLimitedLog
+    let pending: PendingFrames
+
+    private struct RunState {
+        var stopping = false
+        var runningThreads = 0
+        var failure: (any Error)?
+        var finishWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(RunState())
+
+    /// Makes a pipeline from a bound socket and an open spool; call ``start()`` to run it.
+    public init(
+        server: UnixDatagramServer, spool: Spool, configuration: IngestConfiguration,
+        registry: KafkaMessageRegistry = .standard, logger: Logger
+    ) {
+        self.server = server
+        self.spool = spool
+        self.registry = registry
+        self.policy = configuration.senders
+        self.logger = logger
+        self.rejections = RateLimitedLog(logger: logger)
+        self.pending = PendingFrames(maxBytes: configuration.maxPendingBytes)
+    }
+
+    /// The largest datagram that can hold a valid frame: type, name, two timestamps, two 64 KiB messages.
+    public static let maxFrameSize = 1 + 1 + 255 + 2 * (8 + 2 + Int(UInt16.max))
+
+    /// Starts the receiver and committer threads.
+    public func start() {
+        state.withLock { $0.runningThreads = 2 }
+        spawn("dhcpkafka-ingest") { self.receiveLoop() }
+        spawn("dhcpkafka-commit") { self.commitLoop() }
+    }
+
+    /// Asks both threads to finish: the receiver stops reading, the committer commits what is pending.
+    public func requestStop() {
+        state.withLock { $0.stopping = true }
+    }
+
+    /// Waits until both threads have finished; throws what stopped them if it was an error.
+    public func waitUntilFinished() async throws {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let finished = state.withLock { state in
+                if state.runningThreads == 0 { return true }
+                state.finishWaiters.append(continuation)
+                return false
+            }
+            if finished { continuation.resume() }
+        }
+        if let error = state.withLock({ $0.failure }) { throw error }
+    }
+
+    var isStopping: Bool { state.withLock { $0.stopping } }
+
+    private func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
+        let thread = Thread {
+            body()
+            self.threadFinished()
+        }
+        thread.name = name
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    private func threadFinished() {
+        let waiters = state.withLock { state in
+            state.runningThreads -= 1
+            guard state.runningThreads == 0 else { return [CheckedContinuation<Void, Never>]() }
+            defer { state.finishWaiters = [] }
+            return state.finishWaiters
+        }
+        waiters.forEach { $0.resume() }
+    }
+
+    func fail(_ error: any Error) {
+        state.withLock { state in
+            if state.failure == nil { state.failure = error }
+            state.stopping = true
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import DHCPKafkaSpool
+import Foundation
+
+/// Frames validated by the receiver and waiting for the committer: a double buffer.
+///
+/// The receiver appends to `pending` while the committer writes the previous batch; `takeAll`
+/// swaps the two, so frames arriving during a commit form the next group commit. Bounded: when
+/// `pending` holds `maxBytes`, ``waitForRoom`` blocks the receiver until the committer takes it.
+final class PendingFrames: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var pending = SpoolBatch(reservingFrames: 4096, bytes: 1 << 20)
+    private var spare = SpoolBatch(reservingFrames: 4096, bytes: 1 << 20)
+    private var counterDeltas: [String: UInt64] = [:]
+    private var closed = false
+    private let maxBytes: Int
+
+    init(maxBytes: Int) { self.maxBytes = maxBytes }
+
+    /// Adds validated frames and counter deltas under one lock; `frames` yields (bytes, receive time).
+    func add(_ body: (inout SpoolBatch, inout [String: UInt64]) -> Void) {
+        condition.lock()
+        body(&pending, &counterDeltas)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Blocks while the pending batch is full. Returns `true` if it had to wait.
+    func waitForRoom() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        var waited = false
+        while pending.bytes.count >= maxBytes && !closed {
+            waited = true
+            condition.wait()
+        }
+        return waited
+    }
+
+    /// Waits until there is something to commit (or `timeout` passed, or the queue closed), then
+    /// hands over everything pending. `nil` once closed and drained.
+    func takeAll(timeout: Duration) -> (batch: SpoolBatch, counterDeltas: [String: UInt64])? {
+        condition.lock()
+        defer { condition.unlock() }
+        let deadline = Date().addingTimeInterval(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
+        while pending.isEmpty && counterDeltas.isEmpty && !closed {
+            if !condition.wait(until: deadline) { break }
+        }
+        if pending.isEmpty && counterDeltas.isEmpty && closed { return nil }
+        spare.removeAll()
+        swap(&pending, &spare)
+        let deltas = counterDeltas
+        counterDeltas = [:]
+        condition.broadcast()
+        return (spare, deltas)
+    }
+
+    /// Puts a batch that could not be committed back in front of the pending frames.
+    func putBack(_ batch: SpoolBatch, counterDeltas deltas: [String: UInt64]) {
+        condition.lock()
+        defer { condition.unlock() }
+        var merged = batch
+        for index in 0..<pending.count {
+            merged.append(pending.bytes[pending.range(of: index)], receivedAt: pending.receiveTimes[index])
+        }
+        pending = merged
+        counterDeltas.merge(deltas, uniquingKeysWith: +)
+    }
+
+    /// No more frames will be added; wakes everyone.
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}

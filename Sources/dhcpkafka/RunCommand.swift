@@ -1,0 +1,153 @@
+import ArgumentParser
+import DHCPKafkaDaemon
+import DHCPKafkaSocket
+import DHCPKafkaSpool
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `dhcpkafka run`: the daemon. Receives frames on a Unix socket and makes them durable in the spool.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the daemon: receive frames on the Unix socket and store them in the spool.",
+        discussion: """
+            Stops gracefully on SIGTERM or SIGINT: stops reading the socket, commits what it \
+            received, and exits 0. A second daemon on the same spool is refused.
+            """)
+
+    @OptionGroup var spoolOptions: SpoolLocation
+
+    @Option(help: "Unix datagram socket to receive frames on (production: \(IngestConfiguration.productionSocketPath)).")
+    var socket = IngestConfiguration.developmentSocketPath
+
+    @Option(help: "File mode of the socket file, in octal.")
+    var socketMode = "0660"
+
+    @Option(help: "Group (name or id) that owns the socket file; DHCP workers must be in it.")
+    var socketGroup: String?
+
+    @Option(name: .customLong("allow-uid"), help: "Accept frames only from this user id (repeatable; with --allow-gid: either).")
+    var allowUIDs: [UInt32] = []
+
+    @Option(name: .customLong("allow-gid"), help: "Accept frames only from this group id (repeatable).")
+    var allowGIDs: [UInt32] = []
+
+    @Option(help: "Spool capacity in stored bytes; the oldest frames are evicted (and counted) beyond it.")
+    var capacity = ByteSize(bytes: 1 << 30)
+
+    @Option(help: "Optional limit on the number of stored frames.")
+    var maxFrames: Int?
+
+    @Option(help: "sync (every commit on disk), nometasync, or periodic:SECONDS. See docs/spool.md.")
+    var durability = DurabilityArgument.sync
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "dhcpkafka")
+        do {
+            try await runDaemon(logger: logger)
+        } catch let error as SpoolError {
+            logger.critical("\(error.description)")
+            throw ExitCode(1)
+        } catch let error as SocketError {
+            logger.critical("\(error.description)")
+            throw ExitCode(1)
+        } catch let error as CLIError {
+            logger.critical("\(error.description)")
+            throw ExitCode(2)
+        }
+    }
+
+    private func runDaemon(logger: Logger) async throws {
+        guard let mode = UInt32(socketMode, radix: 8), mode <= 0o777 else {
+            throw CLIError("--socket-mode must be octal, like 0660")
+        }
+        let ingest = IngestConfiguration(
+            socketPath: socket, socketMode: mode, socketGroup: try socketGroup.map(resolveGroup),
+            senders: SenderPolicy(allowedUIDs: Set(allowUIDs), allowedGIDs: Set(allowGIDs)))
+        let options = SpoolOptions(capacityBytes: capacity.bytes, maxFrames: maxFrames, durability: durability.value)
+        // Open the spool first: it refuses a second daemon before we touch the socket path.
+        let spool = try Spool.open(at: spoolOptions.spool, options: options)
+        defer { try? spool.close() }
+        switch DatagramQueueLength.ensure(atLeast: ingest.minimumDatagramQueueLength) {
+        case .sufficient: break
+        case .raised(let from, let to):
+            logger.notice("raised net.unix.max_dgram_qlen so bursts queue instead of dropping", metadata: ["from": "\(from)", "to": "\(to)"])
+        case .tooLow(let value, let reason):
+            logger.warning(
+                "net.unix.max_dgram_qlen is \(value): writers will drop frames in bursts. \(reason)",
+                metadata: ["wanted": "\(ingest.minimumDatagramQueueLength)"])
+        }
+        let server = try UnixDatagramServer(
+            path: ingest.socketPath, mode: ingest.socketMode, group: ingest.socketGroup,
+            receiveBufferBytes: ingest.receiveBufferBytes)
+        defer { server.close() }
+        let stats = try spool.stats()
+        logger.notice(
+            "dhcpkafka \(DHCPKafkaVersion.string) ready",
+            metadata: [
+                "socket": "\(ingest.socketPath)", "spool": "\(spoolOptions.spool)", "identity": "\(stats.identity)",
+                "capacity": "\(ByteSize.format(options.capacityBytes))", "durability": "\(options.durability)",
+                "stored_frames": "\(stats.storedFrames)", "next_sequence": "\(stats.nextSequence)",
+            ])
+        let pipeline = IngestPipeline(server: server, spool: spool, configuration: ingest, logger: logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: IngestService(pipeline: pipeline))],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        let counters = pipeline.counters
+        logger.notice(
+            "stopped",
+            metadata: [
+                "received": "\(counters.received)",
+                "accepted": "\(counters.accepted)",
+                "rejected": "\(counters.rejectedTotal)",
+            ])
+    }
+
+    private func resolveGroup(_ name: String) throws -> UInt32 {
+        if let gid = UInt32(name) { return gid }
+        guard let entry = getgrnam(name) else { throw CLIError("--socket-group: no group named \(name)") }
+        return entry.pointee.gr_gid
+    }
+}
+
+/// The spool directory option shared by every command that touches a spool.
+struct SpoolLocation: ParsableArguments {
+    @Option(help: "Spool directory (production: /var/lib/dhcpkafka/spool).")
+    var spool = "var/spool"
+}
+
+/// `sync`, `nometasync` or `periodic:SECONDS`.
+struct DurabilityArgument: ExpressibleByArgument {
+    let value: SpoolDurability
+
+    static let sync = DurabilityArgument(value: .sync)
+
+    init(value: SpoolDurability) { self.value = value }
+
+    init?(argument: String) {
+        switch argument.lowercased() {
+        case "sync": value = .sync
+        case "nometasync": value = .noMetaSync
+        case let text where text.hasPrefix("periodic"):
+            let seconds = text.split(separator: ":").dropFirst().first.flatMap { Double($0) } ?? 1
+            guard seconds > 0, seconds <= 3600 else { return nil }
+            value = .periodic(interval: .milliseconds(Int64(seconds * 1000)))
+        default: return nil
+        }
+    }
+
+    static var defaultValueDescription: String { "sync" }
+}

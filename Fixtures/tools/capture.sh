@@ -4,7 +4,7 @@
 #
 # Needs root and the Debian packages: kea-dhcp6-server isc-dhcp-client
 # isc-dhcp-relay tcpdump iproute2, plus a Python venv with dhcpkit for the
-# crafted relay messages (PYVENV, default /tmp/pyvenv).
+# crafted relay messages (PYVENV, default .venv of the repository).
 #
 # Usage: sudo Fixtures/tools/capture.sh [output-dir]   (default: Fixtures/pcap)
 #
@@ -18,7 +18,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=${1:-$HERE/../pcap}
 OUT=$(mkdir -p "$OUT" && cd "$OUT" && pwd)
-PYVENV=${PYVENV:-/tmp/pyvenv}
+PYVENV=${PYVENV:-$(pwd)/.venv}
 WORK=$(mktemp -d /tmp/dhcpkafka-capture.XXXXXX)
 NS="dk-s dk-r dk-c1 dk-c2"
 PIDS=()

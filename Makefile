@@ -16,11 +16,11 @@ build:
 	.ci/bootstrap
 
 run: build
-	$(BIN) version
-	$(BIN) decode Fixtures/frames/all.hex
+	.ci/demo
 
 test: build
 	DHCPKAFKA_PYTHON=$(CURDIR)/.venv/bin/python swift test
+	.ci/demo >/dev/null
 
 clean:
 	rm -rf .build .venv var

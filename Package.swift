@@ -78,6 +78,9 @@ let package = Package(
             name: "spool-torture", dependencies: ["DHCPKafkaSpool", "CLMDB"],
             path: "Tests/SpoolTorture"),
         .testTarget(
+            name: "DaemonTests",
+            dependencies: ["DHCPKafkaSpool", "DHCPKafkaWire", "JSONValue", "DHCPKafkaTestSupport"]),
+        .testTarget(
             name: "CLITests",
             dependencies: ["JSONValue", "DHCPKafkaTestSupport"]),
     ],

@@ -65,10 +65,18 @@ extension IngestPipeline {
                 metadata: ["bytes": "\(fullLength)", "pid": "\(batch.credentials(at: index)?.pid ?? -1)"])
             return "oversize"
         }
-        if bytes.count + Spool.frameHeaderSize > spool.maxFrameSize + Spool.frameHeaderSize {
+        if bytes.count > spool.maxFrameSize {
             rejections.warning(key: "larger-than-spool", "rejected a frame larger than the whole spool capacity",
                                metadata: ["bytes": "\(bytes.count)"])
             return "larger-than-spool"
+        }
+        if let type = bytes.first, !registry.isRegistered(type) {
+            // Writers send DHCPKafkaMessage frames; any other type byte is garbage or a handler too new
+            // for this daemon. Refuse it rather than forward bytes nobody validated.
+            rejections.warning(
+                key: "unknown-type", "rejected a frame of a Kafka message type this daemon does not know",
+                metadata: ["type": "\(type)", "pid": "\(batch.credentials(at: index)?.pid ?? -1)"])
+            return "unknown-type"
         }
         do {
             _ = try registry.decodeFrame(bytes)

@@ -1,0 +1,76 @@
+import Foundation
+
+/// A long-running child process (the daemon, a load generator) that a test starts, signals and
+/// always reaps: `deinit` SIGKILLs it if the test forgot or failed, so no process outlives a test.
+public final class ChildProcess: @unchecked Sendable {
+    /// The underlying process.
+    public let process = Process()
+    /// Where its standard error goes.
+    public let logPath: String
+    private let stdout = Pipe()
+
+    /// Starts `executable` with `arguments`; standard error goes to `logPath`, standard output is kept.
+    public init(_ executable: URL, _ arguments: [String], logPath: String, currentDirectory: String? = nil) throws {
+        self.logPath = logPath
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.executableURL = executable
+        process.arguments = arguments
+        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
+        process.standardError = FileHandle(forWritingAtPath: logPath)
+        process.standardOutput = stdout
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// The process id.
+    public var pid: Int32 { process.processIdentifier }
+
+    /// Sends `signal` to the process.
+    public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// SIGKILLs the process and waits for it.
+    public func killHard() {
+        signal(SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Waits up to `timeout` seconds for the process to exit; returns its status, or `nil` if still running.
+    @discardableResult
+    public func wait(timeout: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        guard !process.isRunning else { return nil }
+        return process.terminationStatus
+    }
+
+    /// Everything the process wrote to standard output (call after it exited).
+    public func standardOutput() -> String {
+        String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    /// Its standard-error log so far.
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+}
+
+/// Polls `condition` every 10 ms for up to `timeout` seconds.
+public func waitUntil(timeout: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if condition() { return true }
+        usleep(10_000)
+    }
+    return condition()
+}
+
+/// Whether a Unix socket file exists at `path`.
+public func socketExists(_ path: String) -> Bool {
+    var info = stat()
+    return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFSOCK
+}

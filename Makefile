@@ -3,11 +3,12 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 BIN := .build/debug/dhcpkafka
 
-.PHONY: help run test build deps clean
+.PHONY: help run test build deps bench clean
 
 help:
 	@echo "make run    - install dependencies, build, and run the demo"
 	@echo "make test   - install dependencies, build, and run the whole test suite"
+	@echo "make bench  - release build and benchmarks (see docs/benchmarks.md)"
 
 deps:
 	.ci/bootstrap deps
@@ -21,6 +22,11 @@ run: build
 test: build
 	DHCPKAFKA_PYTHON=$(CURDIR)/.venv/bin/python swift test
 	.ci/demo >/dev/null
+
+bench: deps
+	swift build -c release --product dhcpkafka
+	swift build -c release --product dhcpkafka-bench
+	.build/release/dhcpkafka-bench ingest --writers 4 --seconds 10
 
 clean:
 	rm -rf .build .venv var

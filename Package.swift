@@ -56,6 +56,9 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]),
 
+        // Benchmarks against references measured in the same run (results: docs/benchmarks.md).
+        .executableTarget(name: "dhcpkafka-bench", dependencies: ["DHCPKafkaSpool"]),
+
         // Shared helpers for the tests: temp dirs, fixtures, processes, Python oracle.
         .target(
             name: "DHCPKafkaTestSupport", dependencies: ["JSONValue"],

@@ -13,6 +13,9 @@ public struct IngestConfiguration: Sendable, Equatable {
     /// The kernel's per-socket datagram queue limit the daemon raises `net.unix.max_dgram_qlen` to
     /// before binding (when privileged). The kernel default, 10, drops bursts.
     public var minimumDatagramQueueLength: Int
+    /// After a partly filled receive batch, wait this long before reading again so datagrams are
+    /// read in batches (fewer wake-ups and system calls). Adds at most this much latency.
+    public var receiveCoalescing: Duration
     /// The most frame bytes waiting in memory for the next commit. When reached, the daemon stops
     /// reading the socket until the commit returns; writers then see a full queue and count drops.
     public var maxPendingBytes: Int
@@ -26,8 +29,10 @@ public struct IngestConfiguration: Sendable, Equatable {
     public init(
         socketPath: String = IngestConfiguration.developmentSocketPath, socketMode: UInt32 = 0o660,
         socketGroup: UInt32? = nil, senders: SenderPolicy = SenderPolicy(),
-        receiveBufferBytes: Int = 8 << 20, minimumDatagramQueueLength: Int = 4096, maxPendingBytes: Int = 16 << 20
+        receiveBufferBytes: Int = 8 << 20, minimumDatagramQueueLength: Int = 4096, maxPendingBytes: Int = 4 << 20,
+        receiveCoalescing: Duration = .microseconds(250)
     ) {
+        self.receiveCoalescing = receiveCoalescing
         self.minimumDatagramQueueLength = minimumDatagramQueueLength
         self.socketPath = socketPath
         self.socketMode = socketMode

@@ -12,6 +12,8 @@ public final class IngestCounters: Sendable {
     let commitFailureCount = Atomic<UInt64>(0)
     let backpressureCount = Atomic<UInt64>(0)
     private let rejectedByReason = Mutex<[String: UInt64]>([:])
+    /// How long recent spool commits took (write transaction plus sync).
+    public let commitLatency = LatencySamples()
 
     /// Makes zeroed counters.
     public init() {}

@@ -22,6 +22,7 @@ public final class IngestPipeline: @unchecked Sendable {
     let logger: Logger
     let rejections: RateLimitedLog
     let pending: PendingFrames
+    let receiveCoalescingMicroseconds: UInt32
 
     private struct RunState {
         var stopping = false
@@ -44,6 +45,8 @@ public final class IngestPipeline: @unchecked Sendable {
         self.logger = logger
         self.rejections = RateLimitedLog(logger: logger)
         self.pending = PendingFrames(maxBytes: configuration.maxPendingBytes)
+        let (seconds, attoseconds) = configuration.receiveCoalescing.components
+        self.receiveCoalescingMicroseconds = UInt32(clamping: seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
     }
 
     /// The largest datagram that can hold a valid frame: type, name, two timestamps, two 64 KiB messages.

@@ -36,6 +36,7 @@ extension Spool {
                     result.evictedFrames += evictedBefore.frames
                     result.evictedBytes += evictedBefore.bytes
                     try syncIfDueLocked()
+                    maintainIfDueLocked()
                     return result
                 } catch let error as LMDBError where error.code == .mapFull {
                     // Map full: make room in a separate, small transaction and retry the batch.

@@ -34,6 +34,8 @@ public final class Spool: @unchecked Sendable {
     private let mutex = SpoolMutex()
     private var closed = false
     private var lastSync: ContinuousClock.Instant = .now
+    private var lastPageRelease: ContinuousClock.Instant = .now
+    private var lastReaderCheck: ContinuousClock.Instant = .now
 
     /// The largest frame (in bytes, without header) that fits in the ring; larger frames are
     /// refused with ``SpoolError/Code/frameTooLarge``. 0 for a read-only spool.
@@ -158,6 +160,20 @@ public final class Spool: @unchecked Sendable {
     /// so frames accepted just before appends pause reach the disk within the interval.
     public func syncIfDue() throws(SpoolError) {
         try locked("syncing", write: true) { try syncIfDueLocked() }
+    }
+
+    /// Writer housekeeping: every 250 ms drops mapped pages so resident memory stays flat
+    /// however large the spool grows, and every 30 s clears reader slots of dead processes.
+    func maintainIfDueLocked() {
+        let now = ContinuousClock.now
+        if now - lastPageRelease >= .milliseconds(250) {
+            env.releaseMappedPages()
+            lastPageRelease = now
+        }
+        if now - lastReaderCheck >= .seconds(30) {
+            _ = try? env.readerCheck()
+            lastReaderCheck = now
+        }
     }
 
     func syncIfDueLocked() throws {

@@ -90,7 +90,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let server = try UnixDatagramServer(
             path: ingest.socketPath, mode: ingest.socketMode, group: ingest.socketGroup,
-            receiveBufferBytes: ingest.receiveBufferBytes)
+            receiveBufferBytes: ingest.receiveBufferBytes, passCredentials: ingest.senders.isRestricted)
         defer { server.close() }
         let stats = try spool.stats()
         logger.notice(
@@ -113,6 +113,9 @@ struct RunCommand: AsyncParsableCommand {
                 "received": "\(counters.received)",
                 "accepted": "\(counters.accepted)",
                 "rejected": "\(counters.rejectedTotal)",
+                "commits": "\(counters.commits)",
+                "commit_p50_us": "\(counters.commitLatency.percentile(50) ?? 0)",
+                "commit_p99_us": "\(counters.commitLatency.percentile(99) ?? 0)",
             ])
     }
 

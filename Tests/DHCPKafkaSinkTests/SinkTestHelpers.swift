@@ -13,6 +13,9 @@ final class HookRecorder: Sendable {
 
     func log(_ record: KafkaLogRecord) { logs.withLock { $0.append(record) } }
     func stateChanged(_ state: BrokerState) { states.withLock { $0.append(state) } }
+
+    var stateHistory: [BrokerState] { states.withLock { $0 } }
+    var logLines: [KafkaLogRecord] { logs.withLock { $0 } }
 }
 
 /// Milliseconds since the Unix epoch.

@@ -110,3 +110,12 @@ public final class KafkaProducer {
         return rd_kafka_flush(handle, timeoutMs) == RD_KAFKA_RESP_ERR_NO_ERROR
     }
 }
+
+extension KafkaProducer {
+    /// Raises a fabricated fatal error (`rd_kafka_test_fatal_error`), for tests of fatal-error
+    /// handling; real fatal errors are practically impossible to provoke with a mock cluster.
+    package func raiseFatalErrorForTesting(_ code: KafkaErrorCode, reason: String) {
+        guard let handle else { return }
+        _ = rd_kafka_test_fatal_error(handle, code.cValue, reason)
+    }
+}

@@ -93,3 +93,27 @@ struct FailureTests {
         #expect(fixture.producer.fatalError() == nil)
     }
 }
+
+@Suite("Kafka producer fatal errors")
+struct FatalErrorTests {
+    @Test("after a fatal error, fatalError() reports it, queued records fail as fatal and produce refuses")
+    func fatal() throws {
+        let fixture = try SinkFixture()
+        defer { fixture.close() }
+        #expect(fixture.producer.fatalError() == nil)
+        try fixture.cluster.setBrokerDown(1)
+        for i in 0..<3 { #expect(fixture.producer.produce(value: [UInt8(i)], token: UInt64(i)) == .accepted) }
+        fixture.producer.raiseFatalErrorForTesting(.outOfOrderSequenceNumber, reason: "test")
+        let fatal = try #require(fixture.producer.fatalError())
+        #expect(fatal.code == .outOfOrderSequenceNumber)
+        #expect(fatal.failureClass == .fatal)
+        let reports = fixture.reports(count: 3, within: 5)
+        #expect(reports.count == 3)
+        #expect(reports.allSatisfy { $0.failureClass == .fatal && !$0.isDelivered })
+        guard case .failed(let error) = fixture.producer.produce(value: [9], token: 9) else {
+            Issue.record("produce after a fatal error should fail")
+            return
+        }
+        #expect(error.failureClass == .fatal)
+    }
+}

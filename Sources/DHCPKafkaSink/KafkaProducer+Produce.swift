@@ -12,7 +12,9 @@ extension KafkaProducer {
     ///   - token: returned in this record's ``DeliveryReport`` (it is the `msg_opaque`).
     /// - Returns: ``ProduceOutcome/accepted`` (one report will follow), ``ProduceOutcome/queueFull``,
     ///   or ``ProduceOutcome/failed(_:)``, for example `MSG_SIZE_TOO_LARGE` when the record exceeds
-    ///   `message.max.bytes` (librdkafka checks this before queueing).
+    ///   `message.max.bytes` (librdkafka checks this before queueing). librdkafka 2.0.2 also remembers
+    ///   a topic-level error from a Produce response (such as `TOPIC_AUTHORIZATION_FAILED`) and
+    ///   refuses records for the topic here, with that code, until its next metadata refresh.
     public func produce(
         value: UnsafeRawBufferPointer, key: [UInt8]? = nil, headers: [(String, [UInt8])] = [],
         timestamp: Int64 = 0, token: UInt64
@@ -59,7 +61,7 @@ extension KafkaProducer {
         return .failed(failure)
     }
 
-    /// Queues one record; see ``produce(value:key:headers:timestamp:token:)-(UnsafeRawBufferPointer,_,_,_,_)``.
+    /// Queues one record held in an array; otherwise the same as the `UnsafeRawBufferPointer` variant.
     public func produce(
         value: [UInt8], key: [UInt8]? = nil, headers: [(String, [UInt8])] = [], timestamp: Int64 = 0,
         token: UInt64

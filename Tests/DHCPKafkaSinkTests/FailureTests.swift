@@ -117,3 +117,28 @@ struct FatalErrorTests {
         #expect(error.failureClass == .fatal)
     }
 }
+
+@Suite("Kafka producer message timeout")
+struct MessageTimeoutTests {
+    @Test("records that cannot be sent within message.timeout.ms fail as retriable, not persisted")
+    func timeout() throws {
+        let fixture = try SinkFixture(messageTimeoutMs: 1000)
+        defer { fixture.close() }
+        try fixture.cluster.setBrokerDown(1)
+        for i in 0..<3 { #expect(fixture.producer.produce(value: [UInt8(i)], token: UInt64(i)) == .accepted) }
+        let reports = fixture.reports(count: 3, within: 8)
+        #expect(reports.count == 3)
+        for report in reports {
+            #expect(report.error == .messageTimedOut)
+            #expect(report.failureClass == .retriable)
+            #expect(report.status == .notPersisted)
+        }
+        #expect(fixture.producer.inFlight == 0)
+        #expect(fixture.producer.fatalError() == nil)
+
+        // The forwarder's answer: produce them again once the broker is back.
+        try fixture.cluster.setBrokerUp(1)
+        for i in 0..<3 { #expect(fixture.producer.produce(value: [UInt8(i)], token: UInt64(i)) == .accepted) }
+        #expect(fixture.reports(count: 3, within: 10).filter { $0.isDelivered }.count == 3)
+    }
+}

@@ -5,7 +5,8 @@ extension KafkaProducer {
     /// partitioner-chosen partition). The bytes are copied before it returns.
     ///
     /// - Parameters:
-    ///   - value: the record value; an empty buffer is sent as a null value.
+    ///   - value: the record value (DHCP frames are never empty; librdkafka may store an empty buffer
+    ///     without a base address as a null value).
     ///   - key: the record key, or nil for none (the partitioner then picks a random partition).
     ///   - headers: record headers in order; names are C strings (stop at a NUL byte).
     ///   - timestamp: the record timestamp in ms since the Unix epoch; 0 means "now".

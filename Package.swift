@@ -32,6 +32,10 @@ let package = Package(
         // The durable on-disk ring of received frames: an LMDB environment in a directory.
         .target(name: "DHCPKafkaSpool", dependencies: ["CLMDB"]),
 
+        // The Kafka layer under the forwarder: idempotent producer, delivery reports, broker state,
+        // source-address binding, plus librdkafka's mock cluster and a minimal consumer for checks.
+        .target(name: "DHCPKafkaSink", dependencies: ["CRdKafka"]),
+
         // Unix datagram sockets: the daemon's ingest end and the writers' non-blocking end.
         .target(name: "CSocketShims"),
         .target(name: "DHCPKafkaSocket", dependencies: ["CSocketShims"]),
@@ -83,6 +87,9 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: ["DHCPKafkaSpool", "DHCPKafkaWire", "JSONValue", "DHCPKafkaTestSupport"]),
+        .testTarget(
+            name: "DHCPKafkaSinkTests",
+            dependencies: ["DHCPKafkaSink", "DHCPKafkaTestSupport"]),
         .testTarget(
             name: "CLITests",
             dependencies: ["JSONValue", "DHCPKafkaTestSupport"]),

@@ -1,0 +1,130 @@
+import CRdKafka
+
+/// One record read by ``KafkaConsumer/poll(timeoutMs:)``.
+public struct ConsumedRecord: Sendable, Hashable {
+    /// The partition it came from.
+    public let partition: Int32
+    /// Its offset in the partition.
+    public let offset: Int64
+    /// The key, or nil for a null key.
+    public let key: [UInt8]?
+    /// The value; empty for a null value.
+    public let value: [UInt8]
+    /// The headers in order; a null header value reads as empty.
+    public let headers: [(String, [UInt8])]
+    /// The record timestamp in ms since the Unix epoch, or -1 if not available.
+    public let timestamp: Int64
+
+    /// Creates a record.
+    public init(partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])], timestamp: Int64) {
+        self.partition = partition
+        self.offset = offset
+        self.key = key
+        self.value = value
+        self.headers = headers
+        self.timestamp = timestamp
+    }
+
+    /// Records are equal when every field is; headers compare in order.
+    public static func == (lhs: ConsumedRecord, rhs: ConsumedRecord) -> Bool {
+        lhs.partition == rhs.partition && lhs.offset == rhs.offset && lhs.key == rhs.key && lhs.value == rhs.value
+            && lhs.timestamp == rhs.timestamp && lhs.headers.elementsEqual(rhs.headers, by: { $0 == $1 })
+    }
+
+    /// Hashes the position and value.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(partition)
+        hasher.combine(offset)
+        hasher.combine(value)
+    }
+}
+
+/// A minimal consumer for tests and command-line checks: owns a consumer `rd_kafka_t`, reads
+/// explicitly assigned partitions (no group rebalancing, no offset commits).
+public final class KafkaConsumer {
+    private var handle: OpaquePointer?
+
+    /// Creates the consumer. librdkafka's `rd_kafka_assign` needs a `group.id`, so without
+    /// `groupID` a unique one is made up; offsets are never committed.
+    /// `properties` are extra librdkafka properties (TLS, SASL...).
+    public init(bootstrapServers: String, groupID: String? = nil, properties: [(String, String)] = [])
+        throws(KafkaConfigurationError)
+    {
+        let conf = KafkaConf()
+        let group = groupID ?? "dhcpkafka-reader-\(UInt64.random(in: 0...UInt64.max))"
+        let fixed = [
+            ("bootstrap.servers", bootstrapServers), ("group.id", group), ("enable.auto.commit", "false"),
+            ("enable.auto.offset.store", "false"), ("auto.offset.reset", "earliest"),
+        ]
+        for (name, value) in fixed + properties { try conf.set(name, value) }
+        let secrets = properties.filter { KafkaSinkConfiguration.isSecretProperty($0.0) }.map(\.1)
+        handle = try conf.makeClient(RD_KAFKA_CONSUMER, secrets: secrets)
+    }
+
+    deinit { close() }
+
+    /// Leaves and destroys the consumer. Calling it again does nothing.
+    public func close() {
+        guard let handle else { return }
+        self.handle = nil
+        rd_kafka_consumer_close(handle)
+        rd_kafka_destroy(handle)
+    }
+
+    /// Reads `partitions` of `topic`, from the first retained record or from the end, replacing
+    /// any earlier assignment.
+    public func assign(topic: String, partitions: [Int32], fromBeginning: Bool) throws(KafkaError) {
+        guard let handle else { throw KafkaError(code: .destroy, message: "The Kafka consumer is closed") }
+        guard let list = rd_kafka_topic_partition_list_new(Int32(partitions.count)) else {
+            throw KafkaError(code: .invalidArgument, message: "Could not allocate a partition list")
+        }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for partition in partitions {
+            let entry = rd_kafka_topic_partition_list_add(list, topic, partition)
+            entry?.pointee.offset = fromBeginning ? -2 : -1  // RD_KAFKA_OFFSET_BEGINNING / _END
+        }
+        let err = KafkaErrorCode(rd_kafka_assign(handle, list))
+        guard err == .noError else {
+            throw KafkaError(code: err, message: "Could not assign \(topic) partitions \(partitions): \(err.text)")
+        }
+    }
+
+    /// Waits up to `timeoutMs` for the next record; nil if none arrived. Throws consumer errors
+    /// librdkafka reports (unknown topic, offset out of range...); transient connection errors
+    /// are not reported here.
+    public func poll(timeoutMs: Int32) throws(KafkaError) -> ConsumedRecord? {
+        guard let handle else { throw KafkaError(code: .destroy, message: "The Kafka consumer is closed") }
+        guard let message = rd_kafka_consumer_poll(handle, timeoutMs) else { return nil }
+        defer { rd_kafka_message_destroy(message) }
+        let err = KafkaErrorCode(message.pointee.err)
+        if err == .partitionEOF { return nil }
+        guard err == .noError else {
+            let text = rd_kafka_message_errstr(message).map { String(cString: $0) } ?? err.text
+            throw KafkaError(code: err, message: "Kafka consumer error: \(text)")
+        }
+        return Self.record(from: message)
+    }
+
+    private static func record(from message: UnsafeMutablePointer<rd_kafka_message_t>) -> ConsumedRecord {
+        let m = message.pointee
+        let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
+        let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) } ?? []
+        var headers: [(String, [UInt8])] = []
+        var list: OpaquePointer?
+        if rd_kafka_message_headers(message, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list {
+            var index = 0
+            var name: UnsafePointer<CChar>?
+            var bytes: UnsafeRawPointer?
+            var size = 0
+            while rd_kafka_header_get_all(list, index, &name, &bytes, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                let headerValue = bytes.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []
+                headers.append((name.map { String(cString: $0) } ?? "", headerValue))
+                index += 1
+            }
+        }
+        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+        let timestamp = rd_kafka_message_timestamp(message, &timestampType)
+        return ConsumedRecord(
+            partition: m.partition, offset: m.offset, key: key, value: value, headers: headers, timestamp: timestamp)
+    }
+}

@@ -45,7 +45,7 @@ struct FrameReader {
         guard count <= remaining else {
             throw KafkaWireError(
                 .lengthPastEnd, field: lengthField, offset: lengthOffset,
-                reason: "\(field) length \(count) runs past the end of the frame (\(remaining) bytes left)")
+                reason: "\(field) length \(count) runs past the end of the frame (\(remaining) byte\(remaining == 1 ? "" : "s") left)")
         }
         defer { position += count }
         return position

@@ -59,9 +59,10 @@ public struct KafkaMessageRegistry: Sendable {
         }
         let (message, consumed) = try decodePrefix(bytes, offset: offset, end: end)
         guard offset + consumed == end else {
+            let extra = end - offset - consumed
             throw KafkaWireError(
                 .trailingBytes, field: "frame", offset: offset + consumed,
-                reason: "\(end - offset - consumed) unexpected bytes after message-out")
+                reason: "\(extra) unexpected byte\(extra == 1 ? "" : "s") after \(message is DHCPKafkaMessage ? "message-out" : "the message")")
         }
         return message
     }

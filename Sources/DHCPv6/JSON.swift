@@ -7,8 +7,10 @@ private func list(_ options: [DHCPv6Option]) -> JSONValue { .array(options.map(\
 extension DHCPv6Message {
     /// The message as JSON: `type` (name), then `transaction_id` (6 hex digits) for client/server
     /// messages or `hop_count`, `link_address`, `peer_address` for relays, then `options`; relays end
-    /// with `relayed_message` (the relayed message's JSON or `null`). Unknown messages are
-    /// `{"type": "unknown-N", "data": hex}`.
+    /// with `relayed_message` (the relayed message's JSON or `null`). The relay-msg option that holds
+    /// the relayed message is listed as `{"code": 9, "name": "relay-msg"}` without it: writing it twice
+    /// per level would double the output (and the work) with every level of nesting. Unknown messages
+    /// are `{"type": "unknown-N", "data": hex}`.
     public var json: JSONValue {
         switch self {
         case .clientServer(let m):
@@ -17,10 +19,20 @@ extension DHCPv6Message {
                 ("options", list(m.options)),
             ])
         case .relay(let m):
+            var options: [JSONValue] = []
+            var relayed: JSONValue = .null
+            for option in m.options {
+                if case .relayMessage(let inner) = option, relayed.isNull {
+                    relayed = inner.json
+                    options.append(.object([("code", num(option.code)), ("name", .string(option.name))]))
+                } else {
+                    options.append(option.json)
+                }
+            }
             return .object([
                 ("type", .string(m.type.name)), ("hop_count", num(m.hopCount)),
                 ("link_address", .string(m.linkAddress.description)), ("peer_address", .string(m.peerAddress.description)),
-                ("options", list(m.options)), ("relayed_message", m.relayedMessage?.json ?? .null),
+                ("options", .array(options)), ("relayed_message", relayed),
             ])
         case let .unknown(type, data):
             return .object([("type", .string(MessageType(rawValue: type).name)), ("data", hex(data))])

@@ -38,7 +38,7 @@ struct DecodeCommand: ParsableCommand {
             switch item.bytes {
             case .failure(let error):
                 failures += 1
-                report(number: number, origin: item.origin, message: error.description, extra: [("code", "bad-hex")])
+                report(number: number, origin: item.origin, message: error.description, extra: [("code", "bad-hex"), ("field", "hex"), ("offset", .null)])
             case .success(let bytes):
                 do {
                     let message = try KafkaMessageRegistry.standard.decodeFrame(bytes)

@@ -53,8 +53,9 @@ struct FrameInput {
         case .auto: useHex = text.map(looksLikeHexLines) ?? false
         }
         guard useHex else { return [Item(origin: name, bytes: .success(bytes))] }
+        // "\r\n" is a single Character in Swift, so CRLF files need it as a separator of its own.
         let lines = (text ?? String(decoding: bytes, as: UTF8.self)).split(
-            separator: "\n", omittingEmptySubsequences: false)
+            omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
         var items: [Item] = []
         for (index, line) in lines.enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
@@ -64,16 +65,13 @@ struct FrameInput {
         return items
     }
 
-    /// Text whose non-comment lines use only hex digits and spaces or colons.
+    /// Text without control characters (other than tabs and line breaks) is hex lines. A raw frame starts
+    /// with its type byte, a control character for DHCPKafkaMessage (1). Deciding on that alone keeps a hex
+    /// file with one bad line a hex file, so the bad line is reported and the others still decode (rather
+    /// than the whole file becoming one "unknown type" frame). Empty input is raw: one empty frame.
     static func looksLikeHexLines(_ text: String) -> Bool {
-        var sawHex = false
-        for line in text.split(separator: "\n") {
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
-            guard trimmed.allSatisfy({ $0.isHexDigit || $0 == " " || $0 == ":" || $0 == "\r" }) else { return false }
-            sawHex = true
-        }
-        return sawHex
+        !text.isEmpty
+            && text.unicodeScalars.allSatisfy { ($0.value >= 0x20 && $0.value != 0x7F) || $0 == "\n" || $0 == "\r" || $0 == "\t" }
     }
 
     /// Hex digits, optionally separated by spaces or colons, to bytes.

@@ -36,9 +36,19 @@ let package = Package(
         // source-address binding, plus librdkafka's mock cluster and a minimal consumer for checks.
         .target(name: "DHCPKafkaSink", dependencies: ["CRdKafka"]),
 
-        // Unix datagram sockets: the daemon's ingest end and the writers' non-blocking end.
-        .target(name: "CSocketShims"),
-        .target(name: "DHCPKafkaSocket", dependencies: ["CSocketShims"]),
+        // Unix datagram sockets (the daemon's ingest end, the writers' non-blocking end) and the small
+        // C shims for system calls Swift cannot reach (recvmmsg with credentials, prctl).
+        .target(name: "CSystemShims"),
+        .target(name: "DHCPKafkaSocket", dependencies: ["CSystemShims"]),
+
+        // The forwarder: spool to Kafka, acknowledged prefix only, with backoff.
+        .target(
+            name: "DHCPKafkaForwarder",
+            dependencies: [
+                "DHCPKafkaSink", "DHCPKafkaSpool", "DHCPKafkaWire", "DHCPv6",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
 
         // The daemon's services: socket ingest into the spool (and, later, the forwarder).
         .target(
@@ -52,8 +62,8 @@ let package = Package(
         .executableTarget(
             name: "dhcpkafka",
             dependencies: [
-                "DHCPKafkaDaemon", "DHCPKafkaSpool", "DHCPKafkaWire", "DHCPKafkaSocket", "DHCPv6", "JSONValue",
-                "CRdKafka", "CLMDB",
+                "DHCPKafkaDaemon", "DHCPKafkaForwarder", "DHCPKafkaSink", "DHCPKafkaSpool", "DHCPKafkaWire", "DHCPKafkaSocket", "DHCPv6", "JSONValue",
+                "CRdKafka", "CLMDB", "CSystemShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,4 +1,4 @@
-import CSocketShims
+import CSystemShims
 
 /// Who sent a datagram, as the kernel vouches for it (`SCM_CREDENTIALS`).
 public struct PeerCredentials: Hashable, Sendable {

@@ -1,4 +1,4 @@
-import CSocketShims
+import CSystemShims
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -5,7 +5,8 @@ extension Spool {
     /// `maxFrames` frames and `maxBytes` frame bytes (but always at least one frame if any).
     public func read(from sequence: UInt64, maxFrames: Int, maxBytes: Int = .max) throws(SpoolError) -> [StoredFrame] {
         try locked("reading frames") {
-            try env.read { txn in
+            defer { if !isReadOnly { maintainIfDueLocked() } }
+            return try env.read { txn in
                 try txn.withCursor(dbs.frames) { cursor in
                     var frames: [StoredFrame] = []
                     var bytes = 0
@@ -31,9 +32,9 @@ extension Spool {
     /// Deletes every stored frame with a sequence ≤ `sequence` (the forwarded prefix) and raises
     /// ``ackedWatermark()`` to `sequence`, in one transaction. Returns how many frames were removed.
     @discardableResult
-    public func removeThrough(_ sequence: UInt64) throws(SpoolError) -> Int {
+    public func removeThrough(_ sequence: UInt64, counterDeltas: [String: UInt64] = [:]) throws(SpoolError) -> Int {
         try locked("removing frames through \(sequence)", write: true) {
-            try env.write { txn in
+            let removed = try env.write { txn in
                 var stored = Int(try txn.metaValue(dbs, MetaKey.storedBytes))
                 var removed = 0
                 try txn.withCursor(dbs.frames) { cursor in
@@ -44,11 +45,25 @@ extension Spool {
                         removed += 1
                     }
                 }
+                // Gaps at or below the watermark were published (or their frames were delivered
+                // before the ring evicted them): they need no record any more.
+                try txn.withCursor(dbs.gaps) { cursor in
+                    while let (key, value) = try cursor.get(MDB_FIRST),
+                          let gap = GapRecord.decode(key: key, value: value), gap.lastSequence <= sequence {
+                        try cursor.delete()
+                    }
+                }
                 try txn.setMetaValue(dbs, MetaKey.storedBytes, UInt64(max(stored, 0)))
                 let acked = try txn.metaValue(dbs, MetaKey.acked)
                 try txn.setMetaValue(dbs, MetaKey.acked, max(acked, sequence))
+                for (name, delta) in counterDeltas where delta != 0 {
+                    let key = MetaKey.counterPrefix + name
+                    try txn.setMetaValue(dbs, key, try txn.metaValue(dbs, key) &+ delta)
+                }
                 return removed
             }
+            maintainIfDueLocked()
+            return removed
         }
     }
 

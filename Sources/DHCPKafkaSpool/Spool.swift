@@ -56,6 +56,44 @@ public final class Spool: @unchecked Sendable {
         try? close()
     }
 
+    /// Opens an existing spool as a second writer process, next to the ingest daemon.
+    ///
+    /// LMDB serialises write transactions between processes itself; roles only keep two daemons of
+    /// the same kind apart. `.forwarder` takes `forwarder.lock` (one forwarder per spool);
+    /// `.maintenance` (the CLI's `spool dead requeue|purge`) takes no lock. Capacity, frame limit and
+    /// durability are the ones the ingest daemon recorded; the map size is the environment's own.
+    public static func open(at path: String, role: SpoolRole) throws(SpoolError) -> Spool {
+        try SpoolDirectory.checkForReading(path)
+        let lock = try role == .forwarder
+            ? SpoolLock(directory: path, file: "forwarder.lock", holder: "dhcpkafka forward") : nil
+        do {
+            // Read what the ingest writer recorded, then open read-write with the same flags.
+            let probe = try LMDBEnvironment(path: path, mapSize: 0, maxDatabases: 8, flags: UInt32(MDB_RDONLY))
+            let recorded = try probe.readCommitting { txn -> (UInt64, UInt64, [UInt8]) in
+                let dbs = try SpoolDatabases.open(in: txn, create: false)
+                return (try txn.metaValue(dbs, MetaKey.capacityBytes), try txn.metaValue(dbs, MetaKey.maxFrames),
+                        try txn.metaBytes(dbs, MetaKey.durability) ?? [])
+            }
+            probe.close()
+            let durability = SpoolDurability(recorded: String(decoding: recorded.2, as: UTF8.self))
+            let options = SpoolOptions(capacityBytes: Int(recorded.0), maxFrames: recorded.1 == 0 ? nil : Int(recorded.1),
+                                       durability: durability)
+            let env = try LMDBEnvironment(path: path, mapSize: 0, maxDatabases: 8, flags: durability.lmdbFlags)
+            let dbs = try env.write { txn in try SpoolDatabases.open(in: txn, create: false) }
+            let pages = (2 * options.capacityBytes) / (try env.pageSize()) + 16
+            let limits = RingLimits(capacityBytes: options.capacityBytes, maxFrames: options.maxFrames,
+                                    framePageBudget: pages, deadCapacityBytes: options.deadLetterCapacityBytes)
+            return Spool(path: path, readOnly: false, options: options, env: env, dbs: dbs, limits: limits, lock: lock)
+        } catch let error as LMDBError where error.code == .notFound {
+            lock?.release()
+            throw SpoolError(code: .noSpool, message: "\(path) holds no spool yet; start `dhcpkafka run` on it first",
+                             cause: error)
+        } catch {
+            lock?.release()
+            throw mapError(error, path: path, doing: "opening as \(role)")
+        }
+    }
+
     /// Opens the spool at `path` for writing, creating the directory (if its parent exists) and
     /// the environment (with a new identity) if needed.
     ///
@@ -65,12 +103,7 @@ public final class Spool: @unchecked Sendable {
     public static func open(at path: String, options: SpoolOptions = SpoolOptions()) throws(SpoolError) -> Spool {
         try SpoolDirectory.prepareForWriting(path)
         let lock = try SpoolLock(directory: path)
-        let flags: UInt32
-        switch options.durability {
-        case .sync: flags = 0
-        case .noMetaSync: flags = UInt32(MDB_NOMETASYNC)
-        case .periodic: flags = UInt32(MDB_NOSYNC)
-        }
+        let flags = options.durability.lmdbFlags
         do {
             let env = try LMDBEnvironment(path: path, mapSize: options.mapSize, maxDatabases: 8, flags: flags)
             _ = try env.readerCheck()

@@ -1,3 +1,5 @@
+import CLMDB
+
 /// How hard the spool pushes each commit to stable storage.
 ///
 /// A crash of the *process* alone (SIGKILL, a trap) never loses a committed frame in any mode:
@@ -61,5 +63,46 @@ public struct SpoolOptions: Sendable, Equatable {
     public var mapSize: Int {
         let raw = 4 * (capacityBytes + deadLetterCapacityBytes) + (16 << 20)
         return (raw + (1 << 20) - 1) & ~((1 << 20) - 1)
+    }
+}
+
+/// Which process opens a spool for writing. See ``Spool/open(at:role:)``.
+public enum SpoolRole: Sendable, Equatable, CustomStringConvertible {
+    /// The daemon's ingest side (`writer.lock`); creates the spool and records its settings.
+    case ingest
+    /// The forwarder (`forwarder.lock`): reads frames, removes what Kafka acknowledged.
+    case forwarder
+    /// One-off administrative changes (dead letters); no lock.
+    case maintenance
+
+    /// `ingest`, `forwarder` or `maintenance`.
+    public var description: String {
+        switch self {
+        case .ingest: return "ingest"
+        case .forwarder: return "forwarder"
+        case .maintenance: return "maintenance"
+        }
+    }
+}
+
+extension SpoolDurability {
+    /// The LMDB environment flags of this mode.
+    var lmdbFlags: UInt32 {
+        switch self {
+        case .sync: return 0
+        case .noMetaSync: return UInt32(MDB_NOMETASYNC)
+        case .periodic: return UInt32(MDB_NOSYNC)
+        }
+    }
+
+    /// Parses ``description`` as recorded in the spool's meta; unknown text means `.sync`.
+    init(recorded text: String) {
+        if text == "noMetaSync" {
+            self = .noMetaSync
+        } else if text.hasPrefix("periodic("), let seconds = Double(text.dropFirst(9).prefix { $0.isNumber || $0 == "." }) {
+            self = .periodic(interval: .milliseconds(Int64(seconds * 1000)))
+        } else {
+            self = .sync
+        }
     }
 }

@@ -32,6 +32,14 @@ struct FrameReader {
         return UInt16(bytes[position]) << 8 | UInt16(bytes[position + 1])
     }
 
+    mutating func u64(_ field: String) throws(KafkaWireError) -> UInt64 {
+        try need(8, field)
+        var value: UInt64 = 0
+        for i in 0..<8 { value = value << 8 | UInt64(bytes[position + i]) }
+        position += 8
+        return value
+    }
+
     mutating func f64(_ field: String) throws(KafkaWireError) -> Double {
         try need(8, field)
         var bits: UInt64 = 0
@@ -60,7 +68,10 @@ extension [UInt8] {
     }
 
     mutating func appendBigEndian(_ value: Double) {
-        let bits = value.bitPattern
-        for shift in stride(from: 56, through: 0, by: -8) { append(UInt8((bits >> UInt64(shift)) & 0xFF)) }
+        appendBigEndian(value.bitPattern)
+    }
+
+    mutating func appendBigEndian(_ value: UInt64) {
+        for shift in stride(from: 56, through: 0, by: -8) { append(UInt8((value >> UInt64(shift)) & 0xFF)) }
     }
 }

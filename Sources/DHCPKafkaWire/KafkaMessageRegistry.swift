@@ -13,6 +13,11 @@ public struct KafkaMessageRegistry: Sendable {
     /// The formats of dhcpkit-kafka 1.0.0: type 1 is ``DHCPKafkaMessage``.
     public static let standard = KafkaMessageRegistry().registering(DHCPKafkaMessage.self)
 
+    /// ``standard`` plus DHCPKafka's own records (``GapKafkaMessage``, type 200): what a consumer of a
+    /// DHCPKafka topic, or `dhcpkafka decode`, understands. DHCP servers never send these, so the
+    /// daemon's ingest keeps using ``standard``.
+    public static let dhcpKafka = standard.registering(GapKafkaMessage.self)
+
     /// A copy of this registry that decodes `type`'s frames with `type`'s decoder.
     public func registering<M: RegisteredKafkaMessage>(_ type: M.Type) -> KafkaMessageRegistry {
         var copy = self

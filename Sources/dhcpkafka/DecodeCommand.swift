@@ -41,7 +41,7 @@ struct DecodeCommand: ParsableCommand {
                 report(number: number, origin: item.origin, message: error.description, extra: [("code", "bad-hex"), ("field", "hex"), ("offset", .null)])
             case .success(let bytes):
                 do {
-                    let message = try KafkaMessageRegistry.standard.decodeFrame(bytes)
+                    let message = try KafkaMessageRegistry.dhcpKafka.decodeFrame(bytes)
                     print(json ? message.json.compactText : FrameText.render(message, number: number, origin: item.origin))
                 } catch {
                     failures += 1

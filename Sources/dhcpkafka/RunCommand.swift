@@ -43,16 +43,16 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "sync (every commit on disk), nometasync, or periodic:SECONDS. See docs/spool.md.")
     var durability = DurabilityArgument.sync
 
+    @OptionGroup(title: "Forwarding to Kafka") var forward: ForwardOptions
+
+    @Flag(help: "Only receive and spool; do not start the forwarder (run `dhcpkafka forward` yourself).")
+    var noForward = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingBootstrap.bootstrap(level: logLevel)
         let logger = Logger(label: "dhcpkafka")
         do {
             try await runDaemon(logger: logger)
@@ -76,6 +76,7 @@ struct RunCommand: AsyncParsableCommand {
             socketPath: socket, socketMode: mode, socketGroup: try socketGroup.map(resolveGroup),
             senders: SenderPolicy(allowedUIDs: Set(allowUIDs), allowedGIDs: Set(allowGIDs)))
         let options = SpoolOptions(capacityBytes: capacity.bytes, maxFrames: maxFrames, durability: durability.value)
+        if !noForward { _ = try forward.configuration() }  // refuse bad Kafka settings before starting anything
         // Open the spool first: it refuses a second daemon before we touch the socket path.
         let spool = try Spool.open(at: spoolOptions.spool, options: options)
         defer { try? spool.close() }
@@ -101,10 +102,21 @@ struct RunCommand: AsyncParsableCommand {
                 "stored_frames": "\(stats.storedFrames)", "next_sequence": "\(stats.nextSequence)",
             ])
         let pipeline = IngestPipeline(server: server, spool: spool, configuration: ingest, logger: logger)
+        // Services stop in reverse order: ingest commits what it received first, then the forwarder
+        // gets SIGTERM and flushes what is in flight.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if !noForward {
+            let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            let arguments = ["forward", "--spool", spoolOptions.spool, "--log-level", logLevel, "--exit-with-parent"]
+                + forward.arguments
+            services.append(.init(service: ChildSupervisor(
+                executable: executable, arguments: arguments, name: "forwarder",
+                stopTimeout: .milliseconds(Int64(forward.shutdownTimeout * 1000) + 5000), logger: logger)))
+        }
+        services.append(.init(service: IngestService(pipeline: pipeline)))
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: IngestService(pipeline: pipeline))],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         let counters = pipeline.counters
         logger.notice(

@@ -5,5 +5,5 @@ struct SpoolCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spool",
         abstract: "Inspect a spool (works while the daemon runs).",
-        subcommands: [SpoolStatsCommand.self])
+        subcommands: [SpoolStatsCommand.self, SpoolDeadCommand.self])
 }

@@ -1,0 +1,127 @@
+import DHCPKafkaSink
+import DHCPKafkaSpool
+import Foundation
+import Logging
+import Synchronization
+
+extension ForwardLoop {
+    /// Applies delivery reports: acknowledged records are done; rejected records go to the dead
+    /// letters; anything else (retriable, fatal) starts a rewind.
+    mutating func handle(_ reports: [DeliveryReport], producer: KafkaProducer) {
+        var delivered = false
+        for report in reports {
+            guard let entry = window.entry(report.token) else { continue }
+            if report.isDelivered {
+                window.markDone(entry.first)
+                delivered = true
+                continue
+            }
+            window.markReported(entry.first)
+            let error = report.error.map { "\($0.name): \($0.text)" } ?? "status \(report.status)"
+            let permanentForRecord =
+                report.failureClass == .recordRejected
+                || (report.failureClass == .destinationRejected && configuration.onDestinationError == .deadLetter)
+            if permanentForRecord && !entry.isGap {
+                do { try deadLetter(entry.first, reason: error) } catch { fail("cannot move a frame to the dead letters", error: "\(error)") }
+            } else {
+                fail(report.failureClass == .destinationRejected ? "Kafka rejects the destination" : "delivery failed", error: error)
+            }
+        }
+        if delivered && backoff.isActive && !rewinding {
+            logger.notice("Kafka accepts records again", metadata: ["retries": "\(counters.retries)"])
+            backoff.reset()
+            counters.setBackingOff(false)
+        }
+    }
+
+    /// Starts a rewind (once): stop producing, let the window's reports come in, then produce again.
+    mutating func fail(_ what: String, error: String) {
+        guard !rewinding else { return }
+        rewinding = true
+        counters.retryCount.add(1, ordering: .relaxed)
+        if !backoff.isActive {
+            logger.warning("\(what); will retry with backoff, frames stay in the spool", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// When no report is outstanding any more: wait the backoff delay, then produce again from the
+    /// first record that is not done.
+    mutating func finishRewindIfReady(_ producer: KafkaProducer) throws {
+        guard window.awaitingReports == 0 else { return }
+        let delay = backoff.fail(using: &rng)
+        counters.setBackingOff(true)
+        logger.debug("retrying after backoff", metadata: ["delay": "\(delay)", "failures": "\(backoff.failures)"])
+        sleep(delay)
+        next = window.rewind(fallback: next)
+        rewinding = false
+    }
+
+    /// A fatal producer error: everything in flight is lost to that producer; make a new one and
+    /// produce again from the watermark.
+    mutating func recreate(after error: KafkaError) {
+        logger.error("fatal Kafka producer error; recreating the producer", metadata: ["error": "\(error)"])
+        producer?.close()
+        producer = nil
+        counters.producerRestartCount.add(1, ordering: .relaxed)
+        for entry in window.entries where entry.awaitingReport { window.markReported(entry.first) }
+        next = window.rewind(fallback: next)
+        rewinding = false
+        sleep(backoff.fail(using: &rng))
+    }
+
+    /// Moves a frame to the dead letters with the error; it counts as done for the watermark.
+    mutating func deadLetter(_ sequence: UInt64, reason: String) throws {
+        try spool.moveToDead(sequence, error: reason)
+        window.markDone(sequence)
+        pendingDead += 1
+        counters.deadLetterCount.add(1, ordering: .relaxed)
+        logger.warning("Kafka rejected a frame permanently; moved it to the dead letters",
+                       metadata: ["sequence": "\(sequence)", "error": "\(reason)"])
+    }
+
+    /// Removes the acknowledged prefix from the spool, at most every 20 ms unless forced.
+    mutating func advanceWatermark(force: Bool) throws {
+        guard let end = window.donePrefixEnd, end > watermark else { return }
+        guard force || ContinuousClock.now - lastFlush >= .milliseconds(20) else { return }
+        let (frames, gaps) = window.removeDone(through: end)
+        let forwardedFrames = frames - min(pendingDead, frames)
+        pendingDead -= frames - forwardedFrames
+        try spool.removeThrough(
+            end, counterDeltas: ["forwarded": UInt64(forwardedFrames), "gap_records": UInt64(gaps)])
+        watermark = end
+        lastFlush = .now
+        counters.forwardedCount.add(UInt64(forwardedFrames), ordering: .relaxed)
+        counters.gapRecordCount.add(UInt64(gaps), ordering: .relaxed)
+        counters.watermarkValue.store(end, ordering: .relaxed)
+    }
+
+    /// SIGTERM: produce nothing new, wait up to the shutdown timeout for the reports of what is in
+    /// flight, persist the watermark.
+    mutating func shutDown() throws {
+        if let producer {
+            let deadline = ContinuousClock.now + configuration.shutdownTimeout
+            while window.awaitingReports > 0 && ContinuousClock.now < deadline {
+                handle(producer.poll(timeoutMs: 100), producer: producer)
+            }
+            try advanceWatermark(force: true)
+            let left = window.awaitingReports
+            if left > 0 {
+                logger.warning("stopping with records unacknowledged; they stay in the spool and are sent again",
+                               metadata: ["records": "\(left)"])
+            }
+            producer.close()
+        }
+        logger.notice("forwarder stopped", metadata: [
+            "watermark": "\(watermark)", "forwarded": "\(counters.forwarded)", "dead_lettered": "\(counters.deadLettered)",
+            "gap_records": "\(counters.gapRecords)", "retries": "\(counters.retries)"])
+    }
+
+    /// Sleeps on the forwarder's thread, waking early when a stop is requested.
+    func sleep(_ duration: Duration) {
+        let deadline = ContinuousClock.now + duration
+        while ContinuousClock.now < deadline && !forwarder.isStopping {
+            Thread.sleep(forTimeInterval: min(0.05, Double((deadline - ContinuousClock.now).components.attoseconds) / 1e18
+                + Double((deadline - ContinuousClock.now).components.seconds)))
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import DHCPKafkaSink
+import DHCPKafkaSpool
+import DHCPKafkaWire
+import Foundation
+import Logging
+import Synchronization
+
+/// The forwarder's state machine, owned by its thread.
+struct ForwardLoop {
+    let forwarder: Forwarder
+    var producer: KafkaProducer?
+    var window = InFlightWindow()
+    /// The next sequence to read from the spool and produce.
+    var next: UInt64 = 1
+    /// Every sequence ≤ watermark has left the spool.
+    var watermark: UInt64 = 0
+    var backoff: Backoff
+    /// Set after a failure: produce nothing new until the window's reports are in, then rewind.
+    var rewinding = false
+    var lastFlush = ContinuousClock.now
+    var pendingDead = 0
+    var rng = SystemRandomNumberGenerator()
+
+    var configuration: ForwarderConfiguration { forwarder.configuration }
+    var spool: Spool { forwarder.spool }
+    var logger: Logger { forwarder.logger }
+    var counters: ForwarderCounters { forwarder.counters }
+
+    init(forwarder: Forwarder) throws(SpoolError) {
+        self.forwarder = forwarder
+        backoff = Backoff(minimum: forwarder.configuration.backoffMin, maximum: forwarder.configuration.backoffMax)
+        watermark = try forwarder.spool.ackedWatermark()
+        next = watermark + 1
+        counters.watermarkValue.store(watermark, ordering: .relaxed)
+    }
+
+    mutating func run() throws {
+        logger.notice(
+            "forwarding", metadata: ["from_sequence": "\(next)", "kafka": "\(configuration.sink.maskedDescription)"])
+        while !forwarder.isStopping {
+            guard let producer = try ensureProducer() else { continue }
+            if rewinding {
+                try finishRewindIfReady(producer)
+            } else {
+                try fill(producer)
+            }
+            let full = window.count >= configuration.maxInFlightFrames || window.bytes >= configuration.maxInFlightBytes
+            handle(producer.poll(timeoutMs: window.isEmpty || full || rewinding ? 50 : 0), producer: producer)
+            if let fatal = producer.fatalError() { recreate(after: fatal) }
+            try advanceWatermark(force: false)
+            counters.inFlightCount.store(window.count, ordering: .relaxed)
+        }
+        try shutDown()
+    }
+
+    /// The producer, made (again) if needed; nil while backing off after a failed creation.
+    mutating func ensureProducer() throws -> KafkaProducer? {
+        if let producer { return producer }
+        let counters = self.counters
+        let logger = self.logger
+        do {
+            let made = try KafkaProducer(
+                configuration: configuration.sink,
+                log: { record in
+                    if record.level <= 4 { logger.warning("librdkafka: \(record.facility): \(record.message)") }
+                },
+                brokerStateChanged: { state in
+                    counters.setBrokerState(state)
+                    switch state {
+                    case .up: logger.notice("Kafka brokers reachable")
+                    case .down(let reason): logger.warning("Kafka brokers unreachable; frames stay in the spool", metadata: ["reason": "\(reason)"])
+                    case .unknown: break
+                    }
+                })
+            producer = made
+            return made
+        } catch {
+            logger.error("cannot create the Kafka producer", metadata: ["error": "\(error)"])
+            sleep(backoff.fail(using: &rng))
+            return nil
+        }
+    }
+
+    /// Reads frames after `next` and produces them while the window has room.
+    mutating func fill(_ producer: KafkaProducer) throws {
+        while window.count < configuration.maxInFlightFrames && window.bytes < configuration.maxInFlightBytes {
+            let room = configuration.maxInFlightFrames - window.count
+            let frames = try spool.read(from: next, maxFrames: min(room, 512), maxBytes: configuration.maxInFlightBytes - window.bytes)
+            guard !frames.isEmpty else { return }
+            for frame in frames {
+                if frame.sequence > next {
+                    // Sequences are contiguous at ingest: a hole was evicted (or dead-lettered earlier).
+                    guard try publishGaps(next..<frame.sequence, producer) else { return }
+                }
+                let record = forwarder.builder.record(for: frame.bytes, sequence: frame.sequence)
+                let outcome = producer.produce(
+                    value: frame.bytes, key: record.key, headers: record.headers,
+                    timestamp: record.timestampMilliseconds, token: frame.sequence)
+                switch outcome {
+                case .accepted:
+                    window.add(first: frame.sequence, last: frame.sequence, bytes: frame.bytes.count, isGap: false)
+                case .queueFull:
+                    return
+                case .failed(let error) where error.failureClass == .recordRejected:
+                    window.add(first: frame.sequence, last: frame.sequence, bytes: 0, isGap: false)
+                    try deadLetter(frame.sequence, reason: error.description)
+                case .failed(let error):
+                    fail("Kafka refused a record", error: error.description)
+                    return
+                }
+                next = frame.sequence + 1
+            }
+        }
+    }
+
+    /// Produces gap records for the evicted sequences in `range` (skipping dead letters); false when
+    /// the producer's queue is full or refused (try again later from the same place).
+    mutating func publishGaps(_ range: Range<UInt64>, _ producer: KafkaProducer) throws -> Bool {
+        let dead = Set(try spool.listDead().map(\.sequence).filter { range.contains($0) })
+        var start = range.lowerBound
+        while start < range.upperBound {
+            if dead.contains(start) {
+                start += 1
+                next = start
+                continue
+            }
+            var end = start
+            while end + 1 < range.upperBound && !dead.contains(end + 1) { end += 1 }
+            let gap = GapKafkaMessage(
+                serverName: configuration.serverName, spoolIdentity: forwarder.spoolIdentity, firstSequence: start,
+                lastSequence: end, frames: end - start + 1, bytes: 0, timestamp: Date().timeIntervalSince1970)
+            guard let bytes = try? gap.encoded() else { return false }
+            let outcome = producer.produce(
+                value: bytes, key: Array(configuration.serverName.utf8),
+                headers: forwarder.builder.gapHeaders(first: start, last: end, serverName: configuration.serverName),
+                timestamp: 0, token: start)
+            guard case .accepted = outcome else {
+                if case .failed(let error) = outcome { fail("Kafka refused a gap record", error: error.description) }
+                return false
+            }
+            window.add(first: start, last: end, bytes: bytes.count, isGap: true)
+            logger.warning(
+                "published a gap record: the ring evicted frames before they were forwarded",
+                metadata: ["first_sequence": "\(start)", "last_sequence": "\(end)", "frames": "\(end - start + 1)"])
+            start = end + 1
+            next = start
+        }
+        return true
+    }
+}

@@ -1,0 +1,88 @@
+import DHCPKafkaSink
+import DHCPKafkaSpool
+import Foundation
+import Logging
+import Synchronization
+
+/// Drains the spool into Kafka: at-least-once, in sequence order, a bounded window in flight,
+/// exponential backoff while Kafka is unreachable, and nothing removed from the spool before
+/// Kafka acknowledged it.
+///
+/// Runs on its own thread (librdkafka's poll blocks). Frames leave the spool only as a contiguous
+/// prefix: the acknowledged watermark moves in the same LMDB transaction that deletes them.
+public final class Forwarder: @unchecked Sendable {
+    /// What it did so far, and its state.
+    public let counters = ForwarderCounters()
+
+    let configuration: ForwarderConfiguration
+    let spool: Spool
+    let logger: Logger
+    let builder: RecordBuilder
+    let spoolIdentity: [UInt8]
+
+    private struct RunState {
+        var stopping = false
+        var finished = false
+        var failure: (any Error)?
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(RunState())
+
+    /// Makes a forwarder for an open spool (role `.forwarder`); ``start()`` runs it.
+    public init(configuration: ForwarderConfiguration, spool: Spool, logger: Logger) throws(SpoolError) {
+        self.configuration = configuration
+        self.spool = spool
+        self.logger = logger
+        let identity = try spool.stats().identity
+        self.builder = RecordBuilder(key: configuration.key, spoolIdentity: identity)
+        self.spoolIdentity = Self.uuidBytes(identity)
+    }
+
+    /// Starts the forwarding thread.
+    public func start() {
+        let thread = Thread { [self] in
+            do {
+                var loop = try ForwardLoop(forwarder: self)
+                try loop.run()
+            } catch {
+                logger.critical("forwarder stopped on an error", metadata: ["error": "\(error)"])
+                state.withLock { $0.failure = error }
+            }
+            let waiters = state.withLock { state in
+                state.finished = true
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            waiters.forEach { $0.resume() }
+        }
+        thread.name = "dhcpkafka-forward"
+        thread.start()
+    }
+
+    /// Asks the forwarder to stop: no new records, wait (up to the shutdown timeout) for those in
+    /// flight, persist the watermark.
+    public func requestStop() { state.withLock { $0.stopping = true } }
+
+    var isStopping: Bool { state.withLock { $0.stopping } }
+
+    /// Waits until the forwarding thread ended; throws what stopped it if it was an error.
+    public func waitUntilFinished() async throws {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let finished = state.withLock { state in
+                if state.finished { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if finished { continuation.resume() }
+        }
+        if let error = state.withLock({ $0.failure }) { throw error }
+    }
+
+    /// A UUID's 16 bytes from its text form (anything else gives 16 zero bytes).
+    static func uuidBytes(_ text: String) -> [UInt8] {
+        let hex = Array(text.filter(\.isHexDigit).utf8)
+        guard hex.count == 32 else { return [UInt8](repeating: 0, count: 16) }
+        return stride(from: 0, to: 32, by: 2).map { UInt8(String(decoding: hex[$0..<$0 + 2], as: UTF8.self), radix: 16) ?? 0 }
+    }
+}

@@ -1,0 +1,39 @@
+import DHCPKafkaSink
+import Synchronization
+
+/// What the forwarder did since it started, and its current state; safe to read from any thread.
+public final class ForwarderCounters: Sendable {
+    let forwardedCount = Atomic<UInt64>(0)
+    let gapRecordCount = Atomic<UInt64>(0)
+    let deadLetterCount = Atomic<UInt64>(0)
+    let retryCount = Atomic<UInt64>(0)
+    let producerRestartCount = Atomic<UInt64>(0)
+    let inFlightCount = Atomic<Int>(0)
+    let watermarkValue = Atomic<UInt64>(0)
+    private let stateText = Mutex<(broker: String, backingOff: Bool)>(("unknown", false))
+
+    /// Makes zeroed counters.
+    public init() {}
+
+    /// Frames acknowledged by Kafka and removed from the spool.
+    public var forwarded: UInt64 { forwardedCount.load(ordering: .relaxed) }
+    /// Gap records acknowledged by Kafka.
+    public var gapRecords: UInt64 { gapRecordCount.load(ordering: .relaxed) }
+    /// Frames moved to the dead letters.
+    public var deadLettered: UInt64 { deadLetterCount.load(ordering: .relaxed) }
+    /// Times the forwarder rewound and produced again after failures.
+    public var retries: UInt64 { retryCount.load(ordering: .relaxed) }
+    /// Times the producer was recreated after a fatal error.
+    public var producerRestarts: UInt64 { producerRestartCount.load(ordering: .relaxed) }
+    /// Records produced and not yet acknowledged.
+    public var inFlight: Int { inFlightCount.load(ordering: .relaxed) }
+    /// The acknowledged watermark (every sequence ≤ it left the spool).
+    public var watermark: UInt64 { watermarkValue.load(ordering: .relaxed) }
+    /// `up`, `down: reason` or `unknown`.
+    public var brokerState: String { stateText.withLock { $0.broker } }
+    /// Whether the forwarder is waiting before a retry.
+    public var backingOff: Bool { stateText.withLock { $0.backingOff } }
+
+    func setBrokerState(_ state: BrokerState) { stateText.withLock { $0.broker = state.description } }
+    func setBackingOff(_ value: Bool) { stateText.withLock { $0.backingOff = value } }
+}

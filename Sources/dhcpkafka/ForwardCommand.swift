@@ -1,0 +1,71 @@
+import ArgumentParser
+import DHCPKafkaForwarder
+import DHCPKafkaSpool
+import CSystemShims
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `dhcpkafka forward`: the forwarder process. `dhcpkafka run` starts and supervises one; run it
+/// yourself only for a spool whose ingest runs with `--no-forward`.
+struct ForwardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forward",
+        abstract: "Forward a spool to Kafka (started by `run`; on its own with `run --no-forward`).",
+        discussion: """
+            Publishes each stored frame unchanged as a Kafka record, removes frames from the spool \
+            only once Kafka acknowledged them (in sequence order), retries with exponential backoff \
+            while Kafka is unreachable, and moves frames Kafka rejects permanently to the dead letters. \
+            SIGTERM: waits for records in flight (--shutdown-timeout), persists the watermark, exits 0.
+            """)
+
+    @OptionGroup var location: SpoolLocation
+    @OptionGroup var options: ForwardOptions
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    @Flag(help: .hidden) var exitWithParent = false
+
+    func run() async throws {
+        if exitWithParent {
+            // Started by `dhcpkafka run`: never outlive it, even if it is SIGKILLed.
+            _ = dk_exit_with_parent(SIGTERM)
+            if getppid() == 1 { throw ExitCode(1) }
+            // Own process group: a terminal's Ctrl-C reaches `run`, which stops us in order.
+            _ = setpgid(0, 0)
+        }
+        LoggingBootstrap.bootstrap(level: logLevel)
+        let logger = Logger(label: "dhcpkafka.forward")
+        do {
+            let configuration = try options.configuration()
+            let spool = try Spool.open(at: location.spool, role: .forwarder)
+            defer { try? spool.close() }
+            let forwarder = try Forwarder(configuration: configuration, spool: spool, logger: logger)
+            let group = ServiceGroup(
+                configuration: ServiceGroupConfiguration(
+                    services: [.init(service: ForwarderService(forwarder: forwarder))],
+                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
+        } catch let error as SpoolError {
+            logger.critical("\(error.description)")
+            throw ExitCode(1)
+        } catch let error as CLIError {
+            logger.critical("\(error.description)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// One place that sets up swift-log for the daemon processes.
+enum LoggingBootstrap {
+    static func bootstrap(level text: String) {
+        let level = Logger.Level(rawValue: text) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import DHCPKafkaForwarder
+import DHCPKafkaSink
+import Foundation
+
+/// The `<send-to-kafka>` settings and the forwarder's tuning, shared by `run` and `forward`.
+struct ForwardOptions: ParsableArguments {
+    @Option(name: .customLong("broker"), help: "Kafka broker host:port (repeatable; IPv6 as [addr]:port).")
+    var brokers: [String] = ["localhost:9092"]
+
+    @Option(help: "Kafka topic to publish on.")
+    var topic = "dhcpkit.messages"
+
+    @Option(name: .customLong("relay-name"), help: "Name this relay labels its gap records with (default: this host's FQDN).")
+    var relayName: String?
+
+    @Option(help: "Local address to connect to the brokers from.")
+    var sourceAddress: String?
+
+    @Option(name: .customLong("kafka-property"), help: "Any librdkafka property as name=value (repeatable): TLS, SASL, compression, …")
+    var kafkaProperties: [String] = []
+
+    @Option(help: "Record key: client-duid (default; one client's transactions stay in order), server-name, or none.")
+    var key = RecordKey.clientDUID
+
+    @Option(help: "Most records in flight (produced, not yet acknowledged).")
+    var maxInFlightFrames = 10_000
+
+    @Option(help: "Most frame bytes in flight.")
+    var maxInFlightBytes = ByteSize(bytes: 8 << 20)
+
+    @Option(help: "Shortest retry delay after a failure, in seconds.")
+    var backoffMin = 0.1
+
+    @Option(help: "Longest retry delay, in seconds.")
+    var backoffMax = 30.0
+
+    @Option(help: "When Kafka rejects the topic itself (missing, not authorised): retry (keep frames) or dead-letter.")
+    var onDestinationError = DestinationErrorPolicy.retry
+
+    @Option(help: "On SIGTERM, seconds to wait for records in flight to be acknowledged.")
+    var shutdownTimeout = 10.0
+
+    func validate() throws {
+        guard backoffMin > 0, backoffMax >= backoffMin, shutdownTimeout >= 0, maxInFlightFrames > 0 else {
+            throw ValidationError("--backoff-min > 0, --backoff-max ≥ --backoff-min, --shutdown-timeout ≥ 0, --max-in-flight-frames > 0")
+        }
+    }
+
+    /// The forwarder configuration these options describe.
+    func configuration() throws -> ForwarderConfiguration {
+        var properties: [(String, String)] = []
+        for item in kafkaProperties {
+            guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
+                throw CLIError("--kafka-property needs name=value, got '\(item.prefix(40))'")
+            }
+            properties.append((String(item[..<equals]), String(item[item.index(after: equals)...])))
+        }
+        let sink = KafkaSinkConfiguration(
+            brokers: brokers, topic: topic, clientID: "dhcpkafka", sourceAddress: sourceAddress, properties: properties)
+        do { try sink.validate() } catch { throw CLIError(error.description) }
+        return ForwarderConfiguration(
+            sink: sink, serverName: relayName ?? HostName.fullyQualified, key: key, maxInFlightFrames: maxInFlightFrames,
+            maxInFlightBytes: maxInFlightBytes.bytes, backoffMin: .milliseconds(Int64(backoffMin * 1000)),
+            backoffMax: .milliseconds(Int64(backoffMax * 1000)), shutdownTimeout: .milliseconds(Int64(shutdownTimeout * 1000)),
+            onDestinationError: onDestinationError)
+    }
+
+    /// The same options as command-line arguments, to start a `dhcpkafka forward` child with.
+    var arguments: [String] {
+        var out: [String] = []
+        for broker in brokers { out += ["--broker", broker] }
+        out += ["--topic", topic]
+        if let relayName { out += ["--relay-name", relayName] }
+        if let sourceAddress { out += ["--source-address", sourceAddress] }
+        for property in kafkaProperties { out += ["--kafka-property", property] }
+        out += ["--key", key.rawValue, "--max-in-flight-frames", String(maxInFlightFrames),
+                "--max-in-flight-bytes", String(maxInFlightBytes.bytes), "--backoff-min", String(backoffMin),
+                "--backoff-max", String(backoffMax), "--on-destination-error", onDestinationError.rawValue,
+                "--shutdown-timeout", String(shutdownTimeout)]
+        return out
+    }
+}
+
+extension RecordKey: ExpressibleByArgument {}
+extension DestinationErrorPolicy: ExpressibleByArgument {}
+
+/// This host's name, as DHCPKit's `server-name` default: the FQDN.
+enum HostName {
+    static var fullyQualified: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
+        let short = String(cString: buffer)
+        var hints = addrinfo()
+        hints.ai_flags = AI_CANONNAME
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(short, nil, &hints, &result) == 0, let first = result else { return short }
+        defer { freeaddrinfo(result) }
+        guard let canonical = first.pointee.ai_canonname else { return short }
+        let name = String(cString: canonical)
+        return name.isEmpty ? short : name
+    }
+}

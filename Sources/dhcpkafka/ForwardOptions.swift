@@ -38,6 +38,9 @@ struct ForwardOptions: ParsableArguments {
     @Option(help: "When Kafka rejects the topic itself (missing, not authorised): retry (keep frames) or dead-letter.")
     var onDestinationError = DestinationErrorPolicy.retry
 
+    @Option(help: "Seconds librdkafka retries a record before reporting it failed (the forwarder then backs off and produces it again).")
+    var messageTimeout = 120.0
+
     @Option(help: "On SIGTERM, seconds to wait for records in flight to be acknowledged.")
     var shutdownTimeout = 10.0
 
@@ -57,7 +60,8 @@ struct ForwardOptions: ParsableArguments {
             properties.append((String(item[..<equals]), String(item[item.index(after: equals)...])))
         }
         let sink = KafkaSinkConfiguration(
-            brokers: brokers, topic: topic, clientID: "dhcpkafka", sourceAddress: sourceAddress, properties: properties)
+            brokers: brokers, topic: topic, clientID: "dhcpkafka", sourceAddress: sourceAddress,
+            messageTimeoutMs: Int(messageTimeout * 1000), properties: properties)
         do { try sink.validate() } catch { throw CLIError(error.description) }
         return ForwarderConfiguration(
             sink: sink, serverName: relayName ?? HostName.fullyQualified, key: key, maxInFlightFrames: maxInFlightFrames,
@@ -77,7 +81,7 @@ struct ForwardOptions: ParsableArguments {
         out += ["--key", key.rawValue, "--max-in-flight-frames", String(maxInFlightFrames),
                 "--max-in-flight-bytes", String(maxInFlightBytes.bytes), "--backoff-min", String(backoffMin),
                 "--backoff-max", String(backoffMax), "--on-destination-error", onDestinationError.rawValue,
-                "--shutdown-timeout", String(shutdownTimeout)]
+                "--shutdown-timeout", String(shutdownTimeout), "--message-timeout", String(messageTimeout)]
         return out
     }
 }

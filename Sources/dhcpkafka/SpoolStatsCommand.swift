@@ -66,6 +66,8 @@ struct SpoolStatsView {
             ("rejected_by_reason", .object(rejected.map { ($0.0, .uint($0.1)) })),
             ("evicted_frames", .uint(stats.evictedFrames)),
             ("evicted_bytes", .uint(stats.evictedBytes)),
+            ("forwarded", .uint(stats.counters["forwarded"] ?? 0)),
+            ("gap_records", .uint(stats.counters["gap_records"] ?? 0)),
             ("acked_watermark", .uint(stats.ackedWatermark)),
             ("dead_letters", .int(Int64(stats.deadLetters))),
             ("dead_letters_dropped", .uint(stats.deadLettersDropped)),
@@ -77,7 +79,7 @@ struct SpoolStatsView {
 
     var text: String {
         let used = stats.capacityBytes > 0 ? Double(stats.storedBytes) * 100 / Double(stats.capacityBytes) : 0
-        var lines = [
+        let lines = [
             "spool identity     \(stats.identity)",
             "durability         \(stats.durability)",
             "stored             \(stats.storedFrames) frames, \(ByteSize.format(stats.storedBytes)) of \(ByteSize.format(stats.capacityBytes)) (\(String(format: "%.1f", used))%)"
@@ -89,12 +91,12 @@ struct SpoolStatsView {
             "rejected           \(rejected.reduce(0) { $0 + $1.1 })"
                 + (rejected.isEmpty ? "" : " (" + rejected.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")"),
             "evicted            \(stats.evictedFrames) frames, \(ByteSize.format(Int(clamping: stats.evictedBytes)))",
+            "forwarded          \(stats.counters["forwarded"] ?? 0) frames, \(stats.counters["gap_records"] ?? 0) gap records",
             "acked watermark    \(stats.ackedWatermark)",
             "dead letters       \(stats.deadLetters) (\(stats.deadLettersDropped) dropped)",
             "pending gaps       \(stats.pendingGaps)",
             "disk               \(ByteSize.format(stats.fileSize)) on disk, map \(ByteSize.format(stats.mapSize))",
         ]
-        lines = lines.map { $0 }
         return lines.joined(separator: "\n")
     }
 }

@@ -18,9 +18,11 @@ final class DaemonHarness {
     }
 
     /// Starts `dhcpkafka run` and waits until its socket accepts frames.
+    /// Without `--broker` in `extra`, the daemon runs ingest only (`--no-forward`).
     func start(_ extra: [String] = [], log: String = "daemon.log") throws -> ChildProcess {
+        let forwarding = extra.contains("--broker") ? [] : ["--no-forward"]
         let daemon = try ChildProcess(
-            TestPaths.dhcpkafka, ["run", "--socket", socket, "--spool", spool] + extra,
+            TestPaths.dhcpkafka, ["run", "--socket", socket, "--spool", spool] + forwarding + extra,
             logPath: directory.appending(log))
         guard waitUntil(timeout: 10, { socketExists(socket) || !daemon.process.isRunning }), daemon.process.isRunning else {
             daemon.killHard()

@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "DHCPKafkaSink", dependencies: ["CRdKafka"]),
 
         // Unix datagram sockets (the daemon's ingest end, the writers' non-blocking end) and the small
-        // C shims for system calls Swift cannot reach (recvmmsg with credentials, prctl).
+        // C shims for system calls Swift cannot reach (recvmmsg with credentials).
         .target(name: "CSystemShims"),
         .target(name: "DHCPKafkaSocket", dependencies: ["CSystemShims"]),
 
@@ -96,7 +96,7 @@ let package = Package(
             path: "Tests/SpoolTorture"),
         .testTarget(
             name: "DaemonTests",
-            dependencies: ["DHCPKafkaSpool", "DHCPKafkaWire", "JSONValue", "DHCPKafkaTestSupport"]),
+            dependencies: ["DHCPKafkaSpool", "DHCPKafkaWire", "DHCPKafkaSink", "JSONValue", "DHCPKafkaTestSupport"]),
         .testTarget(
             name: "DHCPKafkaSinkTests",
             dependencies: ["DHCPKafkaSink", "DHCPKafkaTestSupport"]),

@@ -1,7 +1,6 @@
 import ArgumentParser
 import DHCPKafkaForwarder
 import DHCPKafkaSpool
-import CSystemShims
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -30,9 +29,9 @@ struct ForwardCommand: AsyncParsableCommand {
 
     func run() async throws {
         if exitWithParent {
-            // Started by `dhcpkafka run`: never outlive it, even if it is SIGKILLed.
-            _ = dk_exit_with_parent(SIGTERM)
-            if getppid() == 1 { throw ExitCode(1) }
+            // Started by `dhcpkafka run`: never outlive it, even if it is SIGKILLed. (Not
+            // PR_SET_PDEATHSIG: that fires when the *thread* that spawned us exits.)
+            ParentWatch.start(parent: getppid())
             // Own process group: a terminal's Ctrl-C reaches `run`, which stops us in order.
             _ = setpgid(0, 0)
         }
@@ -66,6 +65,16 @@ enum LoggingBootstrap {
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
+        }
+    }
+}
+
+/// Stops this process gracefully (SIGTERM to itself) once its parent is gone.
+enum ParentWatch {
+    static func start(parent: pid_t) {
+        Thread.detachNewThread {
+            while getppid() == parent { Thread.sleep(forTimeInterval: 0.5) }
+            kill(getpid(), SIGTERM)
         }
     }
 }

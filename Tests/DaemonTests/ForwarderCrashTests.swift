@@ -1,0 +1,102 @@
+import DHCPKafkaSink
+import DHCPKafkaTestSupport
+import DHCPKafkaWire
+import Foundation
+import JSONValue
+import Testing
+
+@Suite(.serialized) struct ForwarderCrashTests {
+    /// SIGKILL the forwarder process again and again while writers keep sending: ingest never
+    /// stops, nothing is lost, every duplicate is an identical copy recognisable by its headers.
+    @Test func sigkillTheForwarderUnderLoad() throws {
+        let cluster = try MockCluster.forTests()
+        let harness = try DaemonHarness()
+        let ingest = try harness.start()  // --no-forward: the forwarder runs as its own process here
+        let writer = try harness.writer(name: "w", frames: 6_000, rate: 1_000)
+        var rng = SplitMix64(seed: 0xF0F0)
+        var kills = 0
+        for round in 0..<22 {
+            let forwarder = try ChildProcess(
+                TestPaths.dhcpkafka, ["forward", "--spool", harness.spool, "--broker", cluster.bootstrapServers],
+                logPath: harness.directory.appending("forward-\(round).log"))
+            usleep(UInt32.random(in: 50_000...350_000, using: &rng))
+            forwarder.killHard()
+            kills += 1
+        }
+        #expect(kills >= 20)
+        let forwarder = try ChildProcess(
+            TestPaths.dhcpkafka, ["forward", "--spool", harness.spool, "--broker", cluster.bootstrapServers],
+            logPath: harness.directory.appending("forward-final.log"))
+        #expect(writer.wait(timeout: 60) == 0)
+        let sent = try harness.sentTimestamps("w")
+        #expect(sent.count == 6_000, "ingest kept accepting while the forwarder was being killed")
+        #expect(waitUntil(timeout: 60) {
+            let stats = try? harness.stats()
+            return stats?["stored_frames"]?.intValue == 0 && stats?["accepted"]?.intValue == Int64(sent.count)
+        }, "\(forwarder.log)")
+        let identity = try #require(try harness.stats()["spool_identity"]?.stringValue)
+        forwarder.signal(SIGTERM)
+        #expect(forwarder.wait(timeout: 30) == 0)
+        ingest.signal(SIGTERM)
+        #expect(ingest.wait(timeout: 30) == 0)
+        let records = try cluster.readAll(expected: sent.count)
+        let (duplicates, _) = try verifyDelivery(records, accepted: UInt64(sent.count), spoolIdentity: identity)
+        print("forwarder crash test: \(kills) SIGKILLs, \(sent.count) frames, \(duplicates) duplicates in Kafka")
+        #expect(duplicates <= kills * 10_000)
+    }
+
+    /// Frames the ring evicted before they could be forwarded show up in Kafka as a gap record, in
+    /// sequence position: frames and gap records together cover every sequence exactly once.
+    @Test func evictedFramesBecomeGapRecords() throws {
+        let cluster = try MockCluster.forTests()
+        try cluster.setBrokerDown(1)
+        let harness = try DaemonHarness()
+        // A small window: the forwarder cannot take every frame into librdkafka's memory before the
+        // ring evicts them (with a large window they would all still be delivered, gap-free).
+        let daemon = try harness.start(["--broker", cluster.bootstrapServers, "--capacity", "64KiB", "--max-frames", "100",
+                                        "--max-in-flight-frames", "20"])
+        let writer = try harness.writer(name: "w", frames: 500, rate: 1_000)
+        #expect(writer.wait(timeout: 60) == 0)
+        #expect(waitUntil(timeout: 10) { (try? harness.stats())?["accepted"]?.intValue == 500 })
+        #expect(try harness.stats()["evicted_frames"]?.intValue ?? 0 >= 400)
+        try cluster.setBrokerUp(1)
+        #expect(waitUntil(timeout: 60) { (try? harness.stats())?["stored_frames"]?.intValue == 0 }, "\(daemon.log)")
+        let identity = try #require(try harness.stats()["spool_identity"]?.stringValue)
+        daemon.signal(SIGTERM)
+        #expect(daemon.wait(timeout: 30) == 0)
+        let records = try cluster.readAll(expected: 100)
+        let (_, gaps) = try verifyDelivery(records, accepted: 500, spoolIdentity: identity)
+        #expect(gaps >= 1, "a gap record tells consumers what was evicted")
+        #expect((try harness.stats()["gap_records"]?.intValue ?? 0) >= 1)
+        #expect(try harness.stats()["pending_gaps"]?.intValue == 0, "published gaps are cleared from the spool")
+    }
+
+    /// `--source-address`: the broker sees connections from the configured local address.
+    @Test func sourceAddressBindsBrokerConnections() throws {
+        let cluster = try MockCluster.forTests()
+        let harness = try DaemonHarness()
+        let daemon = try harness.start(["--broker", cluster.bootstrapServers, "--source-address", "127.0.0.2"])
+        let writer = try harness.writer(name: "w", frames: 50, rate: 500)
+        #expect(writer.wait(timeout: 30) == 0)
+        #expect(waitUntil(timeout: 30) { (try? harness.stats())?["forwarded"]?.intValue == 50 }, "\(daemon.log)")
+        let port = try #require(cluster.bootstrapServers.split(separator: ":").last.flatMap { UInt16($0) })
+        let peers = try Self.localAddresses(connectingTo: port)
+        #expect(!peers.isEmpty)
+        #expect(peers.allSatisfy { $0 == "127.0.0.2" }, "connections to the broker come from \(peers)")
+        daemon.signal(SIGTERM)
+        #expect(daemon.wait(timeout: 30) == 0)
+    }
+
+    /// Local IPv4 addresses of established TCP connections to 127.0.0.1:`port`, from /proc/net/tcp.
+    static func localAddresses(connectingTo port: UInt16) throws -> [String] {
+        let result = try runProcess(URL(fileURLWithPath: "/bin/cat"), ["/proc/net/tcp"])
+        let remote = String(format: "0100007F:%04X", port)
+        return result.stdoutText.split(separator: "\n").compactMap { line -> String? in
+            let fields = line.split(separator: " ")
+            guard fields.count > 3, fields[2] == remote, fields[3] == "01" else { return nil }
+            let hex = fields[1].split(separator: ":")[0]
+            guard let value = UInt32(hex, radix: 16) else { return nil }
+            return "\(value & 0xFF).\((value >> 8) & 0xFF).\((value >> 16) & 0xFF).\(value >> 24)"
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import DHCPKafkaSink
+import DHCPKafkaTestSupport
+import DHCPKafkaWire
+import Foundation
+import Testing
+
+/// A record read back from the mock cluster, with what the forwarder put in its headers.
+struct Delivered {
+    let partition: Int32
+    let sequence: String
+    let spool: String
+    let value: [UInt8]
+
+    /// The frame's sequence number (nil for a gap record, whose header is a range).
+    var frameSequence: UInt64? { UInt64(sequence) }
+}
+
+extension MockCluster {
+    /// A cluster of one broker with the default topic in 3 partitions.
+    static func forTests() throws -> MockCluster {
+        let cluster = try MockCluster(brokers: 1)
+        try cluster.createTopic("dhcpkit.messages", partitions: 3, replicationFactor: 1)
+        return cluster
+    }
+
+    /// Reads every record of the topic until `expected` arrived or nothing new came for `idle` seconds.
+    func readAll(expected: Int, idle: Double = 5) throws -> [Delivered] {
+        let consumer = try KafkaConsumer(bootstrapServers: bootstrapServers)
+        defer { consumer.close() }
+        try consumer.assign(topic: "dhcpkit.messages", partitions: [0, 1, 2], fromBeginning: true)
+        var out: [Delivered] = []
+        var last = Date()
+        while out.count < expected || Date().timeIntervalSince(last) < 0.5, Date().timeIntervalSince(last) < idle {
+            guard let record = try consumer.poll(timeoutMs: 100) else { continue }
+            last = Date()
+            func header(_ name: String) -> String {
+                record.headers.first { $0.0 == name }.map { String(decoding: $0.1, as: UTF8.self) } ?? ""
+            }
+            out.append(Delivered(partition: record.partition, sequence: header("dhcpkafka-sequence"),
+                                 spool: header("dhcpkafka-spool"), value: record.value))
+        }
+        return out
+    }
+}
+
+/// Checks what a forwarder delivered: every sequence 1…`accepted` exactly covered by a frame or a
+/// gap record, duplicates only of identical records, and per partition in sequence order.
+func verifyDelivery(_ records: [Delivered], accepted: UInt64, spoolIdentity: String) throws -> (duplicates: Int, gaps: Int) {
+    var valueBySequence: [UInt64: [UInt8]] = [:]
+    var covered = Set<UInt64>()
+    var duplicates = 0
+    var gaps = 0
+    var lastByPartition: [Int32: UInt64] = [:]
+    for record in records {
+        #expect(record.spool == spoolIdentity, "every record names the spool")
+        if let sequence = record.frameSequence {
+            if let earlier = valueBySequence[sequence] {
+                #expect(earlier == record.value, "a duplicate of \(sequence) differs from the first copy")
+                duplicates += 1
+                continue
+            }
+            valueBySequence[sequence] = record.value
+            covered.insert(sequence)
+            #expect(sequence > lastByPartition[record.partition] ?? 0, "partition \(record.partition) out of order at \(sequence)")
+            lastByPartition[record.partition] = sequence
+        } else {
+            let gap = try #require(try KafkaMessageRegistry.dhcpKafka.decodeFrame(record.value) as? GapKafkaMessage)
+            #expect(record.sequence == "\(gap.firstSequence)-\(gap.lastSequence)")
+            #expect(gap.frames == gap.lastSequence - gap.firstSequence + 1)
+            if !covered.contains(gap.firstSequence) { gaps += 1 }
+            for sequence in gap.firstSequence...gap.lastSequence { covered.insert(sequence) }
+        }
+    }
+    let missing = (1...max(accepted, 1)).filter { !covered.contains($0) }
+    #expect(accepted == 0 || missing.isEmpty, "\(missing.count) sequences never reached Kafka, first \(missing.prefix(5))")
+    return (duplicates, gaps)
+}

@@ -103,6 +103,15 @@ let package = Package(
         .testTarget(
             name: "CLITests",
             dependencies: ["JSONValue", "DHCPKafkaTestSupport"]),
+        // Test-only producer process: KafkaProducer run with whichever librdkafka LD_LIBRARY_PATH picks,
+        // so the interop tests can use librdkafka 2.16 (Debian's 2.0.2 cannot talk to tansu).
+        .executableTarget(
+            name: "sink-probe", dependencies: ["DHCPKafkaSink", "CRdKafka", "JSONValue"],
+            path: "Tests/SinkProbe"),
+        // A real broker (tansu) and an independent consumer (confluent-kafka + dhcpkit-kafka).
+        .testTarget(
+            name: "TansuInteropTests",
+            dependencies: ["DHCPKafkaWire", "DHCPv6", "JSONValue", "DHCPKafkaTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

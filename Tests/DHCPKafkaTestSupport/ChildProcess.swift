@@ -9,15 +9,25 @@ public final class ChildProcess: @unchecked Sendable {
     public let logPath: String
     private let stdout = Pipe()
 
-    /// Starts `executable` with `arguments`; standard error goes to `logPath`, standard output is kept.
-    public init(_ executable: URL, _ arguments: [String], logPath: String, currentDirectory: String? = nil) throws {
+    /// Starts `executable` with `arguments`; standard error goes to `logPath`, standard output is kept
+    /// (read it with ``standardOutput()`` after exit), or, with `standardOutputToLog`, also goes to
+    /// `logPath`: use that for chatty long-running children, whose output would otherwise fill the pipe
+    /// and block them. `environment` entries are added to (or replace those of) the test's environment.
+    public init(
+        _ executable: URL, _ arguments: [String], logPath: String, currentDirectory: String? = nil,
+        environment: [String: String]? = nil, standardOutputToLog: Bool = false
+    ) throws {
         self.logPath = logPath
         FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = executable
         process.arguments = arguments
         if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
-        process.standardError = FileHandle(forWritingAtPath: logPath)
-        process.standardOutput = stdout
+        if let environment {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
+        let log = FileHandle(forWritingAtPath: logPath)
+        process.standardError = log
+        process.standardOutput = standardOutputToLog ? log : stdout
         process.standardInput = FileHandle.nullDevice
         try process.run()
     }

@@ -65,7 +65,7 @@ public final class Spool: @unchecked Sendable {
     public static func open(at path: String, role: SpoolRole) throws(SpoolError) -> Spool {
         try SpoolDirectory.checkForReading(path)
         let lock = try role == .forwarder
-            ? SpoolLock(directory: path, file: "forwarder.lock", holder: "dhcpkafka forward") : nil
+            ? SpoolLock(directory: path, file: "forwarder.lock", holderName: "dhcpkafka forward") : nil
         do {
             // Read what the ingest writer recorded, then open read-write with the same flags.
             let probe = try LMDBEnvironment(path: path, mapSize: 0, maxDatabases: 8, flags: UInt32(MDB_RDONLY))

@@ -13,7 +13,7 @@ final class SpoolLock {
     let path: String
 
     /// Takes the lock for `directory` or throws ``SpoolError/Code/heldByAnotherWriter`` naming the holder.
-    init(directory: String, file: String = "writer.lock", holder: String = "dhcpkafka run") throws(SpoolError) {
+    init(directory: String, file: String = "writer.lock", holderName: String = "dhcpkafka run") throws(SpoolError) {
         path = directory + "/" + file
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         if fd < 0 {
@@ -29,7 +29,7 @@ final class SpoolLock {
             fd = -1
             let who = holder.map { "pid \($0)" } ?? "another process"
             throw SpoolError(code: .heldByAnotherWriter,
-                             message: "spool at \(directory) is held by \(who) (\(holder)?); stop it "
+                             message: "spool at \(directory) is held by \(who) (\(holderName)?); stop it "
                                 + "first or use another --spool directory",
                              cause: Errno(rawValue: err, function: "flock"))
         }

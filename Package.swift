@@ -41,11 +41,14 @@ let package = Package(
         .target(name: "CSystemShims"),
         .target(name: "DHCPKafkaSocket", dependencies: ["CSystemShims"]),
 
+        // Measurements shared by the daemon's services (latency percentiles; metrics come here too).
+        .target(name: "DHCPKafkaTelemetry"),
+
         // The forwarder: spool to Kafka, acknowledged prefix only, with backoff.
         .target(
             name: "DHCPKafkaForwarder",
             dependencies: [
-                "DHCPKafkaSink", "DHCPKafkaSpool", "DHCPKafkaWire", "DHCPv6",
+                "DHCPKafkaSink", "DHCPKafkaSpool", "DHCPKafkaWire", "DHCPv6", "DHCPKafkaTelemetry", "JSONValue",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -54,7 +57,7 @@ let package = Package(
         .target(
             name: "DHCPKafkaDaemon",
             dependencies: [
-                "DHCPKafkaSocket", "DHCPKafkaSpool", "DHCPKafkaWire",
+                "DHCPKafkaSocket", "DHCPKafkaSpool", "DHCPKafkaWire", "DHCPKafkaTelemetry",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -62,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "dhcpkafka",
             dependencies: [
-                "DHCPKafkaDaemon", "DHCPKafkaForwarder", "DHCPKafkaSink", "DHCPKafkaSpool", "DHCPKafkaWire", "DHCPKafkaSocket", "DHCPv6", "JSONValue",
+                "DHCPKafkaDaemon", "DHCPKafkaForwarder", "DHCPKafkaSink", "DHCPKafkaSpool", "DHCPKafkaTelemetry", "DHCPKafkaWire", "DHCPKafkaSocket", "DHCPv6", "JSONValue",
                 "CRdKafka", "CLMDB", "CSystemShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -71,7 +74,7 @@ let package = Package(
             ]),
 
         // Benchmarks against references measured in the same run (results: docs/benchmarks.md).
-        .executableTarget(name: "dhcpkafka-bench", dependencies: ["DHCPKafkaSpool"]),
+        .executableTarget(name: "dhcpkafka-bench", dependencies: ["DHCPKafkaSpool", "DHCPKafkaSink"]),
 
         // Shared helpers for the tests: temp dirs, fixtures, processes, Python oracle.
         .target(

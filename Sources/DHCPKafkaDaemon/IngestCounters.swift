@@ -1,3 +1,4 @@
+import DHCPKafkaTelemetry
 import Synchronization
 
 /// What the ingest side has seen since the daemon started, safe to read from any thread.

@@ -1,5 +1,6 @@
 import DHCPKafkaSocket
 import DHCPKafkaSpool
+import DHCPKafkaTelemetry
 import DHCPKafkaWire
 import Foundation
 import Logging

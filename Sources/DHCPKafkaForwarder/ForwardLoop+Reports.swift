@@ -1,5 +1,6 @@
 import DHCPKafkaSink
 import DHCPKafkaSpool
+import DHCPKafkaTelemetry
 import Foundation
 import Logging
 import Synchronization
@@ -9,14 +10,19 @@ extension ForwardLoop {
     /// letters; anything else (retriable, fatal) starts a rewind.
     mutating func handle(_ reports: [DeliveryReport], producer: KafkaProducer) {
         var delivered = false
+        let now = reports.isEmpty ? 0 : Date().timeIntervalSince1970
         for report in reports {
             guard let entry = window.entry(report.token) else { continue }
             if report.isDelivered {
                 window.markDone(entry.first)
                 delivered = true
+                if entry.timestampIn > 0 {
+                    counters.deliveryLatency.record(.nanoseconds(Int64(max(0, now - entry.timestampIn) * 1e9)))
+                }
                 continue
             }
             window.markReported(entry.first)
+            if report.status == .possiblyPersisted { counters.possiblyPersistedCount.add(1, ordering: .relaxed) }
             let error = report.error.map { "\($0.name): \($0.text)" } ?? "status \(report.status)"
             let permanentForRecord =
                 report.failureClass == .recordRejected
@@ -113,7 +119,10 @@ extension ForwardLoop {
         }
         logger.notice("forwarder stopped", metadata: [
             "watermark": "\(watermark)", "forwarded": "\(counters.forwarded)", "dead_lettered": "\(counters.deadLettered)",
-            "gap_records": "\(counters.gapRecords)", "retries": "\(counters.retries)"])
+            "gap_records": "\(counters.gapRecords)", "retries": "\(counters.retries)",
+            "possibly_persisted": "\(counters.possiblyPersisted)",
+            "delivery_p50_us": "\(counters.deliveryLatency.percentile(50) ?? 0)",
+            "delivery_p99_us": "\(counters.deliveryLatency.percentile(99) ?? 0)"])
     }
 
     /// Sleeps on the forwarder's thread, waking early when a stop is requested.

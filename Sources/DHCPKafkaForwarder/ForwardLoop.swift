@@ -18,6 +18,7 @@ struct ForwardLoop {
     /// Set after a failure: produce nothing new until the window's reports are in, then rewind.
     var rewinding = false
     var lastFlush = ContinuousClock.now
+    var lastStatus = ContinuousClock.now - .seconds(10)
     var pendingDead = 0
     var rng = SystemRandomNumberGenerator()
 
@@ -39,18 +40,25 @@ struct ForwardLoop {
             "forwarding", metadata: ["from_sequence": "\(next)", "kafka": "\(configuration.sink.maskedDescription)"])
         while !forwarder.isStopping {
             guard let producer = try ensureProducer() else { continue }
+            var produced = 0
             if rewinding {
                 try finishRewindIfReady(producer)
             } else {
-                try fill(producer)
+                produced = try fill(producer)
             }
-            let full = window.count >= configuration.maxInFlightFrames || window.bytes >= configuration.maxInFlightBytes
-            handle(producer.poll(timeoutMs: window.isEmpty || full || rewinding ? 50 : 0), producer: producer)
+            // Keep the pipeline moving while there is work; otherwise wait for reports or new frames
+            // (10 ms: the most a new frame waits to be noticed; no busy loop).
+            handle(producer.poll(timeoutMs: produced > 0 ? 0 : 10), producer: producer)
             if let fatal = producer.fatalError() { recreate(after: fatal) }
             try advanceWatermark(force: false)
             counters.inFlightCount.store(window.count, ordering: .relaxed)
+            if ContinuousClock.now - lastStatus >= .seconds(2) {
+                ForwarderStatus.write(counters, spoolPath: spool.path)
+                lastStatus = .now
+            }
         }
         try shutDown()
+        ForwarderStatus.write(counters, spoolPath: spool.path)
     }
 
     /// The producer, made (again) if needed; nil while backing off after a failed creation.
@@ -81,16 +89,18 @@ struct ForwardLoop {
         }
     }
 
-    /// Reads frames after `next` and produces them while the window has room.
-    mutating func fill(_ producer: KafkaProducer) throws {
+    /// Reads frames after `next` and produces them while the window has room; returns how many.
+    @discardableResult
+    mutating func fill(_ producer: KafkaProducer) throws -> Int {
+        var produced = 0
         while window.count < configuration.maxInFlightFrames && window.bytes < configuration.maxInFlightBytes {
             let room = configuration.maxInFlightFrames - window.count
             let frames = try spool.read(from: next, maxFrames: min(room, 512), maxBytes: configuration.maxInFlightBytes - window.bytes)
-            guard !frames.isEmpty else { return }
+            guard !frames.isEmpty else { return produced }
             for frame in frames {
                 if frame.sequence > next {
                     // Sequences are contiguous at ingest: a hole was evicted (or dead-lettered earlier).
-                    guard try publishGaps(next..<frame.sequence, producer) else { return }
+                    guard try publishGaps(next..<frame.sequence, producer) else { return produced }
                 }
                 let record = forwarder.builder.record(for: frame.bytes, sequence: frame.sequence)
                 let outcome = producer.produce(
@@ -98,19 +108,22 @@ struct ForwardLoop {
                     timestamp: record.timestampMilliseconds, token: frame.sequence)
                 switch outcome {
                 case .accepted:
-                    window.add(first: frame.sequence, last: frame.sequence, bytes: frame.bytes.count, isGap: false)
+                    window.add(first: frame.sequence, last: frame.sequence, bytes: frame.bytes.count, isGap: false,
+                               timestampIn: record.timestampIn)
+                    produced += 1
                 case .queueFull:
-                    return
+                    return produced
                 case .failed(let error) where error.failureClass == .recordRejected:
                     window.add(first: frame.sequence, last: frame.sequence, bytes: 0, isGap: false)
                     try deadLetter(frame.sequence, reason: error.description)
                 case .failed(let error):
                     fail("Kafka refused a record", error: error.description)
-                    return
+                    return produced
                 }
                 next = frame.sequence + 1
             }
         }
+        return produced
     }
 
     /// Produces gap records for the evicted sequences in `range` (skipping dead letters); false when

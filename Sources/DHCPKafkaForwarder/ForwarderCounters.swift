@@ -1,4 +1,5 @@
 import DHCPKafkaSink
+import DHCPKafkaTelemetry
 import Synchronization
 
 /// What the forwarder did since it started, and its current state; safe to read from any thread.
@@ -10,6 +11,9 @@ public final class ForwarderCounters: Sendable {
     let producerRestartCount = Atomic<UInt64>(0)
     let inFlightCount = Atomic<Int>(0)
     let watermarkValue = Atomic<UInt64>(0)
+    let possiblyPersistedCount = Atomic<UInt64>(0)
+    /// Seconds from timestamp-in (when the DHCP server received the message) to Kafka's acknowledgement.
+    public let deliveryLatency = LatencySamples()
     private let stateText = Mutex<(broker: String, backingOff: Bool)>(("unknown", false))
 
     /// Makes zeroed counters.
@@ -25,6 +29,9 @@ public final class ForwarderCounters: Sendable {
     public var retries: UInt64 { retryCount.load(ordering: .relaxed) }
     /// Times the producer was recreated after a fatal error.
     public var producerRestarts: UInt64 { producerRestartCount.load(ordering: .relaxed) }
+    /// Failed deliveries Kafka may have stored anyway (`RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED`): each is
+    /// produced again, so it may appear twice in Kafka (same spool and sequence headers).
+    public var possiblyPersisted: UInt64 { possiblyPersistedCount.load(ordering: .relaxed) }
     /// Records produced and not yet acknowledged.
     public var inFlight: Int { inFlightCount.load(ordering: .relaxed) }
     /// The acknowledged watermark (every sequence ≤ it left the spool).

@@ -11,6 +11,8 @@ struct InFlightWindow {
         let last: UInt64
         let bytes: Int
         let isGap: Bool
+        /// The frame's timestamp-in (0 when unknown), for the delivery latency.
+        let timestampIn: Double
         var done = false
         /// Whether the record is still owed a delivery report by the producer.
         var awaitingReport = true
@@ -26,8 +28,8 @@ struct InFlightWindow {
     /// How many entries still wait for a delivery report.
     var awaitingReports: Int { entries[head...].reduce(0) { $0 + ($1.awaitingReport ? 1 : 0) } }
 
-    mutating func add(first: UInt64, last: UInt64, bytes: Int, isGap: Bool) {
-        entries.append(Entry(first: first, last: last, bytes: bytes, isGap: isGap))
+    mutating func add(first: UInt64, last: UInt64, bytes: Int, isGap: Bool, timestampIn: Double = 0) {
+        entries.append(Entry(first: first, last: last, bytes: bytes, isGap: isGap, timestampIn: timestampIn))
         self.bytes += bytes
     }
 

@@ -16,6 +16,8 @@ struct RecordBuilder {
     struct Record {
         let key: [UInt8]?
         let timestampMilliseconds: Int64
+        /// timestamp-in in seconds (0 when the frame has none).
+        let timestampIn: Double
         let headers: [(String, [UInt8])]
     }
 
@@ -36,7 +38,7 @@ struct RecordBuilder {
         case .clientDUID: recordKey = message?.clientDUID?.bytes ?? Array(serverName.utf8)
         }
         return Record(
-            key: recordKey, timestampMilliseconds: timestamp,
+            key: recordKey, timestampMilliseconds: timestamp, timestampIn: timestamp > 0 ? message?.timestampIn ?? 0 : 0,
             headers: [spoolHeader, ("dhcpkafka-sequence", Array(String(sequence).utf8)),
                       ("dhcpkafka-server", Array(serverName.utf8))])
     }

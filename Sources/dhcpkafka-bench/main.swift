@@ -2,6 +2,9 @@
 // Prints one JSON object per result line (machine-readable), then a human summary on stderr.
 //
 //   dhcpkafka-bench ingest [--writers N] [--seconds S] [--durability sync|nometasync|periodic:1] [--rates R1,R2,…]
+//   dhcpkafka-bench forward [--frames N]            forward a pre-filled spool vs kcat to the same mock broker
+//   dhcpkafka-bench latency [--rate R] [--seconds S] socket → Kafka delivery report latency at a steady rate
+//   dhcpkafka-bench backlog [--gigabytes G]          forwarder RSS with a large backlog and the broker down
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -24,8 +27,16 @@ do {
             durability: option("durability", default: "sync"),
             rates: option("rates", default: "50000,100000,150000,200000,250000,300000").split(separator: ",").compactMap { Int($0) }
         ).run()
+    case "forward", "latency", "backlog":
+        let bench = try ForwardBenchmarks()
+        defer { bench.cleanUp() }
+        switch benchmark {
+        case "forward": try bench.throughput(count: Int(option("frames", default: "1000000")) ?? 1_000_000)
+        case "latency": try bench.latency(rate: Int(option("rate", default: "5000")) ?? 5000, seconds: Int(option("seconds", default: "10")) ?? 10)
+        default: try bench.backlogRSS(gigabytes: Double(option("gigabytes", default: "1")) ?? 1)
+        }
     default:
-        note("unknown benchmark \(benchmark); available: ingest\n")
+        note("unknown benchmark \(benchmark); available: ingest, forward, latency, backlog\n")
         exit(2)
     }
 } catch {

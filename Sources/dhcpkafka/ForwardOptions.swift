@@ -11,8 +11,8 @@ struct ForwardOptions: ParsableArguments {
     @Option(help: "Kafka topic to publish on.")
     var topic = "dhcpkit.messages"
 
-    @Option(name: .customLong("relay-name"), help: "Name this relay labels its gap records with (default: this host's FQDN).")
-    var relayName: String?
+    @Option(help: "Name of this server, for the records the relay makes itself (gap records) (default: this host's FQDN).")
+    var serverName: String?
 
     @Option(help: "Local address to connect to the brokers from.")
     var sourceAddress: String?
@@ -64,7 +64,7 @@ struct ForwardOptions: ParsableArguments {
             messageTimeoutMs: Int(messageTimeout * 1000), properties: properties)
         do { try sink.validate() } catch { throw CLIError(error.description) }
         return ForwarderConfiguration(
-            sink: sink, serverName: relayName ?? HostName.fullyQualified, key: key, maxInFlightFrames: maxInFlightFrames,
+            sink: sink, serverName: serverName ?? HostName.fullyQualified, key: key, maxInFlightFrames: maxInFlightFrames,
             maxInFlightBytes: maxInFlightBytes.bytes, backoffMin: .milliseconds(Int64(backoffMin * 1000)),
             backoffMax: .milliseconds(Int64(backoffMax * 1000)), shutdownTimeout: .milliseconds(Int64(shutdownTimeout * 1000)),
             onDestinationError: onDestinationError)
@@ -75,7 +75,7 @@ struct ForwardOptions: ParsableArguments {
         var out: [String] = []
         for broker in brokers { out += ["--broker", broker] }
         out += ["--topic", topic]
-        if let relayName { out += ["--relay-name", relayName] }
+        if let serverName { out += ["--server-name", serverName] }
         if let sourceAddress { out += ["--source-address", sourceAddress] }
         for property in kafkaProperties { out += ["--kafka-property", property] }
         out += ["--key", key.rawValue, "--max-in-flight-frames", String(maxInFlightFrames),

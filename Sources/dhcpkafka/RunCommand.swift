@@ -1,5 +1,6 @@
 import ArgumentParser
 import DHCPKafkaDaemon
+import DHCPKafkaTelemetry
 import DHCPKafkaSocket
 import DHCPKafkaSpool
 import Foundation

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DHCPKafkaForwarder
 import DHCPKafkaSpool
 import Foundation
 import JSONValue
@@ -25,7 +26,7 @@ struct SpoolStatsCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let now = Date().timeIntervalSince1970
-        let view = SpoolStatsView(stats: stats, now: now)
+        let view = SpoolStatsView(stats: stats, now: now, forwarder: ForwarderStatus.read(spoolPath: location.spool))
         print(json ? view.json.prettyText : view.text)
     }
 }
@@ -34,6 +35,8 @@ struct SpoolStatsCommand: ParsableCommand {
 struct SpoolStatsView {
     let stats: SpoolStats
     let now: Double
+    /// The forwarder's last written state and whether it is still running.
+    let forwarder: (status: JSONValue, running: Bool)?
 
     var oldestAge: Double? {
         stats.oldestReceiveTime.map { max(0, now - Double($0) / 1e9) }
@@ -72,9 +75,24 @@ struct SpoolStatsView {
             ("dead_letters", .int(Int64(stats.deadLetters))),
             ("dead_letters_dropped", .uint(stats.deadLettersDropped)),
             ("pending_gaps", .int(Int64(stats.pendingGaps))),
+            ("forwarder", forwarder.map { .object([("running", .bool($0.running))] + (Self.members($0.status))) } ?? .null),
             ("map_size_bytes", .int(Int64(stats.mapSize))),
             ("file_size_bytes", .int(Int64(stats.fileSize))),
         ])
+    }
+
+    static func members(_ value: JSONValue) -> [(String, JSONValue)] {
+        if case .object(let members) = value { return members }
+        return []
+    }
+
+    var forwarderLine: String {
+        guard let (status, running) = forwarder else { return "never ran on this spool" }
+        let age = now - (status["updated_at"]?.doubleValue ?? 0)
+        let state = running ? "running (pid \(status["pid"]?.intValue ?? 0))" : "not running (last seen \(String(format: "%.0f", age)) s ago)"
+        return "\(state), Kafka \(status["broker_state"]?.stringValue ?? "?")"
+            + ((status["backing_off"] == .bool(true)) ? ", backing off" : "")
+            + ", \(status["in_flight"]?.intValue ?? 0) in flight, delivery p99 \(status["delivery_latency_p99_ms"]?.doubleValue ?? 0) ms"
     }
 
     var text: String {
@@ -96,6 +114,7 @@ struct SpoolStatsView {
             "dead letters       \(stats.deadLetters) (\(stats.deadLettersDropped) dropped)",
             "pending gaps       \(stats.pendingGaps)",
             "disk               \(ByteSize.format(stats.fileSize)) on disk, map \(ByteSize.format(stats.mapSize))",
+            "forwarder          " + forwarderLine,
         ]
         return lines.joined(separator: "\n")
     }

@@ -32,7 +32,7 @@ struct DaemonThroughTansuTests {
 
         // The forwarder on the librdkafka 2.16 runtime (2.0.2 cannot talk to tansu).
         let forwarder = try ChildProcess(
-            TestPaths.dhcpkafka, ["forward", "--spool", spool, "--broker", broker.bootstrapServers, "--relay-name", "relay01.example.net"],
+            TestPaths.dhcpkafka, ["forward", "--spool", spool, "--broker", broker.bootstrapServers, "--server-name", "relay01.example.net"],
             logPath: directory.appending("forward.log"), environment: TestPaths.librdkafkaRuntimeEnvironment)
         let late = try runProcess(
             TestPaths.dhcpkafka, ["send", "--socket", socket, "--frames", "300", "--rate", "1000", "--server-name", "late",

@@ -1,0 +1,147 @@
+import DHCPKafkaSink
+import DHCPKafkaSpool
+import Foundation
+
+/// Forwarding benchmarks against librdkafka's mock cluster (in this process).
+struct ForwardBenchmarks {
+    let directory: String
+
+    init() throws {
+        directory = NSTemporaryDirectory() + "dhcpkafka-bench-forward-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+
+    func cleanUp() { try? FileManager.default.removeItem(atPath: directory) }
+
+    /// The type-1 fixture frames (real Kea/dhclient transactions), used cyclically.
+    static func fixtureFrames() throws -> [[UInt8]] {
+        let text = try String(contentsOfFile: "Fixtures/frames/all.hex", encoding: .utf8)
+        return text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
+            stride(from: 0, to: line.count - 1, by: 2).compactMap { i in
+                UInt8(line[line.index(line.startIndex, offsetBy: i)..<line.index(line.startIndex, offsetBy: i + 2)], radix: 16)
+            }
+        }.filter { $0.first == 1 }
+    }
+
+    /// A spool holding `frames` frames (or `bytes` of them), filled through the spool API.
+    func filledSpool(frames: Int, capacity: Int) throws -> (path: String, frames: [[UInt8]]) {
+        let path = directory + "/spool"
+        let templates = try Self.fixtureFrames()
+        let spool = try Spool.open(at: path, options: SpoolOptions(capacityBytes: capacity, durability: .noMetaSync))
+        var batch = SpoolBatch(reservingFrames: 1000, bytes: 1 << 20)
+        var written = 0
+        while written < frames {
+            batch.removeAll()
+            for i in 0..<min(1000, frames - written) { batch.append(templates[(written + i) % templates.count], receivedAt: 1) }
+            _ = try spool.append(batch)
+            written += batch.count
+        }
+        try spool.close()
+        return (path, templates)
+    }
+
+    func storedFrames(_ spool: String) throws -> Int {
+        let reader = try Spool.openReadOnly(at: spool)
+        defer { try? reader.close() }
+        return try reader.stats().storedFrames
+    }
+
+    func startForwarder(spool: String, broker: String, log: String) throws -> Process {
+        let process = Process()
+        process.executableURL = dhcpkafkaBinary
+        process.arguments = ["forward", "--spool", spool, "--broker", broker, "--server-name", "bench"]
+        FileManager.default.createFile(atPath: log, contents: nil)
+        process.standardError = FileHandle(forWritingAtPath: log)
+        try process.run()
+        return process
+    }
+
+    /// Forward a pre-filled spool of `count` frames; kcat produces the same frames to the same broker.
+    func throughput(count: Int) throws {
+        let cluster = try MockCluster(brokers: 1)
+        try cluster.createTopic("dhcpkit.messages", partitions: 3, replicationFactor: 1)
+        try cluster.createTopic("kcat.reference", partitions: 3, replicationFactor: 1)
+        let (spool, templates) = try filledSpool(frames: count, capacity: 4 << 30)
+
+        let start = Date()
+        let forwarder = try startForwarder(spool: spool, broker: cluster.bootstrapServers, log: directory + "/forward.log")
+        var rss = 0
+        while try storedFrames(spool) > 0 {
+            rss = max(rss, peakRSS(pid: forwarder.processIdentifier) ?? 0)
+            usleep(50_000)
+        }
+        let forwardSeconds = Date().timeIntervalSince(start)
+        forwarder.terminate()
+        forwarder.waitUntilExit()
+
+        // kcat: the same frames, delimited by 8 bytes that occur in none of them, same producer guarantees.
+        let delimiter: [UInt8] = [0xF7, 0x1E, 0xC3, 0x00, 0xA5, 0x5A, 0x00, 0x81]
+        var file = Data()
+        for index in 0..<count {
+            file.append(contentsOf: templates[index % templates.count])
+            file.append(contentsOf: delimiter)
+        }
+        let input = directory + "/kcat.input"
+        try file.write(to: URL(fileURLWithPath: input))
+        let kcat = Process()
+        kcat.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+        kcat.arguments = ["-P", "-b", cluster.bootstrapServers, "-t", "kcat.reference", "-l", "-D",
+                          String(decoding: delimiter, as: UTF8.self), "-X", "enable.idempotence=true", "-X", "acks=all", input]
+        let kcatStart = Date()
+        try kcat.run()
+        kcat.waitUntilExit()
+        let kcatSeconds = Date().timeIntervalSince(kcatStart)
+        guard kcat.terminationStatus == 0 else { throw BenchError("kcat exited \(kcat.terminationStatus)") }
+
+        let ours = Double(count) / forwardSeconds
+        let reference = Double(count) / kcatSeconds
+        emit([("benchmark", "forward-throughput"), ("frames", count), ("frames_per_second", ours),
+              ("kcat_frames_per_second", reference), ("ratio_to_kcat", ours / reference), ("forwarder_peak_rss_bytes", rss)])
+        note(String(format: "forward: %d frames in %.2f s = %.0f frames/s; kcat %.0f frames/s (%.2fx); forwarder peak RSS %.1f MB",
+                    count, forwardSeconds, ours, reference, ours / reference, Double(rss) / 1e6))
+    }
+
+    /// Socket → delivery report latency at a steady rate, with the default linger.
+    func latency(rate: Int, seconds: Int) throws {
+        let cluster = try MockCluster(brokers: 1)
+        try cluster.createTopic("dhcpkit.messages", partitions: 3, replicationFactor: 1)
+        let socket = directory + "/ingest.sock"
+        let spool = directory + "/spool"
+        let daemon = Process()
+        daemon.executableURL = dhcpkafkaBinary
+        daemon.arguments = ["run", "--socket", socket, "--spool", spool, "--broker", cluster.bootstrapServers]
+        daemon.standardError = FileHandle.nullDevice
+        try daemon.run()
+        defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+        for _ in 0..<300 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
+        Thread.sleep(forTimeInterval: 1)
+        _ = try dhcpkafka(["send", "--socket", socket, "--frames", String(rate * seconds), "--rate", String(rate), "--json"])
+        Thread.sleep(forTimeInterval: 3)
+        daemon.terminate()
+        daemon.waitUntilExit()
+        let status = try String(contentsOfFile: spool + "/forwarder.status", encoding: .utf8)
+        let p50 = jsonNumber(status, "delivery_latency_p50_ms") ?? -1
+        let p99 = jsonNumber(status, "delivery_latency_p99_ms") ?? -1
+        emit([("benchmark", "forward-latency"), ("frames_per_second", rate), ("seconds", seconds),
+              ("delivery_p50_ms", p50), ("delivery_p99_ms", p99), ("forwarded", jsonNumber(status, "forwarded") ?? 0)])
+        note(String(format: "latency at %d frames/s: socket → delivery report p50 %.1f ms, p99 %.1f ms", rate, p50, p99))
+    }
+
+    /// Forwarder memory with a large backlog while the broker is down.
+    func backlogRSS(gigabytes: Double) throws {
+        let cluster = try MockCluster(brokers: 1)
+        try cluster.createTopic("dhcpkit.messages", partitions: 3, replicationFactor: 1)
+        try cluster.setBrokerDown(1)
+        let frames = Int(gigabytes * 1e9 / 480)
+        let (spool, _) = try filledSpool(frames: frames, capacity: Int(gigabytes * 1.5e9))
+        let forwarder = try startForwarder(spool: spool, broker: cluster.bootstrapServers, log: directory + "/forward.log")
+        Thread.sleep(forTimeInterval: 15)
+        let rss = peakRSS(pid: forwarder.processIdentifier) ?? 0
+        forwarder.terminate()
+        forwarder.waitUntilExit()
+        let stored = try storedFrames(spool)
+        emit([("benchmark", "forward-backlog-rss"), ("backlog_frames", stored), ("backlog_gigabytes", gigabytes),
+              ("forwarder_peak_rss_bytes", rss)])
+        note(String(format: "backlog of %d frames (%.1f GB), broker down: forwarder peak RSS %.1f MB", stored, gigabytes, Double(rss) / 1e6))
+    }
+}

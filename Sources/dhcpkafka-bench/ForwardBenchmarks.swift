@@ -74,8 +74,14 @@ struct ForwardBenchmarks {
         forwarder.terminate()
         forwarder.waitUntilExit()
 
-        // kcat: the same frames, delimited by 8 bytes that occur in none of them, same producer guarantees.
-        let delimiter: [UInt8] = [0xF7, 0x1E, 0xC3, 0x00, 0xA5, 0x5A, 0x00, 0x81]
+        // kcat: the same frames, delimited by an ASCII marker that occurs in none of them (argv cannot
+        // carry NUL bytes), with the same producer guarantees.
+        let delimiter = Array("|kcat-frame-end|".utf8)
+        for frame in templates where frame.count >= delimiter.count {
+            for start in 0...(frame.count - delimiter.count) where Array(frame[start..<start + delimiter.count]) == delimiter {
+                throw BenchError("a fixture frame contains the kcat delimiter")
+            }
+        }
         var file = Data()
         for index in 0..<count {
             file.append(contentsOf: templates[index % templates.count])

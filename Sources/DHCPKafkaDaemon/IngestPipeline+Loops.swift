@@ -31,20 +31,19 @@ extension IngestPipeline {
             let now = Self.nowNanoseconds()
             valid.removeAll(keepingCapacity: true)
             rejectedNow.removeAll(keepingCapacity: true)
-            var frames: [[UInt8]] = []
-            frames.reserveCapacity(count)
+            // Validate in place in the receive slots; only valid frames are copied, once, into the
+            // pending batch (the slots are reused by the next receive, after this copy).
             for index in 0..<count {
-                let bytes = batch.bytes(at: index)
-                if let reason = rejection(of: bytes, at: index, in: batch) {
+                if let reason = rejection(of: batch.buffer(at: index), at: index, in: batch) {
                     counters.reject(reason)
                     rejectedNow[reason, default: 0] += 1
                     continue
                 }
-                frames.append(bytes)
+                valid.append(index)
             }
             counters.receivedCount.add(UInt64(count), ordering: .relaxed)
             pending.add { spoolBatch, deltas in
-                for frame in frames { spoolBatch.append(frame, receivedAt: now) }
+                for index in valid { spoolBatch.append(UnsafeRawBufferPointer(batch.buffer(at: index)), receivedAt: now) }
                 deltas["received", default: 0] += UInt64(count)
                 for (reason, n) in rejectedNow { deltas["rejected.\(reason)", default: 0] += n }
             }
@@ -53,7 +52,7 @@ extension IngestPipeline {
     }
 
     /// Why the datagram in slot `index` must be rejected, or `nil` if it is a valid frame.
-    private func rejection(of bytes: [UInt8], at index: Int, in batch: ReceiveBatch) -> String? {
+    private func rejection(of bytes: UnsafeBufferPointer<UInt8>, at index: Int, in batch: ReceiveBatch) -> String? {
         if policy.isRestricted {
             guard let peer = batch.credentials(at: index), policy.permits(uid: peer.uid, gid: peer.gid) else {
                 let peer = batch.credentials(at: index)
@@ -85,7 +84,8 @@ extension IngestPipeline {
             return "unknown-type"
         }
         do {
-            _ = try registry.decodeFrame(bytes)
+            // The same checks as decodeFrame (same grammar code, same errors), without building the model.
+            try registry.validateFrame(bytes)
             return nil
         } catch {
             rejections.warning(

@@ -61,6 +61,19 @@ public final class ReceiveBatch {
         return Array(UnsafeBufferPointer(start: base, count: info.length))
     }
 
+    /// The bytes received in slot `index` (at most ``slotSize``), without copying them.
+    ///
+    /// The memory belongs to the batch: it is valid only until the next receive into this batch,
+    /// so copy what must be kept before receiving again.
+    public func buffer(at index: Int) -> UnsafeBufferPointer<UInt8> {
+        precondition(index < count)
+        let info = dk_receive_batch_info(handle, UInt32(index))
+        guard let base = dk_receive_batch_data(handle, UInt32(index)), info.length > 0 else {
+            return UnsafeBufferPointer(start: nil, count: 0)
+        }
+        return UnsafeBufferPointer(start: base, count: info.length)
+    }
+
     /// The sender's credentials, when the socket passes them.
     public func credentials(at index: Int) -> PeerCredentials? {
         precondition(index < count)

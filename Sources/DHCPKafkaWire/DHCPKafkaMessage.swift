@@ -37,6 +37,24 @@ public struct DHCPKafkaMessage: RegisteredKafkaMessage, Hashable {
 
     /// Decodes a type-1 frame starting at `offset`; it must end no later than `end`.
     public static func decode(_ bytes: [UInt8], offset: Int, end: Int) throws(KafkaWireError) -> (Self, consumed: Int) {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(KafkaWireError) in
+            let (message, consumed) = try walk(buffer, offset: offset, end: end, building: true)
+            return (message!, consumed)
+        }
+    }
+
+    /// Checks a type-1 frame starting at `offset` without building it (nor its DHCPv6 messages):
+    /// the same code as ``decode(_:offset:end:)`` with nothing kept, so it throws exactly what
+    /// `decode` throws. Returns the bytes the frame uses.
+    public static func validate(_ bytes: UnsafeBufferPointer<UInt8>, offset: Int, end: Int) throws(KafkaWireError) -> Int {
+        try walk(bytes, offset: offset, end: end, building: false).consumed
+    }
+
+    /// The grammar of a type-1 frame, once: decodes (`building`) or only checks it.
+    @inline(__always)
+    private static func walk(_ bytes: UnsafeBufferPointer<UInt8>, offset: Int, end: Int, building: Bool)
+        throws(KafkaWireError) -> (Self?, consumed: Int)
+    {
         var reader = FrameReader(bytes, offset: offset, end: end)
         let type = try reader.u8("msg-type")
         guard type == registeredType else {
@@ -47,18 +65,22 @@ public struct DHCPKafkaMessage: RegisteredKafkaMessage, Hashable {
         let nameLengthOffset = reader.position
         let nameLength = Int(try reader.u8("name-len"))
         let nameStart = try reader.span(nameLength, "server-name", lengthField: "name-len", lengthOffset: nameLengthOffset)
-        let serverName = try decodeUTF8(bytes, from: nameStart, count: nameLength)
+        let name = UnsafeBufferPointer(rebasing: bytes[nameStart..<(nameStart + nameLength)])
+        try checkUTF8(name, at: nameStart)
         let timestampIn = try reader.f64("timestamp-in")
-        let messageIn = try readMessage(&reader, lengthField: "len-in", field: "message-in")
+        let messageIn = try readMessage(&reader, lengthField: "len-in", field: "message-in", building: building)
         let timestampOut = try reader.f64("timestamp-out")
-        let messageOut = try readMessage(&reader, lengthField: "len-out", field: "message-out")
+        let messageOut = try readMessage(&reader, lengthField: "len-out", field: "message-out", building: building)
+        let consumed = reader.position - offset
+        guard building else { return (nil, consumed) }
         let message = DHCPKafkaMessage(
-            serverName: serverName, timestampIn: timestampIn, messageIn: messageIn,
+            serverName: String(decoding: name, as: UTF8.self), timestampIn: timestampIn, messageIn: messageIn,
             timestampOut: timestampOut, messageOut: messageOut)
-        return (message, reader.position - offset)
+        return (message, consumed)
     }
 
-    private static func readMessage(_ reader: inout FrameReader, lengthField: String, field: String)
+    @inline(__always)
+    private static func readMessage(_ reader: inout FrameReader, lengthField: String, field: String, building: Bool)
         throws(KafkaWireError) -> DHCPv6Message?
     {
         let lengthOffset = reader.position
@@ -66,7 +88,9 @@ public struct DHCPKafkaMessage: RegisteredKafkaMessage, Hashable {
         let start = try reader.span(length, field, lengthField: lengthField, lengthOffset: lengthOffset)
         guard length > 0 else { return nil }
         do {
-            return try DHCPv6Message.parse(reader.bytes, offset: start, length: length)
+            if building { return try DHCPv6Message.parse(reader.bytes, offset: start, length: length) }
+            try DHCPv6Message.validate(reader.bytes, offset: start, length: length)
+            return nil
         } catch {
             throw KafkaWireError(
                 .invalidDHCPv6, field: "\(field).\(error.field)", offset: error.offset,
@@ -74,15 +98,24 @@ public struct DHCPKafkaMessage: RegisteredKafkaMessage, Hashable {
         }
     }
 
-    private static func decodeUTF8(_ bytes: [UInt8], from start: Int, count: Int) throws(KafkaWireError) -> String {
-        let slice = bytes[start..<(start + count)]
-        if let text = String(validating: slice, as: UTF8.self) { return text }
-        // Find the first byte that does not start a valid sequence, for the error message.
-        var iterator = slice.makeIterator()
+    /// Throws unless the server name (at absolute offset `start`) is valid UTF-8, naming the first bad byte.
+    @inline(__always)
+    private static func checkUTF8(_ name: UnsafeBufferPointer<UInt8>, at start: Int) throws(KafkaWireError) {
+        // Nearly all names are ASCII; only others need the scalar-by-scalar check.
+        var ascii = true
+        for byte in name where byte >= 0x80 { ascii = false; break }
+        if ascii { return }
+        var iterator = name.makeIterator()
         var parser = Unicode.UTF8.ForwardParser()
         var at = start
-        while case .valid(let scalar) = parser.parseScalar(from: &iterator) { at += scalar.count }
-        throw KafkaWireError(.invalidUTF8, field: "server-name", offset: at, reason: "server-name is not valid UTF-8")
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let scalar): at += scalar.count
+            case .emptyInput: return
+            case .error:
+                throw KafkaWireError(.invalidUTF8, field: "server-name", offset: at, reason: "server-name is not valid UTF-8")
+            }
+        }
     }
 
     /// Appends the frame to `buffer`. Fails when the server name is over 255 bytes or a message over 65535 bytes.

@@ -1,10 +1,11 @@
 /// Reads big-endian fields from a byte range, tracking the absolute offset for error messages.
+/// Borrows the caller's bytes for the duration of one decode.
 struct FrameReader {
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     private(set) var position: Int
     let end: Int
 
-    init(_ bytes: [UInt8], offset: Int, end: Int) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>, offset: Int, end: Int) {
         self.bytes = bytes
         self.position = offset
         self.end = end

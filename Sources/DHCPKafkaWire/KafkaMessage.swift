@@ -34,6 +34,17 @@ public protocol RegisteredKafkaMessage: KafkaMessage {
     /// - Returns: the message and the number of bytes it used, which may be less than `end - offset`
     ///   for self-delimiting formats.
     static func decode(_ bytes: [UInt8], offset: Int, end: Int) throws(KafkaWireError) -> (Self, consumed: Int)
+    /// Checks one message starting at `offset` and ending no later than `end` without keeping it;
+    /// throws exactly what ``decode(_:offset:end:)`` throws and returns the bytes it would use.
+    /// The default decodes a copy; formats override it with a cheaper walk of the same grammar.
+    static func validate(_ bytes: UnsafeBufferPointer<UInt8>, offset: Int, end: Int) throws(KafkaWireError) -> Int
+}
+
+extension RegisteredKafkaMessage {
+    /// Decodes a copy of `bytes` and discards the message.
+    public static func validate(_ bytes: UnsafeBufferPointer<UInt8>, offset: Int, end: Int) throws(KafkaWireError) -> Int {
+        try decode(Array(bytes), offset: offset, end: end).consumed
+    }
 }
 
 /// Lower-case hex without separators, as used in JSON output.

@@ -1,18 +1,46 @@
-/// A bounds-checked cursor over a byte range of a `[UInt8]`, used by every parser in this module.
+/// What a parse produces. The grammar is written once (the `parse` functions of this module, generic
+/// over the mode); the mode only decides whether the model is assembled.
+///
+/// ``BuildModel`` keeps every payload. ``ValidateOnly`` walks exactly the same code — same reads, same
+/// checks, same errors — but keeps no payload bytes, appends nothing to lists and boxes no nested
+/// messages, so validating allocates nothing. The hollow values it returns internally are discarded.
+protocol ParseMode {
+    /// Whether payloads are copied and lists filled.
+    static var buildsModel: Bool { get }
+}
+
+/// Parse into the full model.
+enum BuildModel: ParseMode {
+    @inline(__always) static var buildsModel: Bool { true }
+}
+
+/// Parse only to decide validity (and the error, if any).
+enum ValidateOnly: ParseMode {
+    @inline(__always) static var buildsModel: Bool { false }
+}
+
+extension ParseMode {
+    /// Appends `element` to `list` when building the model.
+    @inline(__always) static func keep<T>(_ element: T, in list: inout [T]) {
+        if buildsModel { list.append(element) }
+    }
+}
+
+/// A bounds-checked cursor over a byte range, used by every parser in this module.
 ///
 /// Reads never go past `end`; a short read throws a ``DHCPv6Error`` naming the field and the absolute
-/// offset where it starts. Sub-readers share the array's storage, so no bytes are copied until a
-/// payload is kept in the model.
-struct ByteReader {
+/// offset where it starts. The cursor borrows the caller's bytes (valid for the duration of one
+/// parse); sub-readers share them, so no bytes are copied until a payload is kept in the model.
+struct ByteReader<Mode: ParseMode> {
     /// The whole input buffer.
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     /// The absolute index of the next byte to read.
     var position: Int
     /// The absolute index one past the last readable byte.
     let end: Int
 
     /// A reader over `bytes[position..<end]`; callers guarantee the range is valid.
-    init(bytes: [UInt8], position: Int, end: Int) {
+    init(bytes: UnsafeBufferPointer<UInt8>, position: Int, end: Int) {
         self.bytes = bytes
         self.position = position
         self.end = end
@@ -32,6 +60,7 @@ struct ByteReader {
     }
 
     /// Reads one byte.
+    @inline(__always)
     mutating func u8(_ field: String) throws(DHCPv6Error) -> UInt8 {
         try need(1, field)
         defer { position += 1 }
@@ -39,6 +68,7 @@ struct ByteReader {
     }
 
     /// Reads a big-endian 16-bit integer.
+    @inline(__always)
     mutating func u16(_ field: String) throws(DHCPv6Error) -> UInt16 {
         try need(2, field)
         defer { position += 2 }
@@ -53,12 +83,12 @@ struct ByteReader {
     }
 
     /// Reads a big-endian 32-bit integer.
+    @inline(__always)
     mutating func u32(_ field: String) throws(DHCPv6Error) -> UInt32 {
         try need(4, field)
         defer { position += 4 }
-        var v: UInt32 = 0
-        for i in position..<position + 4 { v = v << 8 | UInt32(bytes[i]) }
-        return v
+        return UInt32(bytes[position]) << 24 | UInt32(bytes[position + 1]) << 16
+            | UInt32(bytes[position + 2]) << 8 | UInt32(bytes[position + 3])
     }
 
     /// Reads a 16-byte IPv6 address.
@@ -68,17 +98,17 @@ struct ByteReader {
         return IPv6Address(bytes, at: position)
     }
 
-    /// Reads `n` bytes into a new array.
+    /// Reads `n` bytes into a new array (skips them when only validating).
     mutating func take(_ n: Int, _ field: String) throws(DHCPv6Error) -> [UInt8] {
         try need(n, field)
         defer { position += n }
-        return Array(bytes[position..<position + n])
+        return Mode.buildsModel ? Array(UnsafeBufferPointer(rebasing: bytes[position..<position + n])) : []
     }
 
-    /// Reads everything that is left into a new array.
+    /// Reads everything that is left into a new array (skips it when only validating).
     mutating func rest() -> [UInt8] {
         defer { position = end }
-        return position < end ? Array(bytes[position..<end]) : []
+        return Mode.buildsModel && position < end ? Array(UnsafeBufferPointer(rebasing: bytes[position..<end])) : []
     }
 
     /// Reads a 16-bit length and then that many bytes, bounded by what is left.
@@ -92,6 +122,7 @@ struct ByteReader {
     }
 
     /// A reader over the next `n` bytes; advances this reader past them. Callers check `n` first.
+    @inline(__always)
     mutating func sub(_ n: Int) -> ByteReader {
         defer { position += n }
         return ByteReader(bytes: bytes, position: position, end: position + n)

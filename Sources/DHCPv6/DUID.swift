@@ -65,12 +65,14 @@ public enum DUID: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses a whole DUID; error offsets are positions in `bytes`.
     public static func parse(_ bytes: [UInt8]) throws(DHCPv6Error) -> DUID {
-        var reader = ByteReader(bytes: bytes, position: 0, end: bytes.count)
-        return try parse(&reader)
+        try bytes.withUnsafeBufferPointer { (buffer) throws(DHCPv6Error) in
+            var reader = ByteReader<BuildModel>(bytes: buffer, position: 0, end: buffer.count)
+            return try parse(&reader)
+        }
     }
 
     /// Parses a DUID filling the rest of `reader`.
-    static func parse(_ reader: inout ByteReader) throws(DHCPv6Error) -> DUID {
+    static func parse<Mode>(_ reader: inout ByteReader<Mode>) throws(DHCPv6Error) -> DUID {
         let type = try reader.u16("duid-type")
         switch type {
         case 1:

@@ -57,7 +57,7 @@ public struct DomainName: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Parses one name from `reader`, up to and including its zero label.
-    static func parse(_ reader: inout ByteReader) throws(DHCPv6Error) -> DomainName {
+    static func parse<Mode>(_ reader: inout ByteReader<Mode>) throws(DHCPv6Error) -> DomainName {
         let start = reader.position
         var labels: [[UInt8]] = []
         var wireLength = 1
@@ -79,7 +79,7 @@ public struct DomainName: Hashable, Sendable, CustomStringConvertible {
             guard wireLength <= 255 else {
                 throw DHCPv6Error(field: "name", offset: start, reason: "longer than 255 bytes")
             }
-            labels.append(try reader.take(n, "label"))
+            Mode.keep(try reader.take(n, "label"), in: &labels)
         }
         return DomainName(labels: labels)
     }

@@ -25,6 +25,12 @@ public struct IPv6Address: Hashable, Sendable, CustomStringConvertible {
 
     /// An address from the 16 bytes at `index` of `bytes`; callers check the bounds.
     init(_ bytes: [UInt8], at index: Int) {
+        precondition(index >= 0 && index + 16 <= bytes.count, "an IPv6 address has 16 bytes")
+        self = bytes.withUnsafeBufferPointer { IPv6Address($0, at: index) }
+    }
+
+    /// An address from the 16 bytes at `index` of `bytes`; callers check the bounds.
+    init(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) {
         var h: UInt64 = 0
         var l: UInt64 = 0
         for i in 0..<8 { h = h << 8 | UInt64(bytes[index + i]) }

@@ -10,18 +10,51 @@ public enum DHCPv6Message: Sendable, Hashable {
     /// Parses exactly `length` bytes (default: to the end) starting at `offset` of `bytes`.
     /// The message fills the whole range; error offsets are absolute positions in `bytes`.
     public static func parse(_ bytes: [UInt8], offset: Int = 0, length: Int? = nil) throws(DHCPv6Error) -> DHCPv6Message {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(DHCPv6Error) in
+            try parse(buffer, offset: offset, length: length)
+        }
+    }
+
+    /// Parses exactly `length` bytes (default: to the end) starting at `offset` of `bytes`.
+    /// The message fills the whole range; error offsets are absolute positions in `bytes`.
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, offset: Int = 0, length: Int? = nil)
+        throws(DHCPv6Error) -> DHCPv6Message
+    {
+        var reader = try reader(BuildModel.self, bytes, offset: offset, length: length)
+        return try parse(&reader, relayDepth: 0)
+    }
+
+    /// Checks that exactly `length` bytes (default: to the end) at `offset` of `bytes` are a message
+    /// that ``parse(_:offset:length:)`` accepts, without building it: the same parser walks the bytes
+    /// but keeps nothing, so this allocates nothing. Throws exactly the error `parse` would throw.
+    public static func validate(_ bytes: UnsafeBufferPointer<UInt8>, offset: Int = 0, length: Int? = nil)
+        throws(DHCPv6Error)
+    {
+        var reader = try reader(ValidateOnly.self, bytes, offset: offset, length: length)
+        _ = try parse(&reader, relayDepth: 0)
+    }
+
+    /// Checks, without building it, that `bytes` hold a message ``parse(_:offset:length:)`` accepts.
+    public static func validate(_ bytes: [UInt8], offset: Int = 0, length: Int? = nil) throws(DHCPv6Error) {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(DHCPv6Error) in
+            try validate(buffer, offset: offset, length: length)
+        }
+    }
+
+    private static func reader<Mode: ParseMode>(
+        _ mode: Mode.Type, _ bytes: UnsafeBufferPointer<UInt8>, offset: Int, length: Int?
+    ) throws(DHCPv6Error) -> ByteReader<Mode> {
         let end = length.map { offset &+ $0 } ?? bytes.count
         guard offset >= 0, offset <= bytes.count, end >= offset, end <= bytes.count else {
             throw DHCPv6Error(
                 field: "input", offset: max(0, offset),
                 reason: "range of \(length.map(byteCount) ?? "all bytes") at \(offset) is outside a buffer of \(byteCount(bytes.count))")
         }
-        var reader = ByteReader(bytes: bytes, position: offset, end: end)
-        return try parse(&reader, relayDepth: 0)
+        return ByteReader(bytes: bytes, position: offset, end: end)
     }
 
     /// Parses a message filling the rest of `reader`.
-    static func parse(_ r: inout ByteReader, relayDepth: Int) throws(DHCPv6Error) -> DHCPv6Message {
+    static func parse<Mode>(_ r: inout ByteReader<Mode>, relayDepth: Int) throws(DHCPv6Error) -> DHCPv6Message {
         let type = MessageType(rawValue: try r.u8("msg-type"))
         if type.isClientServer {
             let txid = try r.u24("transaction-id")

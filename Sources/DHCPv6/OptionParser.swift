@@ -8,7 +8,7 @@ extension DHCPv6Option {
     ///
     /// `relayDepth` counts the relay-msg options around the current message; `nesting` counts the
     /// encapsulating options around these options inside the current message.
-    static func parseList(_ reader: inout ByteReader, relayDepth: Int, nesting: Int) throws(DHCPv6Error)
+    static func parseList<Mode>(_ reader: inout ByteReader<Mode>, relayDepth: Int, nesting: Int) throws(DHCPv6Error)
         -> [DHCPv6Option]
     {
         guard nesting <= maxOptionNesting else {
@@ -16,13 +16,13 @@ extension DHCPv6Option {
         }
         var options: [DHCPv6Option] = []
         while !reader.isAtEnd {
-            options.append(try parseOne(&reader, relayDepth: relayDepth, nesting: nesting))
+            Mode.keep(try parseOne(&reader, relayDepth: relayDepth, nesting: nesting), in: &options)
         }
         return options
     }
 
     /// Parses one option (header and body) from `reader`.
-    static func parseOne(_ reader: inout ByteReader, relayDepth: Int, nesting: Int) throws(DHCPv6Error) -> DHCPv6Option {
+    static func parseOne<Mode>(_ reader: inout ByteReader<Mode>, relayDepth: Int, nesting: Int) throws(DHCPv6Error) -> DHCPv6Option {
         let code = try reader.u16("option-code")
         let lengthAt = reader.position
         let length = Int(try reader.u16("option-len"))
@@ -40,8 +40,8 @@ extension DHCPv6Option {
     }
 
     // swiftlint:disable:next cyclomatic_complexity function_body_length
-    private static func parseBody(
-        code: UInt16, _ r: inout ByteReader, lengthAt: Int, relayDepth: Int, nesting: Int
+    private static func parseBody<Mode>(
+        code: UInt16, _ r: inout ByteReader<Mode>, lengthAt: Int, relayDepth: Int, nesting: Int
     ) throws(DHCPv6Error) -> DHCPv6Option {
         let length = r.remaining
         func exactly(_ n: Int) throws(DHCPv6Error) {
@@ -71,8 +71,8 @@ extension DHCPv6Option {
                 throw DHCPv6Error(field: "option-len", offset: lengthAt, reason: "must be even, got \(length)")
             }
             var codes: [UInt16] = []
-            codes.reserveCapacity(length / 2)
-            while !r.isAtEnd { codes.append(try r.u16("requested-option-code")) }
+            if Mode.buildsModel { codes.reserveCapacity(length / 2) }
+            while !r.isAtEnd { Mode.keep(try r.u16("requested-option-code"), in: &codes) }
             return .optionRequest(codes)
         case 7:
             try exactly(1)
@@ -84,7 +84,9 @@ extension DHCPv6Option {
             guard relayDepth < maxRelayNesting else {
                 throw DHCPv6Error(field: "message", offset: r.position, reason: "relay-msg nested deeper than \(maxRelayNesting)")
             }
-            return .relayMessage(try DHCPv6Message.parse(&r, relayDepth: relayDepth + 1))
+            let relayed = try DHCPv6Message.parse(&r, relayDepth: relayDepth + 1)
+            // The option is boxed (indirect); a validating parse does not keep it.
+            return Mode.buildsModel ? .relayMessage(relayed) : .rapidCommit
         case 11:
             guard length >= 11 else {
                 throw DHCPv6Error(field: "option-len", offset: lengthAt, reason: "must be at least 11, got \(length)")
@@ -101,19 +103,19 @@ extension DHCPv6Option {
             return .rapidCommit
         case 15:
             var items: [[UInt8]] = []
-            while !r.isAtEnd { items.append(try r.lengthPrefixed("user-class-data")) }
+            while !r.isAtEnd { Mode.keep(try r.lengthPrefixed("user-class-data"), in: &items) }
             return .userClass(items)
         case 16:
             let enterprise = try r.u32("enterprise-number")
             var items: [[UInt8]] = []
-            while !r.isAtEnd { items.append(try r.lengthPrefixed("vendor-class-data")) }
+            while !r.isAtEnd { Mode.keep(try r.lengthPrefixed("vendor-class-data"), in: &items) }
             return .vendorClass(VendorClass(enterpriseNumber: enterprise, data: items))
         case 17:
             let enterprise = try r.u32("enterprise-number")
             var items: [VendorOption] = []
             while !r.isAtEnd {
                 let subcode = try r.u16("sub-option-code")
-                items.append(VendorOption(code: subcode, data: try r.lengthPrefixed("sub-option")))
+                Mode.keep(VendorOption(code: subcode, data: try r.lengthPrefixed("sub-option")), in: &items)
             }
             return .vendorOptions(VendorOptions(enterpriseNumber: enterprise, options: items))
         case 18: return .interfaceID(r.rest())
@@ -128,12 +130,12 @@ extension DHCPv6Option {
                 throw DHCPv6Error(field: "option-len", offset: lengthAt, reason: "must be a multiple of 16, got \(length)")
             }
             var servers: [IPv6Address] = []
-            servers.reserveCapacity(length / 16)
-            while !r.isAtEnd { servers.append(try r.address("dns-server")) }
+            if Mode.buildsModel { servers.reserveCapacity(length / 16) }
+            while !r.isAtEnd { Mode.keep(try r.address("dns-server"), in: &servers) }
             return .dnsServers(servers)
         case 24:
             var names: [DomainName] = []
-            while !r.isAtEnd { names.append(try DomainName.parse(&r)) }
+            while !r.isAtEnd { Mode.keep(try DomainName.parse(&r), in: &names) }
             return .domainList(names)
         case 26:
             let preferred = try r.u32("preferred-lifetime")
@@ -154,7 +156,7 @@ extension DHCPv6Option {
         case 38: return .subscriberID(r.rest())
         case 56:
             var items: [NTPSuboption] = []
-            while !r.isAtEnd { items.append(try parseNTPSuboption(&r)) }
+            while !r.isAtEnd { Mode.keep(try parseNTPSuboption(&r), in: &items) }
             return .ntpServer(items)
         case 79:
             let type = try r.u16("link-layer-type")
@@ -171,7 +173,7 @@ extension DHCPv6Option {
     }
 
     /// Parses one ntp-server sub-option.
-    private static func parseNTPSuboption(_ r: inout ByteReader) throws(DHCPv6Error) -> NTPSuboption {
+    private static func parseNTPSuboption<Mode>(_ r: inout ByteReader<Mode>) throws(DHCPv6Error) -> NTPSuboption {
         let code = try r.u16("suboption-code")
         let lengthAt = r.position
         let length = Int(try r.u16("suboption-len"))

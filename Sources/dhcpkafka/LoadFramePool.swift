@@ -53,15 +53,21 @@ struct LoadFramePool {
     /// The next frame, stamped with a timestamp-in strictly after the previous one's (so each
     /// writer's frames are unique and ordered by it) and a timestamp-out a little later.
     mutating func nextFrame(at now: Double) -> (bytes: [UInt8], timestampIn: Double) {
+        withNextFrame(at: now) { bytes, timestamp in (Array(bytes), timestamp) }
+    }
+
+    /// Like ``nextFrame(at:)`` but lends the frame in place (stamped in the pool's own storage)
+    /// instead of copying it: no allocation per frame.
+    mutating func withNextFrame<R>(at now: Double, _ body: (UnsafeRawBufferPointer, Double) -> R) -> R {
         var timestamp = now
         if timestamp <= lastTimestamp { timestamp = lastTimestamp.nextUp }
         lastTimestamp = timestamp
-        var bytes = frames[next]
-        let offsets = timestampOffsets[next]
+        let index = next
         next = (next + 1) % frames.count
-        Self.patch(&bytes, at: offsets.in, with: timestamp)
-        Self.patch(&bytes, at: offsets.out, with: timestamp + 0.000_5)
-        return (bytes, timestamp)
+        let offsets = timestampOffsets[index]
+        Self.patch(&frames[index], at: offsets.in, with: timestamp)
+        Self.patch(&frames[index], at: offsets.out, with: timestamp + 0.000_5)
+        return frames[index].withUnsafeBytes { body($0, timestamp) }
     }
 
     private static func patch(_ bytes: inout [UInt8], at offset: Int, with value: Double) {

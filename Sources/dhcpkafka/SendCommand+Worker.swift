@@ -20,13 +20,22 @@ extension SendCommand {
         let interval = rate > 0 ? 1.0 / rate : 0
         let start = Date().timeIntervalSince1970
         for index in 0..<self.frames {
-            let now = Date().timeIntervalSince1970
+            var now = Date().timeIntervalSince1970
             if interval > 0 {
+                // Paced like a DHCP server's traffic: on average exactly `rate`, sent as frames fall due.
+                // Sleep only once ahead by a pacing quantum, so a writer wakes about once per quantum
+                // (a burst of frames) rather than once per frame: a sleep per frame costs more CPU
+                // than the send itself at tens of thousands of frames per second.
                 let due = start + Double(index) * interval
-                if due > now { usleep(useconds_t(min((due - now) * 1_000_000, 1_000_000))) }
+                if due - now > Self.pacingQuantum {
+                    usleep(useconds_t(min((due - now) * 1_000_000, 1_000_000)))
+                    now = Date().timeIntervalSince1970
+                }
             }
-            let (bytes, timestamp) = frames.nextFrame(at: Date().timeIntervalSince1970)
-            if client.send(bytes) == .sent, logHandle != nil {
+            let (sent, timestamp) = frames.withNextFrame(at: now) { bytes, timestamp in
+                (client.send(bytes) == .sent, timestamp)
+            }
+            if sent, logHandle != nil {
                 logText += "\(timestamp)\n"
                 if logText.utf8.count > 1 << 16 {
                     logHandle?.write(Data(logText.utf8))
@@ -43,6 +52,9 @@ extension SendCommand {
             ("dropped_other", .uint(counters.droppedOther)),
         ])
     }
+
+    /// How far ahead of its schedule a paced writer may get before it sleeps (seconds).
+    static let pacingQuantum = 0.001
 
     private func makePool(serverName: String, seed: UInt32) throws -> LoadFramePool {
         let sources: [String]

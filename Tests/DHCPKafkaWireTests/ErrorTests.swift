@@ -19,6 +19,9 @@ import Testing
         #expect(alone?.offset == offset, sourceLocation: sourceLocation)
         if let reason { #expect(alone?.reason == reason, sourceLocation: sourceLocation) }
         #expect(alone.map { $0.offset >= 0 && $0.offset <= frame.count } ?? false, sourceLocation: sourceLocation)
+        // Validating without decoding (the daemon's path) throws the very same error.
+        let validated = wireError { () throws(KafkaWireError) in try registry.validateFrame(frame) }
+        #expect(validated == alone, sourceLocation: sourceLocation)
 
         // The same frame at offset 7, followed by junk that must never be read.
         let junkBefore: [UInt8] = [0x01, 0x03, 0x61, 0x62, 0x63, 0xFF, 0xFF]
@@ -29,6 +32,10 @@ import Testing
         #expect(inside?.code == code, sourceLocation: sourceLocation)
         #expect(inside?.field == field, sourceLocation: sourceLocation)
         #expect(inside?.offset == offset + 7, "offsets must stay absolute", sourceLocation: sourceLocation)
+        let validatedInside = wireError { () throws(KafkaWireError) in
+            try registry.validateFrame(buffer, offset: 7, length: frame.count)
+        }
+        #expect(validatedInside == inside, sourceLocation: sourceLocation)
         if reason != nil, let alone { #expect(inside?.reason == alone.reason, sourceLocation: sourceLocation) }
         if prefixToo {
             let prefix = wireError { () throws(KafkaWireError) in

@@ -186,6 +186,9 @@ import Testing
         let gap = try #require(try registry.decodeFrame(bytes) as? GapRecord)
         #expect(gap == GapRecord(first: 300, count: 5))
         #expect(try gap.encoded() == bytes)
+        // Types without their own validate are validated by decoding (the protocol's default).
+        #expect(throws: Never.self) { try registry.validateFrame(bytes) }
+        #expect(throws: KafkaWireError.self) { try registry.validateFrame(Array(bytes.dropLast())) }
         #expect(gap.json["kafka_type"] == 9)
 
         // Without the registration the same bytes are an unknown type, kept as is.

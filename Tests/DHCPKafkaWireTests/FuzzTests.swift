@@ -40,6 +40,13 @@ import Testing
                 findings.append(Finding(bytes: bytes, problem: "offset \(error.offset) outside 0...\(bytes.count): \(error)"))
             }
         }
+        // validateFrame accepts exactly what decodeFrame decodes, and otherwise throws the same error.
+        do {
+            try registry.validateFrame(bytes)
+            if !decoded { findings.append(Finding(bytes: bytes, problem: "validateFrame accepted, decodeFrame threw \(failure.map(String.init(describing:)) ?? "")")) }
+        } catch {
+            if error != failure { findings.append(Finding(bytes: bytes, problem: "validateFrame threw \(error), decodeFrame \(failure.map(String.init(describing:)) ?? "decoded")")) }
+        }
         // decodePrefix never disagrees with decodeFrame, and never claims more bytes than there are.
         do {
             let (_, consumed) = try registry.decodePrefix(bytes)
@@ -56,6 +63,16 @@ import Testing
         guard shifted else { return decoded }
         // The same bytes at offset 5 of a larger buffer: the same outcome, offsets shifted by 5.
         let buffer = [0x01, 0xFF, 0x01, 0x00, 0xFF] + bytes + [0x00, 0x00, 0xFF, 0x01]
+        do {
+            try registry.validateFrame(buffer, offset: 5, length: bytes.count)
+            if failure != nil { findings.append(Finding(bytes: bytes, problem: "validateFrame accepted at offset 5")) }
+        } catch {
+            if let failure, error.code == failure.code, error.field == failure.field, error.offset == failure.offset + 5 {
+                // as expected
+            } else {
+                findings.append(Finding(bytes: bytes, problem: "validateFrame at offset 5: \(error) vs \(failure.map(String.init(describing:)) ?? "success")"))
+            }
+        }
         do {
             let message = try registry.decodeFrame(buffer, offset: 5, length: bytes.count)
             if !decoded || (try? message.encoded()) != bytes {

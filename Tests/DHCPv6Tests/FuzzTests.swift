@@ -5,10 +5,24 @@ import Testing
 /// Hostile input never crashes or hangs the parser: it either parses (and then round-trips
 /// byte-identically) or throws a ``DHCPv6Error``.
 @Suite struct FuzzTests {
-    /// Parses `bytes`; returns false if it parsed but did not serialize back to the same bytes.
+    /// Parses `bytes`; returns false if it parsed but did not serialize back to the same bytes, or if
+    /// ``DHCPv6Message/validate(_:offset:length:)`` disagreed with the parser (accepts exactly what
+    /// parses, and throws the same error otherwise).
     static func check(_ bytes: [UInt8]) -> Bool {
+        guard validateAgrees(bytes) else { return false }
         guard let message = try? DHCPv6Message.parse(bytes) else { return true }
         return message.serialized() == bytes
+    }
+
+    /// Whether validating gives the same outcome as parsing: success for both, or the same error.
+    static func validateAgrees(_ bytes: [UInt8]) -> Bool {
+        let parsed = Result { () throws(DHCPv6Error) in try DHCPv6Message.parse(bytes) }
+        let validated = Result { () throws(DHCPv6Error) in try DHCPv6Message.validate(bytes) }
+        switch (parsed, validated) {
+        case (.success, .success): return true
+        case (.failure(let a), .failure(let b)): return a == b
+        default: return false
+        }
     }
 
     @Test func randomByteStrings() {
@@ -87,9 +101,11 @@ import Testing
         }
         bytes += solicit
         #expect(throws: DHCPv6Error.self) { try DHCPv6Message.parse(bytes) }
+        #expect(Self.validateAgrees(bytes))
 
         // The innermost 1,000 levels are framed correctly: the depth limit is what stops them.
         let tail = Array(bytes[((depth - 1000) * header)...])
+        #expect(Self.validateAgrees(tail))
         do throws(DHCPv6Error) {
             _ = try DHCPv6Message.parse(tail)
             Issue.record("a 1000-deep chain parsed")

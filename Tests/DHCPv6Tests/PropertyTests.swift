@@ -13,6 +13,7 @@ import Testing
             let bytes = message.serialized()
             let parsed: DHCPv6Message
             do {
+                try DHCPv6Message.validate(bytes)
                 parsed = try DHCPv6Message.parse(bytes)
             } catch {
                 failures += 1

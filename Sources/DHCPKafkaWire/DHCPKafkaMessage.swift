@@ -100,7 +100,7 @@ public struct DHCPKafkaMessage: RegisteredKafkaMessage, Hashable {
 
     /// Throws unless the server name (at absolute offset `start`) is valid UTF-8, naming the first bad byte.
     @inline(__always)
-    private static func checkUTF8(_ name: UnsafeBufferPointer<UInt8>, at start: Int) throws(KafkaWireError) {
+    static func checkUTF8(_ name: UnsafeBufferPointer<UInt8>, at start: Int) throws(KafkaWireError) {
         // Nearly all names are ASCII; only others need the scalar-by-scalar check.
         var ascii = true
         for byte in name where byte >= 0x80 { ascii = false; break }

@@ -44,24 +44,25 @@ public struct GapKafkaMessage: RegisteredKafkaMessage, Hashable {
 
     /// Decodes a type-200 frame starting at `offset`.
     public static func decode(_ bytes: [UInt8], offset: Int, end: Int) throws(KafkaWireError) -> (Self, consumed: Int) {
-        var reader = FrameReader(bytes, offset: offset, end: end)
-        let type = try reader.u8("msg-type")
-        guard type == registeredType else {
-            throw KafkaWireError(
-                .wrongType, field: "msg-type", offset: offset, reason: "expected a gap record (type 200), found type \(type)")
+        try bytes.withUnsafeBufferPointer { (buffer) throws(KafkaWireError) -> (Self, consumed: Int) in
+            var reader = FrameReader(buffer, offset: offset, end: end)
+            let type = try reader.u8("msg-type")
+            guard type == registeredType else {
+                throw KafkaWireError(
+                    .wrongType, field: "msg-type", offset: offset, reason: "expected a gap record (type 200), found type \(type)")
+            }
+            let nameLengthOffset = reader.position
+            let nameLength = Int(try reader.u8("name-len"))
+            let nameStart = try reader.span(nameLength, "server-name", lengthField: "name-len", lengthOffset: nameLengthOffset)
+            let name = UnsafeBufferPointer(rebasing: buffer[nameStart..<(nameStart + nameLength)])
+            try DHCPKafkaMessage.checkUTF8(name, at: nameStart)
+            let identityStart = try reader.span(16, "spool-identity", lengthField: "spool-identity", lengthOffset: reader.position)
+            let message = GapKafkaMessage(
+                serverName: String(decoding: name, as: UTF8.self), spoolIdentity: Array(buffer[identityStart..<(identityStart + 16)]),
+                firstSequence: try reader.u64("first-seq"), lastSequence: try reader.u64("last-seq"),
+                frames: try reader.u64("frames"), bytes: try reader.u64("bytes"), timestamp: try reader.f64("timestamp"))
+            return (message, reader.position - offset)
         }
-        let nameLengthOffset = reader.position
-        let nameLength = Int(try reader.u8("name-len"))
-        let nameStart = try reader.span(nameLength, "server-name", lengthField: "name-len", lengthOffset: nameLengthOffset)
-        guard let name = String(validating: bytes[nameStart..<(nameStart + nameLength)], as: UTF8.self) else {
-            throw KafkaWireError(.invalidUTF8, field: "server-name", offset: nameStart, reason: "server-name is not valid UTF-8")
-        }
-        let identityStart = try reader.span(16, "spool-identity", lengthField: "spool-identity", lengthOffset: reader.position)
-        let message = GapKafkaMessage(
-            serverName: name, spoolIdentity: Array(bytes[identityStart..<(identityStart + 16)]),
-            firstSequence: try reader.u64("first-seq"), lastSequence: try reader.u64("last-seq"),
-            frames: try reader.u64("frames"), bytes: try reader.u64("bytes"), timestamp: try reader.f64("timestamp"))
-        return (message, reader.position - offset)
     }
 
     /// Appends the frame; fails on a server name over 255 bytes or an identity that is not 16 bytes.

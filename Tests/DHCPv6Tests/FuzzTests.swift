@@ -6,8 +6,17 @@ import Testing
 /// byte-identically) or throws a ``DHCPv6Error``.
 @Suite struct FuzzTests {
     /// Parses `bytes`; returns false if it parsed but did not serialize back to the same bytes.
+    /// Also checks that ``DHCPv6Message/clientIDRange(in:offset:length:)`` finds exactly the parsed
+    /// client DUID whenever the message parses (and never crashes when it does not).
     static func check(_ bytes: [UInt8]) -> Bool {
+        let located = bytes.withUnsafeBytes { buffer in
+            Result { () throws(DHCPv6Error) -> Range<Int>? in
+                try DHCPv6Message.clientIDRange(in: buffer, offset: 0, length: bytes.count)
+            }
+        }
         guard let message = try? DHCPv6Message.parse(bytes) else { return true }
+        guard case .success(let located) = located else { return false }
+        guard located.map({ Array(bytes[$0]) }) == message.clientDUID?.bytes else { return false }
         return message.serialized() == bytes
     }
 

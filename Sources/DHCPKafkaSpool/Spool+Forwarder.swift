@@ -53,6 +53,7 @@ extension Spool {
                         if count > 0 && bytes + size > maxBytes { break }
                         count += 1
                         bytes += size
+                        bytesSinceRelease += value.count
                         guard body(seq, UnsafeRawBufferPointer(rebasing: value[Self.frameHeaderSize...])) else { break }
                         entry = try cursor.get(MDB_NEXT)
                     }
@@ -74,6 +75,7 @@ extension Spool {
                     while let (key, value) = try cursor.get(MDB_FIRST),
                           let seq = SequenceKey.decode(key), seq <= sequence {
                         stored -= value.count
+                        bytesSinceRelease += value.count
                         try cursor.delete()
                         removed += 1
                     }

@@ -21,6 +21,8 @@ struct ForwardLoop {
     var lastStatus = ContinuousClock.now - .seconds(10)
     var pendingDead = 0
     var rng = SystemRandomNumberGenerator()
+    /// Delivery reports of the last poll (a buffer reused across polls).
+    var reports: [DeliveryReport] = []
 
     var configuration: ForwarderConfiguration { forwarder.configuration }
     var spool: Spool { forwarder.spool }
@@ -48,7 +50,8 @@ struct ForwardLoop {
             }
             // Keep the pipeline moving while there is work; otherwise wait for reports or new frames
             // (10 ms: the most a new frame waits to be noticed; no busy loop).
-            handle(producer.poll(timeoutMs: produced > 0 ? 0 : 10), producer: producer)
+            producer.poll(timeoutMs: produced > 0 ? 0 : 10, into: &reports)
+            handle(reports, producer: producer)
             if let fatal = producer.fatalError() { recreate(after: fatal) }
             try advanceWatermark(force: false)
             counters.inFlightCount.store(window.count, ordering: .relaxed)

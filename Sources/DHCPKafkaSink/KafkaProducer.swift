@@ -95,11 +95,18 @@ public final class KafkaProducer {
     /// something was served) and returns the delivery reports collected since the last call,
     /// including those served by ``flush(timeoutMs:)``.
     public func poll(timeoutMs: Int32 = 0) -> [DeliveryReport] {
+        var reports: [DeliveryReport] = []
+        poll(timeoutMs: timeoutMs, into: &reports)
+        return reports
+    }
+
+    /// Like ``poll(timeoutMs:)``, but hands the reports over in `reports` (its old contents are
+    /// dropped): the caller's buffer and the producer's are swapped, so a caller that keeps passing
+    /// the same buffer allocates nothing in steady state.
+    public func poll(timeoutMs: Int32 = 0, into reports: inout [DeliveryReport]) {
         if let handle { rd_kafka_poll(handle, timeoutMs) }
-        return context.state.withLock { state in
-            defer { state.reports.removeAll(keepingCapacity: true) }
-            return state.reports
-        }
+        reports.removeAll(keepingCapacity: true)
+        context.state.withLock { state in swap(&state.reports, &reports) }
     }
 
     /// Waits up to `timeoutMs` for every queued record to be reported; returns true if none are

@@ -61,6 +61,7 @@ extension DHCPKafkaMessage {
     }
 
     private static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if !bytes.contains(where: { $0 >= 0x80 }) { return true }  // ASCII, the usual case
         var iterator = bytes.makeIterator()
         var parser = Unicode.UTF8.ForwardParser()
         while true {

@@ -12,9 +12,10 @@ extension ForwardLoop {
         var delivered = false
         let now = reports.isEmpty ? 0 : Date().timeIntervalSince1970
         for report in reports {
-            guard let entry = window.entry(report.token) else { continue }
+            guard let index = window.index(of: report.token) else { continue }
+            let entry = window.entries[index]
             if report.isDelivered {
-                window.markDone(entry.first)
+                window.markDone(at: index)
                 delivered = true
                 if entry.timestampIn > 0 {
                     counters.deliveryLatency.record(.nanoseconds(Int64(max(0, now - entry.timestampIn) * 1e9)))

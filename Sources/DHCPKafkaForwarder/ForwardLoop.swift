@@ -21,6 +21,8 @@ struct ForwardLoop {
     var lastStatus = ContinuousClock.now - .seconds(10)
     var pendingDead = 0
     var rng = SystemRandomNumberGenerator()
+    /// Delivery reports of the last poll (a buffer reused across polls).
+    var reports: [DeliveryReport] = []
 
     var configuration: ForwarderConfiguration { forwarder.configuration }
     var spool: Spool { forwarder.spool }
@@ -48,7 +50,8 @@ struct ForwardLoop {
             }
             // Keep the pipeline moving while there is work; otherwise wait for reports or new frames
             // (10 ms: the most a new frame waits to be noticed; no busy loop).
-            handle(producer.poll(timeoutMs: produced > 0 ? 0 : 10), producer: producer)
+            producer.poll(timeoutMs: produced > 0 ? 0 : 10, into: &reports)
+            handle(reports, producer: producer)
             if let fatal = producer.fatalError() { recreate(after: fatal) }
             try advanceWatermark(force: false)
             counters.inFlightCount.store(window.count, ordering: .relaxed)
@@ -90,37 +93,54 @@ struct ForwardLoop {
     }
 
     /// Reads frames after `next` and produces them while the window has room; returns how many.
+    ///
+    /// Frames are produced straight from the spool's read transaction (librdkafka copies them);
+    /// gaps and dead letters, which need the spool, are handled after the transaction ends.
     @discardableResult
     mutating func fill(_ producer: KafkaProducer) throws -> Int {
         var produced = 0
+        let spool = self.spool
+        let builder = forwarder.builder
         while window.count < configuration.maxInFlightFrames && window.bytes < configuration.maxInFlightBytes {
             let room = configuration.maxInFlightFrames - window.count
-            let frames = try spool.read(from: next, maxFrames: min(room, 512), maxBytes: configuration.maxInFlightBytes - window.bytes)
-            guard !frames.isEmpty else { return produced }
-            for frame in frames {
-                if frame.sequence > next {
+            var gapEnd: UInt64?
+            var rejected: (sequence: UInt64, reason: String)?
+            var stop = false
+            let seen = try spool.withFrames(
+                from: next, maxFrames: min(room, 512), maxBytes: configuration.maxInFlightBytes - window.bytes
+            ) { sequence, bytes in
+                if sequence > next {
                     // Sequences are contiguous at ingest: a hole was evicted (or dead-lettered earlier).
-                    guard try publishGaps(next..<frame.sequence, producer) else { return produced }
+                    gapEnd = sequence
+                    return false
                 }
-                let record = forwarder.builder.record(for: frame.bytes, sequence: frame.sequence)
-                let outcome = producer.produce(
-                    value: frame.bytes, key: record.key, headers: record.headers,
-                    timestamp: record.timestampMilliseconds, token: frame.sequence)
+                let (outcome, timestampIn) = builder.produce(frame: bytes, sequence: sequence, with: producer)
                 switch outcome {
                 case .accepted:
-                    window.add(first: frame.sequence, last: frame.sequence, bytes: frame.bytes.count, isGap: false,
-                               timestampIn: record.timestampIn)
+                    window.add(first: sequence, last: sequence, bytes: bytes.count, isGap: false, timestampIn: timestampIn)
                     produced += 1
                 case .queueFull:
-                    return produced
+                    stop = true
+                    return false
                 case .failed(let error) where error.failureClass == .recordRejected:
-                    window.add(first: frame.sequence, last: frame.sequence, bytes: 0, isGap: false)
-                    try deadLetter(frame.sequence, reason: error.description)
+                    window.add(first: sequence, last: sequence, bytes: 0, isGap: false)
+                    rejected = (sequence, error.description)
+                    return false
                 case .failed(let error):
                     fail("Kafka refused a record", error: error.description)
-                    return produced
+                    stop = true
+                    return false
                 }
-                next = frame.sequence + 1
+                next = sequence + 1
+                return true
+            }
+            if seen == 0 || stop { return produced }
+            if let gapEnd {
+                guard try publishGaps(next..<gapEnd, producer) else { return produced }
+            }
+            if let rejected {
+                try deadLetter(rejected.sequence, reason: rejected.reason)
+                next = rejected.sequence + 1
             }
         }
         return produced

@@ -33,8 +33,16 @@ struct InFlightWindow {
         self.bytes += bytes
     }
 
-    private func index(of first: UInt64) -> Int? {
-        // Entries are sorted by `first`: binary search.
+    /// The index of the entry starting at `first`, if it is in the window.
+    func index(of first: UInt64) -> Int? {
+        // Reports come mostly in order and entries are mostly one sequence each: try where `first`
+        // would be if every entry were one frame, then binary search (entries are sorted by `first`).
+        if head < entries.count, first >= entries[head].first {
+            let offset = first - entries[head].first
+            if offset < UInt64(entries.count - head), entries[head + Int(offset)].first == first {
+                return head + Int(offset)
+            }
+        }
         var low = head
         var high = entries.count - 1
         while low <= high {
@@ -51,8 +59,13 @@ struct InFlightWindow {
     /// Marks an entry done (acknowledged or dead-lettered).
     mutating func markDone(_ first: UInt64) {
         guard let i = index(of: first) else { return }
-        entries[i].done = true
-        entries[i].awaitingReport = false
+        markDone(at: i)
+    }
+
+    /// Marks the entry at `index` (from ``index(of:)``) done.
+    mutating func markDone(at index: Int) {
+        entries[index].done = true
+        entries[index].awaitingReport = false
     }
 
     /// Marks that an entry's report arrived without it being done (a failure to retry).

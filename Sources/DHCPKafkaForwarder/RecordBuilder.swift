@@ -1,3 +1,4 @@
+import DHCPKafkaSink
 import DHCPKafkaWire
 import DHCPv6
 
@@ -7,10 +8,12 @@ struct RecordBuilder {
     let key: RecordKey
     /// `dhcpkafka-spool`: the spool identity (UUID text).
     let spoolHeader: (String, [UInt8])
+    let spoolHeaderValue: [UInt8]
 
     init(key: RecordKey, spoolIdentity: String) {
         self.key = key
         self.spoolHeader = ("dhcpkafka-spool", Array(spoolIdentity.utf8))
+        self.spoolHeaderValue = Array(spoolIdentity.utf8)
     }
 
     struct Record {
@@ -43,8 +46,62 @@ struct RecordBuilder {
                       ("dhcpkafka-server", Array(serverName.utf8))])
     }
 
+    /// Produces a spooled frame (value unchanged) with the key, timestamp and headers ``record(for:sequence:)``
+    /// gives it, reading them straight from the frame's bytes (``DHCPKafkaMessage/locate(in:)``) without
+    /// decoding it or allocating; frames it cannot locate take the decoding path. Returns the outcome
+    /// and the frame's timestamp-in (0 when unknown).
+    func produce(frame: UnsafeRawBufferPointer, sequence: UInt64, with producer: KafkaProducer)
+        -> (outcome: ProduceOutcome, timestampIn: Double)
+    {
+        guard let layout = DHCPKafkaMessage.locate(in: frame) else {
+            let bytes = Array(frame)
+            let record = record(for: bytes, sequence: sequence)
+            let outcome = producer.produce(
+                value: frame, key: record.key, headers: record.headers, timestamp: record.timestampMilliseconds,
+                token: sequence)
+            return (outcome, record.timestampIn)
+        }
+        var timestamp: Int64 = 0
+        let seconds = layout.timestampIn
+        if seconds.isFinite, seconds > 0, seconds < 32_503_680_000 { timestamp = Int64(seconds * 1000) }
+        let serverName = UnsafeRawBufferPointer(rebasing: frame[layout.serverName])
+        let keyRange: Range<Int>?
+        switch key {
+        case .none: keyRange = nil
+        case .serverName: keyRange = layout.serverName
+        case .clientDUID: keyRange = layout.clientDUID ?? layout.serverName
+        }
+        // Empty key / server name: a non-null empty buffer, as from an empty array (an empty key, not a null key).
+        let keyBytes = keyRange.map { UnsafeRawBufferPointer(rebasing: frame[$0]) }
+        let outcome = withDecimal(sequence) { sequenceText in
+            spoolHeaderValue.withUnsafeBytes { spool in
+                producer.produce(
+                    value: frame, key: keyBytes, timestamp: timestamp, token: sequence, headerCount: 3
+                ) { list in
+                    list.add("dhcpkafka-spool", spool) && list.add("dhcpkafka-sequence", sequenceText)
+                        && list.add("dhcpkafka-server", serverName)
+                }
+            }
+        }
+        return (outcome, timestamp > 0 ? seconds : 0)
+    }
+
     /// Headers for a gap record covering `first…last`.
     func gapHeaders(first: UInt64, last: UInt64, serverName: String) -> [(String, [UInt8])] {
         [spoolHeader, ("dhcpkafka-sequence", Array("\(first)-\(last)".utf8)), ("dhcpkafka-server", Array(serverName.utf8))]
+    }
+}
+
+/// Calls `body` with the decimal digits of `value`, from a stack buffer.
+private func withDecimal<R>(_ value: UInt64, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+        var digits = 0
+        var rest = value
+        repeat {
+            buffer[19 - digits] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+            digits += 1
+        } while rest > 0
+        return body(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[(20 - digits)...]))
     }
 }

@@ -26,11 +26,46 @@ extension KafkaProducer {
         guard let recordHeaders = makeHeaders(headers) else {
             return .failed(KafkaError(code: .invalidArgument, message: "Could not build the record headers"))
         }
+        return withOptionalBytes(key) { keyBytes in
+            produce(handle: handle, value: value, key: keyBytes, headers: recordHeaders, timestamp: timestamp, token: token)
+        }
+    }
+
+    /// Queues one record whose headers `addHeaders` adds to a header list (return false to give up);
+    /// otherwise the same as ``produce(value:key:headers:timestamp:token:)``, without allocating
+    /// Swift arrays per record.
+    public func produce(
+        value: UnsafeRawBufferPointer, key: UnsafeRawBufferPointer?, timestamp: Int64 = 0, token: UInt64,
+        headerCount: Int, addHeaders: (KafkaHeaderList) -> Bool
+    ) -> ProduceOutcome {
+        guard let handle else {
+            return .failed(KafkaError(code: .destroy, message: "The Kafka producer is closed"))
+        }
+        guard let list = rd_kafka_headers_new(max(headerCount, 1)) else {
+            return .failed(KafkaError(code: .invalidArgument, message: "Could not build the record headers"))
+        }
+        guard addHeaders(KafkaHeaderList(list: list)) else {
+            rd_kafka_headers_destroy(list)
+            return .failed(KafkaError(code: .invalidArgument, message: "Could not build the record headers"))
+        }
+        return produce(handle: handle, value: value, key: key, headers: list, timestamp: timestamp, token: token)
+    }
+
+    private func produce(
+        handle: OpaquePointer, value: UnsafeRawBufferPointer, key keyBytes: UnsafeRawBufferPointer?,
+        headers recordHeaders: OpaquePointer, timestamp: Int64, token: UInt64
+    ) -> ProduceOutcome {
         let error: OpaquePointer? = configuration.topic.withCString { topic in
-            withOptionalBytes(key) { keyBytes in
-                var items = [rd_kafka_vu_t](repeating: rd_kafka_vu_t(), count: 8)
-                items[0].vtype = RD_KAFKA_VTYPE_TOPIC
-                items[0].u.cstr = topic
+            withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 8) { buffer in
+                let items = buffer.baseAddress!
+                items.initialize(repeating: rd_kafka_vu_t(), count: 8)
+                if let topicHandle {
+                    items[0].vtype = RD_KAFKA_VTYPE_RKT
+                    items[0].u.rkt = topicHandle
+                } else {
+                    items[0].vtype = RD_KAFKA_VTYPE_TOPIC
+                    items[0].u.cstr = topic
+                }
                 items[1].vtype = RD_KAFKA_VTYPE_PARTITION
                 items[1].u.i32 = -1  // RD_KAFKA_PARTITION_UA
                 items[2].vtype = RD_KAFKA_VTYPE_MSGFLAGS
@@ -88,4 +123,18 @@ extension KafkaProducer {
 private func withOptionalBytes<R>(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) -> R) -> R {
     guard let bytes else { return body(nil) }
     return bytes.withUnsafeBytes { body($0) }
+}
+
+/// A librdkafka header list being filled for one record.
+public struct KafkaHeaderList {
+    let list: OpaquePointer
+
+    /// Adds a header (the name up to its first NUL byte); false when librdkafka refuses.
+    public func add(_ name: StaticString, _ value: UnsafeRawBufferPointer) -> Bool {
+        name.withUTF8Buffer { nameBytes in
+            nameBytes.withMemoryRebound(to: CChar.self) { n in
+                rd_kafka_header_add(list, n.baseAddress, n.count, value.baseAddress, value.count) == RD_KAFKA_RESP_ERR_NO_ERROR
+            }
+        }
+    }
 }

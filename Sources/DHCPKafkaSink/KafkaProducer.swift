@@ -20,6 +20,9 @@ import Synchronization
 public final class KafkaProducer {
     /// The `rd_kafka_t`; nil once closed.
     private(set) var handle: OpaquePointer?
+    /// The configured topic's `rd_kafka_topic_t` (nil if librdkafka refused to make one: then
+    /// records name the topic).
+    private(set) var topicHandle: OpaquePointer?
     private let context: ProducerCallbackContext
     /// The configuration the producer was created with.
     public let configuration: KafkaSinkConfiguration
@@ -48,9 +51,13 @@ public final class KafkaProducer {
             try conf.set(name, value)
         }
         if let pointer = conf.pointer { context.install(on: pointer) }
-        self.handle = try conf.makeClient(RD_KAFKA_PRODUCER, secrets: configuration.secretValues)
+        let handle = try conf.makeClient(RD_KAFKA_PRODUCER, secrets: configuration.secretValues)
+        self.handle = handle
         self.context = context
         self.configuration = configuration
+        // One topic handle for every record: producing by name looks the topic up (and takes and
+        // drops a reference) per record. With the default topic configuration, as by name.
+        self.topicHandle = rd_kafka_topic_new(handle, configuration.topic, nil)
     }
 
     deinit { close() }
@@ -61,6 +68,9 @@ public final class KafkaProducer {
     public func close() {
         guard let handle else { return }
         self.handle = nil
+        // librdkafka wants the application's topic handles gone before the client.
+        if let topicHandle { rd_kafka_topic_destroy(topicHandle) }
+        topicHandle = nil
         rd_kafka_destroy(handle)
     }
 
@@ -95,11 +105,18 @@ public final class KafkaProducer {
     /// something was served) and returns the delivery reports collected since the last call,
     /// including those served by ``flush(timeoutMs:)``.
     public func poll(timeoutMs: Int32 = 0) -> [DeliveryReport] {
+        var reports: [DeliveryReport] = []
+        poll(timeoutMs: timeoutMs, into: &reports)
+        return reports
+    }
+
+    /// Like ``poll(timeoutMs:)``, but hands the reports over in `reports` (its old contents are
+    /// dropped): the caller's buffer and the producer's are swapped, so a caller that keeps passing
+    /// the same buffer allocates nothing in steady state.
+    public func poll(timeoutMs: Int32 = 0, into reports: inout [DeliveryReport]) {
         if let handle { rd_kafka_poll(handle, timeoutMs) }
-        return context.state.withLock { state in
-            defer { state.reports.removeAll(keepingCapacity: true) }
-            return state.reports
-        }
+        reports.removeAll(keepingCapacity: true)
+        context.state.withLock { state in swap(&state.reports, &reports) }
     }
 
     /// Waits up to `timeoutMs` for every queued record to be reported; returns true if none are

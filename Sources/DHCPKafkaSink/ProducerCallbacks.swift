@@ -100,8 +100,14 @@ private let deliveryReportCallback:
             token: token, error: err == .noError ? nil : err, failureClass: failureClass,
             status: DeliveryStatus(rd_kafka_message_status(message)), partition: message.pointee.partition,
             offset: message.pointee.offset)
-        context.state.withLock { $0.reports.append(report) }
-        if report.isDelivered { context.transition(to: .up) }
+        // One lock for both: append, and note that brokers are up (the hook runs outside the lock).
+        let becameUp = context.state.withLock { state -> Bool in
+            state.reports.append(report)
+            guard report.isDelivered, state.brokerState != .up else { return false }
+            state.brokerState = .up
+            return true
+        }
+        if becameUp { context.brokerStateChanged?(.up) }
     }
 
 /// `error_cb`: runs inside `rd_kafka_poll` on the caller's thread.

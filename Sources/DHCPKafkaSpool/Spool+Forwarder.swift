@@ -29,6 +29,40 @@ extension Spool {
         }
     }
 
+    /// Like ``read(from:maxFrames:maxBytes:)`` without copying: calls `body` with each frame's
+    /// sequence and bytes (valid only during the call: they point into LMDB's map) inside one read
+    /// transaction, until `body` returns false or the limits are reached. Returns how many frames
+    /// `body` was called with. `body` runs under the spool's lock: it must not call the spool.
+    @discardableResult
+    public func withFrames(
+        from sequence: UInt64, maxFrames: Int, maxBytes: Int = .max,
+        _ body: (UInt64, UnsafeRawBufferPointer) -> Bool
+    ) throws(SpoolError) -> Int {
+        try locked("reading frames") {
+            defer { if !isReadOnly { maintainIfDueLocked() } }
+            return try env.read { txn in
+                try txn.withCursor(dbs.frames) { cursor in
+                    var count = 0
+                    var bytes = 0
+                    var entry = try SequenceKey.with(sequence) { try cursor.get(MDB_SET_RANGE, key: $0) }
+                    while let (key, value) = entry, count < maxFrames {
+                        guard let seq = SequenceKey.decode(key), value.count >= Self.frameHeaderSize else {
+                            throw LMDBError(code: .corrupted, function: "frames record")
+                        }
+                        let size = value.count - Self.frameHeaderSize
+                        if count > 0 && bytes + size > maxBytes { break }
+                        count += 1
+                        bytes += size
+                        bytesSinceRelease += value.count
+                        guard body(seq, UnsafeRawBufferPointer(rebasing: value[Self.frameHeaderSize...])) else { break }
+                        entry = try cursor.get(MDB_NEXT)
+                    }
+                    return count
+                }
+            }
+        }
+    }
+
     /// Deletes every stored frame with a sequence ≤ `sequence` (the forwarded prefix) and raises
     /// ``ackedWatermark()`` to `sequence`, in one transaction. Returns how many frames were removed.
     @discardableResult
@@ -41,6 +75,7 @@ extension Spool {
                     while let (key, value) = try cursor.get(MDB_FIRST),
                           let seq = SequenceKey.decode(key), seq <= sequence {
                         stored -= value.count
+                        bytesSinceRelease += value.count
                         try cursor.delete()
                         removed += 1
                     }

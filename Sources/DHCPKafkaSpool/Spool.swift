@@ -35,6 +35,8 @@ public final class Spool: @unchecked Sendable {
     private var closed = false
     private var lastSync: ContinuousClock.Instant = .now
     private var lastPageRelease: ContinuousClock.Instant = .now
+    /// Frame bytes read or deleted since the mapped pages were last released.
+    var bytesSinceRelease = 0
     private var lastReaderCheck: ContinuousClock.Instant = .now
 
     /// The largest frame (in bytes, without header) that fits in the ring; larger frames are
@@ -195,13 +197,18 @@ public final class Spool: @unchecked Sendable {
         try locked("syncing", write: true) { try syncIfDueLocked() }
     }
 
-    /// Writer housekeeping: every 250 ms drops mapped pages so resident memory stays flat
+    /// Pages are also released after this many frame bytes were read or deleted, so a fast
+    /// forwarder does not map in tens of megabytes between two releases.
+    static let releaseAfterBytes = 4 << 20
+
+    /// Writer housekeeping: every 250 ms (or every ``releaseAfterBytes`` read or deleted) drops mapped pages so resident memory stays flat
     /// however large the spool grows, and every 30 s clears reader slots of dead processes.
     func maintainIfDueLocked() {
         let now = ContinuousClock.now
-        if now - lastPageRelease >= .milliseconds(250) {
+        if now - lastPageRelease >= .milliseconds(250) || bytesSinceRelease >= Self.releaseAfterBytes {
             env.releaseMappedPages()
             lastPageRelease = now
+            bytesSinceRelease = 0
         }
         if now - lastReaderCheck >= .seconds(30) {
             _ = try? env.readerCheck()

@@ -26,6 +26,9 @@ import Testing
         do {
             let message = try registry.decodeFrame(bytes)
             decoded = true
+            if let problem = LocatorTests.disagreement(bytes, message) {
+                findings.append(Finding(bytes: bytes, problem: problem))
+            }
             let again = try message.encoded()
             if again != bytes { findings.append(Finding(bytes: bytes, problem: "re-encoded differently")) }
             if checkJSON {

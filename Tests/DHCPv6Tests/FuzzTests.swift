@@ -5,12 +5,21 @@ import Testing
 /// Hostile input never crashes or hangs the parser: it either parses (and then round-trips
 /// byte-identically) or throws a ``DHCPv6Error``.
 @Suite struct FuzzTests {
-    /// Parses `bytes`; returns false if it parsed but did not serialize back to the same bytes, or if
+    /// Parses `bytes`; returns false if it parsed but did not serialize back to the same bytes, if
     /// ``DHCPv6Message/validate(_:offset:length:)`` disagreed with the parser (accepts exactly what
-    /// parses, and throws the same error otherwise).
+    /// parses, and throws the same error otherwise), or if
+    /// ``DHCPv6Message/clientIDRange(in:offset:length:)`` did not find exactly the parsed client DUID
+    /// (it must never crash when the message does not parse).
     static func check(_ bytes: [UInt8]) -> Bool {
         guard validateAgrees(bytes) else { return false }
+        let located = bytes.withUnsafeBytes { buffer in
+            Result { () throws(DHCPv6Error) -> Range<Int>? in
+                try DHCPv6Message.clientIDRange(in: buffer, offset: 0, length: bytes.count)
+            }
+        }
         guard let message = try? DHCPv6Message.parse(bytes) else { return true }
+        guard case .success(let located) = located else { return false }
+        guard located.map({ Array(bytes[$0]) }) == message.clientDUID?.bytes else { return false }
         return message.serialized() == bytes
     }
 

@@ -20,9 +20,6 @@ import Synchronization
 public final class KafkaProducer {
     /// The `rd_kafka_t`; nil once closed.
     private(set) var handle: OpaquePointer?
-    /// The configured topic's `rd_kafka_topic_t` (nil if librdkafka refused to make one: then
-    /// records name the topic).
-    private(set) var topicHandle: OpaquePointer?
     private let context: ProducerCallbackContext
     /// The configuration the producer was created with.
     public let configuration: KafkaSinkConfiguration
@@ -51,13 +48,9 @@ public final class KafkaProducer {
             try conf.set(name, value)
         }
         if let pointer = conf.pointer { context.install(on: pointer) }
-        let handle = try conf.makeClient(RD_KAFKA_PRODUCER, secrets: configuration.secretValues)
-        self.handle = handle
+        self.handle = try conf.makeClient(RD_KAFKA_PRODUCER, secrets: configuration.secretValues)
         self.context = context
         self.configuration = configuration
-        // One topic handle for every record: producing by name looks the topic up (and takes and
-        // drops a reference) per record. With the default topic configuration, as by name.
-        self.topicHandle = rd_kafka_topic_new(handle, configuration.topic, nil)
     }
 
     deinit { close() }
@@ -68,9 +61,6 @@ public final class KafkaProducer {
     public func close() {
         guard let handle else { return }
         self.handle = nil
-        // librdkafka wants the application's topic handles gone before the client.
-        if let topicHandle { rd_kafka_topic_destroy(topicHandle) }
-        topicHandle = nil
         rd_kafka_destroy(handle)
     }
 

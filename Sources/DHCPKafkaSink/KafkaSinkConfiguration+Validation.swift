@@ -3,17 +3,20 @@ import Glibc
 #endif
 
 extension KafkaSinkConfiguration {
+    /// `[A-Za-z0-9._-]`: what Kafka topic names and (with more rules) host names are made of.
+    private static func isNameCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+            return true
+        default:
+            return false
+        }
+    }
+
     /// Checks that `topic` is a legal Kafka topic name.
     static func validateTopic(_ topic: String) throws(KafkaConfigurationError) {
-        let legal = topic.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
-                return true
-            default:
-                return false
-            }
-        }
+        let legal = topic.utf8.allSatisfy(isNameCharacter)
         guard legal, (1...255).contains(topic.utf8.count), topic != ".", topic != ".." else {
             throw KafkaConfigurationError(
                 code: .invalidTopic,
@@ -52,14 +55,6 @@ extension KafkaSinkConfiguration {
 
     private static func isValidHostName(_ host: Substring) -> Bool {
         guard (1...253).contains(host.utf8.count), !host.hasPrefix("."), !host.hasPrefix("-") else { return false }
-        return host.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
-                return true
-            default:
-                return false
-            }
-        }
+        return host.utf8.allSatisfy(isNameCharacter)
     }
 }

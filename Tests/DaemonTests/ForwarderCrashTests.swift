@@ -100,3 +100,26 @@ import Testing
         }
     }
 }
+
+@Suite(.serialized) struct ForwarderFatalErrorTests {
+    /// An unrecoverable idempotence error (out-of-order sequence on the broker) is fatal for the
+    /// librdkafka producer: the forwarder makes a new producer and resumes from the watermark.
+    @Test func fatalProducerErrorIsSurvived() throws {
+        let cluster = try MockCluster.forTests()
+        let harness = try DaemonHarness()
+        let daemon = try harness.start(["--broker", cluster.bootstrapServers])
+        let first = try harness.writer(name: "a", frames: 200, rate: 1_000)
+        #expect(first.wait(timeout: 30) == 0)
+        #expect(waitUntil(timeout: 30) { (try? harness.stats())?["forwarded"]?.intValue == 200 })
+        cluster.pushRequestErrors(apiKey: MockCluster.produceAPIKey, errors: [.outOfOrderSequenceNumber])
+        let second = try harness.writer(name: "b", frames: 300, rate: 1_000)
+        #expect(second.wait(timeout: 30) == 0)
+        #expect(waitUntil(timeout: 60) { (try? harness.stats())?["stored_frames"]?.intValue == 0
+                                          && (try? harness.stats())?["accepted"]?.intValue == 500 }, "\(daemon.log)")
+        let identity = try #require(try harness.stats()["spool_identity"]?.stringValue)
+        daemon.signal(SIGTERM)
+        #expect(daemon.wait(timeout: 30) == 0)
+        #expect(daemon.log.contains("fatal Kafka producer error; recreating the producer"), "\(daemon.log)")
+        _ = try verifyDelivery(try cluster.readAll(expected: 500), accepted: 500, spoolIdentity: identity)
+    }
+}

@@ -62,7 +62,11 @@ import Testing
     @Test func senderAllowList() throws {
         let harness = try DaemonHarness()
         chmod(harness.directory.path, 0o755)
-        let daemon = try harness.start(["--allow-uid", "0", "--socket-mode", "0666"])
+        let daemon = try harness.start(["--allow-uid", "0", "--socket-mode", "0666", "--socket-group", "nogroup"])
+        var socketInfo = stat()
+        #expect(stat(harness.socket, &socketInfo) == 0)
+        #expect(socketInfo.st_gid == getgrnam("nogroup")?.pointee.gr_gid, "--socket-group sets the socket file's group")
+        #expect(socketInfo.st_mode & 0o777 == 0o666)
         let asRoot = try harness.writer(name: "root", frames: 200, rate: 2_000)
         #expect(asRoot.wait(timeout: 60) == 0)
         let asNobody = try runProcess(

@@ -41,14 +41,16 @@ let package = Package(
         .target(name: "CSystemShims"),
         .target(name: "DHCPKafkaSocket", dependencies: ["CSystemShims"]),
 
-        // Measurements shared by the daemon's services (latency percentiles; metrics come here too).
-        .target(name: "DHCPKafkaTelemetry"),
+        // What the daemon's services share: worker threads as lifecycle services, latency percentiles.
+        .target(
+            name: "DHCPKafkaRuntime",
+            dependencies: [.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
 
         // The forwarder: spool to Kafka, acknowledged prefix only, with backoff.
         .target(
             name: "DHCPKafkaForwarder",
             dependencies: [
-                "DHCPKafkaSink", "DHCPKafkaSpool", "DHCPKafkaWire", "DHCPv6", "DHCPKafkaTelemetry", "JSONValue",
+                "DHCPKafkaSink", "DHCPKafkaSpool", "DHCPKafkaWire", "DHCPv6", "DHCPKafkaRuntime", "JSONValue",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -57,7 +59,7 @@ let package = Package(
         .target(
             name: "DHCPKafkaDaemon",
             dependencies: [
-                "DHCPKafkaSocket", "DHCPKafkaSpool", "DHCPKafkaWire", "DHCPKafkaTelemetry",
+                "DHCPKafkaSocket", "DHCPKafkaSpool", "DHCPKafkaWire", "DHCPKafkaRuntime",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -65,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "dhcpkafka",
             dependencies: [
-                "DHCPKafkaDaemon", "DHCPKafkaForwarder", "DHCPKafkaSink", "DHCPKafkaSpool", "DHCPKafkaTelemetry", "DHCPKafkaWire", "DHCPKafkaSocket", "DHCPv6", "JSONValue",
+                "DHCPKafkaDaemon", "DHCPKafkaForwarder", "DHCPKafkaSink", "DHCPKafkaSpool", "DHCPKafkaRuntime", "DHCPKafkaWire", "DHCPKafkaSocket", "DHCPv6", "JSONValue",
                 "CRdKafka", "CLMDB", "CSystemShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,4 @@
-import DHCPKafkaTelemetry
+import DHCPKafkaRuntime
 import Synchronization
 
 /// What the ingest side has seen since the daemon started, safe to read from any thread.

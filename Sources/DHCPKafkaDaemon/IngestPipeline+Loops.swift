@@ -1,6 +1,6 @@
 import DHCPKafkaSocket
 import DHCPKafkaSpool
-import DHCPKafkaTelemetry
+import DHCPKafkaRuntime
 import DHCPKafkaWire
 import Foundation
 import Logging

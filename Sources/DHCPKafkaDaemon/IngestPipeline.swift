@@ -1,3 +1,4 @@
+import DHCPKafkaRuntime
 import DHCPKafkaSocket
 import DHCPKafkaSpool
 import DHCPKafkaWire
@@ -11,7 +12,7 @@ import Synchronization
 ///
 /// A frame is accepted only once the commit holding it returned. Invalid datagrams are rejected,
 /// counted by reason and logged at most once per reason per 10 s.
-public final class IngestPipeline: @unchecked Sendable {
+public final class IngestPipeline: BlockingWorker, @unchecked Sendable {
     /// Counters since start.
     public let counters = IngestCounters()
 
@@ -24,14 +25,7 @@ public final class IngestPipeline: @unchecked Sendable {
     let pending: PendingFrames
     let receiveCoalescingMicroseconds: UInt32
 
-    private struct RunState {
-        var stopping = false
-        var runningThreads = 0
-        var failure: (any Error)?
-        var finishWaiters: [CheckedContinuation<Void, Never>] = []
-    }
-
-    private let state = Mutex(RunState())
+    let threads = ThreadGroup()
 
     /// Makes a pipeline from a bound socket and an open spool; call ``start()`` to run it.
     public init(
@@ -54,55 +48,17 @@ public final class IngestPipeline: @unchecked Sendable {
 
     /// Starts the receiver and committer threads.
     public func start() {
-        state.withLock { $0.runningThreads = 2 }
-        spawn("dhcpkafka-ingest") { self.receiveLoop() }
-        spawn("dhcpkafka-commit") { self.commitLoop() }
+        threads.spawn("dhcpkafka-ingest") { self.receiveLoop() }
+        threads.spawn("dhcpkafka-commit") { self.commitLoop() }
     }
 
     /// Asks both threads to finish: the receiver stops reading, the committer commits what is pending.
-    public func requestStop() {
-        state.withLock { $0.stopping = true }
-    }
+    public func requestStop() { threads.requestStop() }
 
     /// Waits until both threads have finished; throws what stopped them if it was an error.
-    public func waitUntilFinished() async throws {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let finished = state.withLock { state in
-                if state.runningThreads == 0 { return true }
-                state.finishWaiters.append(continuation)
-                return false
-            }
-            if finished { continuation.resume() }
-        }
-        if let error = state.withLock({ $0.failure }) { throw error }
-    }
+    public func waitUntilFinished() async throws { try await threads.waitUntilFinished() }
 
-    var isStopping: Bool { state.withLock { $0.stopping } }
+    var isStopping: Bool { threads.isStopping }
 
-    private func spawn(_ name: String, _ body: @escaping @Sendable () -> Void) {
-        let thread = Thread {
-            body()
-            self.threadFinished()
-        }
-        thread.name = name
-        thread.stackSize = 1 << 20
-        thread.start()
-    }
-
-    private func threadFinished() {
-        let waiters = state.withLock { state in
-            state.runningThreads -= 1
-            guard state.runningThreads == 0 else { return [CheckedContinuation<Void, Never>]() }
-            defer { state.finishWaiters = [] }
-            return state.finishWaiters
-        }
-        waiters.forEach { $0.resume() }
-    }
-
-    func fail(_ error: any Error) {
-        state.withLock { state in
-            if state.failure == nil { state.failure = error }
-            state.stopping = true
-        }
-    }
+    func fail(_ error: any Error) { threads.fail(error) }
 }

@@ -1,6 +1,6 @@
 import DHCPKafkaSink
 import DHCPKafkaSpool
-import DHCPKafkaTelemetry
+import DHCPKafkaRuntime
 import Foundation
 import Logging
 import Synchronization

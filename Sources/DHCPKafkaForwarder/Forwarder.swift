@@ -1,3 +1,4 @@
+import DHCPKafkaRuntime
 import DHCPKafkaSink
 import DHCPKafkaSpool
 import Foundation
@@ -10,7 +11,7 @@ import Synchronization
 ///
 /// Runs on its own thread (librdkafka's poll blocks). Frames leave the spool only as a contiguous
 /// prefix: the acknowledged watermark moves in the same LMDB transaction that deletes them.
-public final class Forwarder: @unchecked Sendable {
+public final class Forwarder: BlockingWorker, @unchecked Sendable {
     /// What it did so far, and its state.
     public let counters = ForwarderCounters()
 
@@ -20,14 +21,7 @@ public final class Forwarder: @unchecked Sendable {
     let builder: RecordBuilder
     let spoolIdentity: [UInt8]
 
-    private struct RunState {
-        var stopping = false
-        var finished = false
-        var failure: (any Error)?
-        var waiters: [CheckedContinuation<Void, Never>] = []
-    }
-
-    private let state = Mutex(RunState())
+    private let threads = ThreadGroup()
 
     /// Makes a forwarder for an open spool (role `.forwarder`); ``start()`` runs it.
     public init(configuration: ForwarderConfiguration, spool: Spool, logger: Logger) throws(SpoolError) {
@@ -41,43 +35,25 @@ public final class Forwarder: @unchecked Sendable {
 
     /// Starts the forwarding thread.
     public func start() {
-        let thread = Thread { [self] in
+        threads.spawn("dhcpkafka-forward") { [self] in
             do {
                 var loop = try ForwardLoop(forwarder: self)
                 try loop.run()
             } catch {
                 logger.critical("forwarder stopped on an error", metadata: ["error": "\(error)"])
-                state.withLock { $0.failure = error }
+                throw error
             }
-            let waiters = state.withLock { state in
-                state.finished = true
-                defer { state.waiters = [] }
-                return state.waiters
-            }
-            waiters.forEach { $0.resume() }
         }
-        thread.name = "dhcpkafka-forward"
-        thread.start()
     }
 
     /// Asks the forwarder to stop: no new records, wait (up to the shutdown timeout) for those in
     /// flight, persist the watermark.
-    public func requestStop() { state.withLock { $0.stopping = true } }
+    public func requestStop() { threads.requestStop() }
 
-    var isStopping: Bool { state.withLock { $0.stopping } }
+    var isStopping: Bool { threads.isStopping }
 
     /// Waits until the forwarding thread ended; throws what stopped it if it was an error.
-    public func waitUntilFinished() async throws {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let finished = state.withLock { state in
-                if state.finished { return true }
-                state.waiters.append(continuation)
-                return false
-            }
-            if finished { continuation.resume() }
-        }
-        if let error = state.withLock({ $0.failure }) { throw error }
-    }
+    public func waitUntilFinished() async throws { try await threads.waitUntilFinished() }
 
     /// A UUID's 16 bytes from its text form (anything else gives 16 zero bytes).
     static func uuidBytes(_ text: String) -> [UInt8] {

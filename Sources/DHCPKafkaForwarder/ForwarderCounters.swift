@@ -1,5 +1,5 @@
 import DHCPKafkaSink
-import DHCPKafkaTelemetry
+import DHCPKafkaRuntime
 import Synchronization
 
 /// What the forwarder did since it started, and its current state; safe to read from any thread.

@@ -1,4 +1,4 @@
-import DHCPKafkaTelemetry
+import DHCPKafkaRuntime
 import Foundation
 import JSONValue
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DHCPKafkaRuntime
 import DHCPKafkaForwarder
 import DHCPKafkaSpool
 import Foundation
@@ -44,7 +45,7 @@ struct ForwardCommand: AsyncParsableCommand {
             let forwarder = try Forwarder(configuration: configuration, spool: spool, logger: logger)
             let group = ServiceGroup(
                 configuration: ServiceGroupConfiguration(
-                    services: [.init(service: ForwarderService(forwarder: forwarder))],
+                    services: [.init(service: WorkerService(forwarder))],
                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
         } catch let error as SpoolError {

@@ -1,6 +1,6 @@
 import ArgumentParser
 import DHCPKafkaDaemon
-import DHCPKafkaTelemetry
+import DHCPKafkaRuntime
 import DHCPKafkaSocket
 import DHCPKafkaSpool
 import Foundation
@@ -114,7 +114,7 @@ struct RunCommand: AsyncParsableCommand {
                 executable: executable, arguments: arguments, name: "forwarder",
                 stopTimeout: .milliseconds(Int64(forward.shutdownTimeout * 1000) + 5000), logger: logger)))
         }
-        services.append(.init(service: IngestService(pipeline: pipeline)))
+        services.append(.init(service: WorkerService(pipeline)))
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -46,11 +46,17 @@ import Testing
     }
 
     /// Retriable errors injected into Produce responses: retried, everything delivered once.
+    ///
+    /// Only errors that librdkafka 2.0.2's mock cluster handles consistently are injected. With an
+    /// injected NOT_LEADER_FOR_PARTITION or LEADER_NOT_AVAILABLE, its mock acknowledges (to the bare
+    /// `KafkaProducer` too, without the forwarder) records it never stores: measured 6 lost over 6
+    /// rounds of 300 records, against 0 for REQUEST_TIMED_OUT and NOT_ENOUGH_REPLICAS. Later mock
+    /// versions make an injected error suppress the append it reports as failed (librdkafka #5491).
     @Test func injectedRetriableErrors() throws {
         let cluster = try MockCluster.forTests()
         cluster.pushRequestErrors(
             apiKey: MockCluster.produceAPIKey,
-            errors: [.notLeaderForPartition, .requestTimedOut, .notEnoughReplicas, .leaderNotAvailable, .requestTimedOut])
+            errors: [.requestTimedOut, .notEnoughReplicas, .requestTimedOut, .notEnoughReplicas, .requestTimedOut])
         let harness = try DaemonHarness()
         let daemon = try harness.start(["--broker", cluster.bootstrapServers])
         let writer = try harness.writer(name: "w", frames: 600, rate: 1_000)

@@ -9,11 +9,13 @@ import Synchronization
 /// Keeping the forwarder in its own process means a crash, hang or SIGKILL of the Kafka side
 /// never stops ingest: the spool keeps accepting frames, and the restarted forwarder resumes
 /// from the acknowledged watermark.
-public struct ChildSupervisor: Service {
+public struct ChildSupervisor: Service, CustomStringConvertible {
     /// The executable to run.
     public let executable: URL
     /// Its arguments.
     public let arguments: [String]
+    /// Variables added to the child's environment (for values that must not be on its command line).
+    public let environment: [String: String]
     /// A name for log lines.
     public let name: String
     /// How long to wait after SIGTERM before SIGKILL.
@@ -21,13 +23,20 @@ public struct ChildSupervisor: Service {
     let logger: Logger
 
     /// Describes a child to supervise.
-    public init(executable: URL, arguments: [String], name: String, stopTimeout: Duration, logger: Logger) {
+    public init(
+        executable: URL, arguments: [String], environment: [String: String] = [:], name: String, stopTimeout: Duration,
+        logger: Logger
+    ) {
         self.executable = executable
         self.arguments = arguments
+        self.environment = environment
         self.name = name
         self.stopTimeout = stopTimeout
         self.logger = logger
     }
+
+    /// The child's name only: arguments and environment stay out of logs.
+    public var description: String { "ChildSupervisor(\(name))" }
 
     /// Starts the child and keeps it running until graceful shutdown.
     public func run() async throws {
@@ -50,6 +59,9 @@ public struct ChildSupervisor: Service {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let exited = AsyncStream<Int32>.makeStream()
         process.terminationHandler = { finished in
             exited.continuation.yield(finished.terminationStatus)

@@ -39,7 +39,8 @@ public struct DHCPKafkaMessage: RegisteredKafkaMessage, Hashable {
     public static func decode(_ bytes: [UInt8], offset: Int, end: Int) throws(KafkaWireError) -> (Self, consumed: Int) {
         try bytes.withUnsafeBufferPointer { (buffer) throws(KafkaWireError) in
             let (message, consumed) = try walk(buffer, offset: offset, end: end, building: true)
-            return (message!, consumed)
+            guard let message else { preconditionFailure("walk(building: true) returns a message or throws") }
+            return (message, consumed)
         }
     }
 

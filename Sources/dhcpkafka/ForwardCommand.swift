@@ -38,6 +38,8 @@ struct ForwardCommand: AsyncParsableCommand {
         }
         LoggingBootstrap.bootstrap(level: logLevel)
         let logger = Logger(label: "dhcpkafka.forward")
+        var options = self.options
+        if exitWithParent { options.adoptInheritedProperties() }
         do {
             let configuration = try options.configuration()
             let spool = try Spool.open(at: location.spool, role: .forwarder)

@@ -70,14 +70,30 @@ struct ForwardOptions: ParsableArguments {
             onDestinationError: onDestinationError)
     }
 
-    /// The same options as command-line arguments, to start a `dhcpkafka forward` child with.
+    /// The environment variable that carries `--kafka-property` values to a forwarder started by
+    /// `dhcpkafka run` (one name=value per line). Not the command line: that is readable by every
+    /// local user (`ps`), and properties hold secrets (SASL, TLS key passwords).
+    static let propertiesVariable = "DHCPKAFKA_KAFKA_PROPERTIES"
+
+    /// The environment a `dhcpkafka forward` child needs besides ``arguments``.
+    var childEnvironment: [String: String] {
+        kafkaProperties.isEmpty ? [:] : [Self.propertiesVariable: kafkaProperties.joined(separator: "\n")]
+    }
+
+    /// Properties handed over by a parent `dhcpkafka run` through the environment.
+    mutating func adoptInheritedProperties() {
+        guard let text = ProcessInfo.processInfo.environment[Self.propertiesVariable], !text.isEmpty else { return }
+        kafkaProperties += text.split(separator: "\n").map(String.init)
+    }
+
+    /// The same options as command-line arguments, to start a `dhcpkafka forward` child with
+    /// (all but the librdkafka properties, which go in ``childEnvironment``).
     var arguments: [String] {
         var out: [String] = []
         for broker in brokers { out += ["--broker", broker] }
         out += ["--topic", topic]
         if let serverName { out += ["--server-name", serverName] }
         if let sourceAddress { out += ["--source-address", sourceAddress] }
-        for property in kafkaProperties { out += ["--kafka-property", property] }
         out += ["--key", key.rawValue, "--max-in-flight-frames", String(maxInFlightFrames),
                 "--max-in-flight-bytes", String(maxInFlightBytes.bytes), "--backoff-min", String(backoffMin),
                 "--backoff-max", String(backoffMax), "--on-destination-error", onDestinationError.rawValue,

@@ -111,7 +111,7 @@ struct RunCommand: AsyncParsableCommand {
             let arguments = ["forward", "--spool", spoolOptions.spool, "--log-level", logLevel, "--exit-with-parent"]
                 + forward.arguments
             services.append(.init(service: ChildSupervisor(
-                executable: executable, arguments: arguments, name: "forwarder",
+                executable: executable, arguments: arguments, environment: forward.childEnvironment, name: "forwarder",
                 stopTimeout: .milliseconds(Int64(forward.shutdownTimeout * 1000) + 5000), logger: logger)))
         }
         services.append(.init(service: WorkerService(pipeline)))

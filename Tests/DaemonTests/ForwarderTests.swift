@@ -97,17 +97,28 @@ import Testing
         #expect(daemon.wait(timeout: 30) == 0)
     }
 
-    /// 300 ms round trips to the broker: slower, still everything delivered.
+    /// 300 ms round trips to the broker: slower, still everything delivered. Also: librdkafka
+    /// properties pass through from the command line, and secret values never reach the log.
     @Test func highRoundTripTime() throws {
         let cluster = try MockCluster.forTests()
         try cluster.setRTT(broker: 1, ms: 300)
         let harness = try DaemonHarness()
-        let daemon = try harness.start(["--broker", cluster.bootstrapServers])
+        let daemon = try harness.start([
+            "--broker", cluster.bootstrapServers, "--kafka-property", "compression.type=lz4",
+            "--kafka-property", "ssl.key.password=hunter2-not-for-logs", "--log-level", "debug",
+        ])
         let writer = try harness.writer(name: "w", frames: 1_000, rate: 1_000)
         #expect(writer.wait(timeout: 60) == 0)
         #expect(waitUntil(timeout: 60) { drained(harness) && accepted(harness) == 1_000 }, "\(daemon.log)")
+        let children = try runProcess(URL(fileURLWithPath: "/usr/bin/pgrep"), ["-P", String(daemon.pid), "-a"])
+        #expect(children.stdoutText.contains("forward"), "the forwarder child runs: \(children.stdoutText)")
+        #expect(!children.stdoutText.contains("hunter2"), "secrets are not on the forwarder's command line")
         daemon.signal(SIGTERM)
         #expect(daemon.wait(timeout: 30) == 0)
         #expect(try harness.stats()["forwarded"]?.intValue == 1_000)
+        #expect(daemon.log.contains("compression.type=lz4"), "the property reached the producer's configuration")
+        #expect(!daemon.log.contains("hunter2-not-for-logs"), "secret values are masked in logs")
+        let stats = try runProcess(TestPaths.dhcpkafka, ["spool", "stats", "--spool", harness.spool, "--json"])
+        #expect(!stats.stdoutText.contains("hunter2"))
     }
 }

@@ -7,7 +7,7 @@ import Testing
     /// Fill past the frame limit through the daemon: exactly the newest frames survive, counters match.
     @Test func evictsExactlyTheOldestFrames() throws {
         let harness = try DaemonHarness()
-        let daemon = try harness.start(["--capacity", "64KiB", "--max-frames", "50"])
+        let daemon = try harness.start(["--capacity", "64KiB", "--max-frames", "50", "--durability", "periodic:0.5"])
         let writer = try harness.writer(name: "w", frames: 300, rate: 3_000)
         #expect(writer.wait(timeout: 60) == 0)
         let sent = try harness.sentTimestamps("w")
@@ -17,6 +17,7 @@ import Testing
         #expect(daemon.wait(timeout: 20) == 0)
         let stats = try harness.stats()
         #expect(stats["stored_frames"]?.intValue == 50)
+        #expect(stats["durability"]?.stringValue?.hasPrefix("periodic(0.5") == true, "--durability reaches the spool")
         #expect(stats["evicted_frames"]?.intValue == 250)
         #expect(stats["oldest_sequence"]?.intValue == 251)
         #expect(stats["newest_sequence"]?.intValue == 300)

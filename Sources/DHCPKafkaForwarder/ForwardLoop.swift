@@ -149,7 +149,7 @@ struct ForwardLoop {
     /// Produces gap records for the evicted sequences in `range` (skipping dead letters); false when
     /// the producer's queue is full or refused (try again later from the same place).
     mutating func publishGaps(_ range: Range<UInt64>, _ producer: KafkaProducer) throws -> Bool {
-        let dead = Set(try spool.listDead().map(\.sequence).filter { range.contains($0) })
+        let dead = Set(try spool.deadSequences(in: range))
         var start = range.lowerBound
         while start < range.upperBound {
             if dead.contains(start) {

@@ -47,6 +47,25 @@ extension Spool {
         }
     }
 
+    /// The sequences in `range` that are dead letters, in order: one cursor seek, no values copied.
+    /// The forwarder asks this for a hole in the frames, to tell dead-lettered frames from evicted ones.
+    public func deadSequences(in range: Range<UInt64>) throws(SpoolError) -> [UInt64] {
+        guard !range.isEmpty else { return [] }
+        return try locked("looking up dead letters") {
+            try env.read { txn in
+                try txn.withCursor(dbs.dead) { cursor in
+                    var sequences: [UInt64] = []
+                    var entry = try SequenceKey.with(range.lowerBound) { try cursor.get(MDB_SET_RANGE, key: $0) }
+                    while let (key, _) = entry, let sequence = SequenceKey.decode(key), sequence < range.upperBound {
+                        sequences.append(sequence)
+                        entry = try cursor.get(MDB_NEXT)
+                    }
+                    return sequences
+                }
+            }
+        }
+    }
+
     /// The dead letters, oldest sequence first, at most `limit`.
     public func listDead(limit: Int = .max) throws(SpoolError) -> [DeadLetter] {
         try locked("listing dead letters") {

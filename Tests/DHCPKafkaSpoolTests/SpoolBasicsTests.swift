@@ -142,3 +142,20 @@ struct SpoolBasicsTests {
         #expect(stats.deadLetters == 0 && stats.deadLetterBytes == 0 && stats.storedBytes == 3 * 38)
     }
 }
+
+@Suite struct SpoolDeadSequenceTests {
+    @Test("deadSequences finds exactly the dead letters inside a range")
+    func deadSequencesInRange() throws {
+        let dir = try TemporaryDirectory()
+        let spool = try Spool.open(at: dir.appending("spool"), options: SpoolOptions(capacityBytes: 1 << 20))
+        var batch = SpoolBatch()
+        for i in 0..<20 { batch.append([UInt8(i), 1, 2, 3], receivedAt: 1) }
+        _ = try spool.append(batch)
+        for sequence: UInt64 in [3, 7, 8, 15] { try spool.moveToDead(sequence, error: "test") }
+        #expect(try spool.deadSequences(in: 1..<21) == [3, 7, 8, 15])
+        #expect(try spool.deadSequences(in: 4..<15) == [7, 8])
+        #expect(try spool.deadSequences(in: 9..<15) == [])
+        #expect(try spool.deadSequences(in: 15..<16) == [15])
+        #expect(try spool.deadSequences(in: 5..<5) == [])
+    }
+}

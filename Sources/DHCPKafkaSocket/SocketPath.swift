@@ -30,6 +30,16 @@ enum SocketPath {
         unlink(path)
     }
 
+    /// A name next to `path` to bind under before the socket is ready for writers; `path` itself
+    /// when no such name fits in `sockaddr_un`.
+    static func stagingName(for path: String) -> String {
+        let suffixed = path + ".binding"
+        if suffixed.utf8.count <= maxLength { return suffixed }
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        let hidden = String(path[...slash]) + ".b\(getpid())"
+        return hidden.utf8.count <= maxLength ? hidden : path
+    }
+
     /// Creates the missing directories above `path` (mode 0755).
     static func makeParentDirectory(of path: String) throws(SocketError) {
         var components = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()

@@ -31,24 +31,33 @@ public final class UnixDatagramServer {
             throw SocketError(.create, path: path, errno: .current, message: "cannot create a Unix datagram socket")
         }
         descriptor = fd
-        do {
-            try SocketPath.bind(fd, to: path)
-            try configure(mode: mode, group: group, receiveBufferBytes: receiveBufferBytes, passCredentials: passCredentials)
+        // Bind under a staging name and rename into place once mode, group and options are set, so no
+        // writer ever sees the socket with the umask's mode or the daemon's group.
+        let staging = SocketPath.stagingName(for: path)
+        do throws(SocketError) {
+            unlink(staging)
+            try SocketPath.bind(fd, to: staging)
+            try configure(
+                at: staging, mode: mode, group: group, receiveBufferBytes: receiveBufferBytes,
+                passCredentials: passCredentials)
+            if staging != path, rename(staging, path) != 0 {
+                throw SocketError(.bind, path: path, errno: .current, message: "cannot move the socket into place at \(path)")
+            }
         } catch {
             Glibc.close(fd)
             descriptor = -1
-            unlink(path)
+            unlink(staging)
             throw error
         }
     }
 
-    private func configure(mode: UInt32, group: UInt32?, receiveBufferBytes: Int?, passCredentials: Bool)
-        throws(SocketError)
-    {
-        guard chmod(path, mode_t(mode)) == 0 else {
+    private func configure(
+        at file: String, mode: UInt32, group: UInt32?, receiveBufferBytes: Int?, passCredentials: Bool
+    ) throws(SocketError) {
+        guard chmod(file, mode_t(mode)) == 0 else {
             throw SocketError(.permissions, path: path, errno: .current, message: "cannot set mode of \(path)")
         }
-        if let group, chown(path, uid_t.max, gid_t(group)) != 0 {
+        if let group, chown(file, uid_t.max, gid_t(group)) != 0 {
             throw SocketError(
                 .permissions, path: path, errno: .current,
                 message: "cannot give \(path) group \(group); the daemon must be root or a member of that group")

@@ -23,14 +23,19 @@ extension MockCluster {
         return cluster
     }
 
-    /// Reads every record of the topic until `expected` arrived or nothing new came for `idle` seconds.
-    func readAll(expected: Int, idle: Double = 5) throws -> [Delivered] {
+    /// Reads every record of the topic: at least `expected` (waiting up to `timeout` seconds for
+    /// them, however slow a loaded machine is to connect and fetch), then whatever else arrives until
+    /// nothing new came for `settle` seconds (duplicates).
+    func readAll(expected: Int, timeout: Double = 60, settle: Double = 1) throws -> [Delivered] {
         let consumer = try KafkaConsumer(bootstrapServers: bootstrapServers)
         defer { consumer.close() }
         try consumer.assign(topic: "dhcpkit.messages", partitions: [0, 1, 2], fromBeginning: true)
         var out: [Delivered] = []
-        var last = Date()
-        while out.count < expected || Date().timeIntervalSince(last) < 0.5, Date().timeIntervalSince(last) < idle {
+        let start = Date()
+        var last = start
+        while Date().timeIntervalSince(start) < timeout,
+            out.count < expected || Date().timeIntervalSince(last) < settle
+        {
             guard let record = try consumer.poll(timeoutMs: 100) else { continue }
             last = Date()
             func header(_ name: String) -> String {

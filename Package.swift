@@ -8,6 +8,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "dhcpkafka", targets: ["dhcpkafka"]),
+        // What a Swift DHCPv6 server links to hand its transactions to the daemon.
+        .library(name: "DHCPKafkaWriter", targets: ["DHCPKafkaWriter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -41,6 +43,9 @@ let package = Package(
         .target(name: "CSystemShims"),
         .target(name: "DHCPKafkaSocket", dependencies: ["CSystemShims"]),
 
+        // The handler side: encodes a transaction as a frame and sends it without ever blocking.
+        .target(name: "DHCPKafkaWriter", dependencies: ["DHCPKafkaSocket"]),
+
         // What the daemon's services share: worker threads as lifecycle services, latency percentiles.
         .target(
             name: "DHCPKafkaRuntime",
@@ -67,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "dhcpkafka",
             dependencies: [
-                "DHCPKafkaDaemon", "DHCPKafkaForwarder", "DHCPKafkaSink", "DHCPKafkaSpool", "DHCPKafkaRuntime", "DHCPKafkaWire", "DHCPKafkaSocket", "DHCPv6", "JSONValue",
+                "DHCPKafkaDaemon", "DHCPKafkaForwarder", "DHCPKafkaSink", "DHCPKafkaWriter", "DHCPKafkaSpool", "DHCPKafkaRuntime", "DHCPKafkaWire", "DHCPKafkaSocket", "DHCPv6", "JSONValue",
                 "CRdKafka", "CLMDB", "CSystemShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -76,7 +81,8 @@ let package = Package(
             ]),
 
         // Benchmarks against references measured in the same run (results: docs/benchmarks.md).
-        .executableTarget(name: "dhcpkafka-bench", dependencies: ["DHCPKafkaSpool", "DHCPKafkaSink"]),
+        .executableTarget(
+            name: "dhcpkafka-bench", dependencies: ["DHCPKafkaSpool", "DHCPKafkaSink", "DHCPKafkaWriter", "DHCPKafkaSocket"]),
 
         // Shared helpers for the tests: temp dirs, fixtures, processes, Python oracle.
         .target(
@@ -113,6 +119,16 @@ let package = Package(
         .executableTarget(
             name: "sink-probe", dependencies: ["DHCPKafkaSink", "CRdKafka", "JSONValue"],
             path: "Tests/SinkProbe"),
+        .testTarget(
+            name: "DHCPKafkaWriterTests",
+            dependencies: ["DHCPKafkaWriter", "DHCPKafkaWire", "DHCPKafkaSocket", "DHCPKafkaTestSupport"]),
+        // Real DHCPv6 servers (DHCPKit with our extension, Kea with our hook) serving real clients in
+        // network namespaces, through the daemon into a Kafka-protocol broker.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "DHCPKafkaWire", "DHCPKafkaWriter", "DHCPv6", "DHCPKafkaSink", "JSONValue", "DHCPKafkaTestSupport",
+            ]),
         // A real broker (tansu) and an independent consumer (confluent-kafka + dhcpkit-kafka).
         .testTarget(
             name: "TansuInteropTests",

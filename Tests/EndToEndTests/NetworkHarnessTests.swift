@@ -1,0 +1,29 @@
+import DHCPKafkaTestSupport
+import Foundation
+import Testing
+
+/// The test network itself: namespaces come up with usable addresses and are gone after `close()`.
+@Suite struct NetworkHarnessTests {
+    @Test func namespacesComeUpAndAreRemoved() throws {
+        let network = try DHCPTestNetwork()
+        let names = [network.server, network.client, network.relay]
+        let clientAddress = try network.linkLocalAddress(in: network.client, interface: DHCPTestNetwork.clientInterface)
+        #expect(clientAddress.hasPrefix("fe80::"))
+        let listener = try network.start(
+            in: network.server, "/usr/bin/python3",
+            ["-c", "import socket; s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); "
+                + "s.bind(('\(DHCPTestNetwork.serverRelayAddress)', 5547)); s.settimeout(10); print(s.recvfrom(100)[0].decode())"],
+            logPath: "/dev/null")
+        Thread.sleep(forTimeInterval: 0.3)
+        let sent = try network.run(
+            in: network.relay, "/usr/bin/python3",
+            ["-c", "import socket; socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).sendto(b'hello', ('\(DHCPTestNetwork.serverRelayAddress)', 5547))"])
+        #expect(sent.status == 0, "\(sent.stderrText)")
+        #expect(listener.wait(timeout: 10) == 0, "the server namespace receives a datagram from the relay namespace")
+        let sleeper = try network.start(in: network.server, "/usr/bin/sleep", ["600"], logPath: "/dev/null")
+        network.close()
+        #expect(sleeper.wait(timeout: 5) != nil, "processes left in the namespaces are killed")
+        let listed = try runProcess(URL(fileURLWithPath: "/usr/sbin/ip"), ["netns", "list"]).stdoutText
+        for name in names { #expect(!listed.contains(name), "\(name) is deleted") }
+    }
+}

@@ -121,7 +121,7 @@ let package = Package(
             path: "Tests/SinkProbe"),
         .testTarget(
             name: "DHCPKafkaWriterTests",
-            dependencies: ["DHCPKafkaWriter", "DHCPKafkaWire", "DHCPKafkaSocket", "DHCPKafkaTestSupport"]),
+            dependencies: ["DHCPKafkaWriter", "DHCPKafkaWire", "DHCPv6", "DHCPKafkaSocket", "DHCPKafkaTestSupport"]),
         // Real DHCPv6 servers (DHCPKit with our extension, Kea with our hook) serving real clients in
         // network namespaces, through the daemon into a Kafka-protocol broker.
         .testTarget(

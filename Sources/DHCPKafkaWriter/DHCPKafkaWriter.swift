@@ -87,7 +87,7 @@ public final class DHCPKafkaWriter: Sendable {
                     into: buffer, serverName: name, messageIn: incoming, timestampIn: receivedAt, messageOut: reply,
                     timestampOut: sentAt)
             }
-            return client.send(UnsafeRawBufferPointer(buffer))
+            return WriteOutcome(client.send(UnsafeRawBufferPointer(buffer)))
         }
     }
 
@@ -137,5 +137,26 @@ public enum WallClock {
     }
 }
 
-/// What happened to one frame: queued for the daemon, or why it was dropped.
-public typealias WriteOutcome = SendOutcome
+/// What happened to one transaction's frame: queued for the daemon, or why it was dropped (and counted).
+public enum WriteOutcome: Sendable, Equatable {
+    /// The kernel queued the frame for the daemon.
+    case sent
+    /// The daemon's queue is full (it is stalled or overloaded).
+    case droppedQueueFull
+    /// Nobody is receiving on the socket (daemon stopped or restarting).
+    case droppedDaemonDown
+    /// A message or the frame is too large for the frame format or the socket.
+    case droppedTooLarge
+    /// Any other socket error, with its errno value.
+    case droppedError(Int32)
+
+    init(_ outcome: SendOutcome) {
+        switch outcome {
+        case .sent: self = .sent
+        case .droppedQueueFull: self = .droppedQueueFull
+        case .droppedDaemonDown: self = .droppedDaemonDown
+        case .droppedTooLarge: self = .droppedTooLarge
+        case .droppedError(let errno): self = .droppedError(errno.rawValue)
+        }
+    }
+}

@@ -13,6 +13,15 @@ public struct WriterCounters: Sendable, Equatable {
     /// Dropped for any other socket error.
     public var droppedOther: UInt64
 
+    /// Creates a set of counters (hosts that aggregate several writers add them up).
+    public init(sent: UInt64, droppedQueueFull: UInt64, droppedDaemonDown: UInt64, droppedTooLarge: UInt64, droppedOther: UInt64) {
+        self.sent = sent
+        self.droppedQueueFull = droppedQueueFull
+        self.droppedDaemonDown = droppedDaemonDown
+        self.droppedTooLarge = droppedTooLarge
+        self.droppedOther = droppedOther
+    }
+
     /// All drops together.
     public var dropped: UInt64 { droppedQueueFull + droppedDaemonDown + droppedTooLarge + droppedOther }
     /// Every transaction handed to the writer.

@@ -1,4 +1,4 @@
-import DHCPKafkaSocket
+import DHCPKafkaWriter
 import DHCPKafkaWire
 import Foundation
 import JSONValue
@@ -7,9 +7,13 @@ extension SendCommand {
     /// Sends this process's share of frames at its share of the rate; returns its counters as JSON.
     func sendFrames(worker: Int) throws -> JSONValue {
         let name = serverName ?? ProcessInfo.processInfo.hostName
-        let pool = try makePool(serverName: name, seed: UInt32(truncatingIfNeeded: getpid()) &+ UInt32(worker) &* 7919)
-        var frames = pool
-        let client = UnixDatagramClient(path: socket, reconnectInterval: .milliseconds(20))
+        var transactions = try makeTransactions(seed: UInt32(truncatingIfNeeded: getpid()) &+ UInt32(worker) &* 7919)
+        let writer: DHCPKafkaWriter
+        do {
+            writer = try DHCPKafkaWriter(socketPath: socket, serverName: name, reconnectInterval: .milliseconds(20))
+        } catch {
+            throw CLIError(error.description)
+        }
         var logText = ""
         let logPath = log.map { "\($0).\(worker)" }
         let logHandle = try logPath.map { path -> FileHandle in
@@ -32,10 +36,8 @@ extension SendCommand {
                     now = Date().timeIntervalSince1970
                 }
             }
-            let (sent, timestamp) = frames.withNextFrame(at: now) { bytes, timestamp in
-                (client.send(bytes) == .sent, timestamp)
-            }
-            if sent, logHandle != nil {
+            let (outcome, timestamp) = transactions.send(with: writer, at: now)
+            if outcome == .sent, logHandle != nil {
                 logText += "\(timestamp)\n"
                 if logText.utf8.count > 1 << 16 {
                     logHandle?.write(Data(logText.utf8))
@@ -45,7 +47,7 @@ extension SendCommand {
         }
         logHandle?.write(Data(logText.utf8))
         try logHandle?.close()
-        let counters = client.counters
+        let counters = writer.counters
         return .object([
             ("sent", .uint(counters.sent)), ("dropped_queue_full", .uint(counters.droppedQueueFull)),
             ("dropped_daemon_down", .uint(counters.droppedDaemonDown)), ("dropped_too_large", .uint(counters.droppedTooLarge)),
@@ -56,7 +58,7 @@ extension SendCommand {
     /// How far ahead of its schedule a paced writer may get before it sleeps (seconds).
     static let pacingQuantum = 0.001
 
-    private func makePool(serverName: String, seed: UInt32) throws -> LoadFramePool {
+    private func makeTransactions(seed: UInt32) throws -> LoadTransactions {
         let sources: [String]
         if let templates {
             guard let text = try? String(contentsOfFile: templates, encoding: .utf8) else {
@@ -74,6 +76,6 @@ extension SendCommand {
             messages.append(message)
         }
         guard !messages.isEmpty else { throw CLIError("no DHCPKafkaMessage frames among the templates") }
-        return try LoadFramePool(templates: messages, variants: 1024, serverName: serverName, seed: seed)
+        return LoadTransactions(templates: messages, variants: 1024, seed: seed)
     }
 }

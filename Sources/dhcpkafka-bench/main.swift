@@ -5,6 +5,7 @@
 //   dhcpkafka-bench forward [--frames N]            forward a pre-filled spool vs kcat to the same mock broker
 //   dhcpkafka-bench latency [--rate R] [--seconds S] socket → Kafka delivery report latency at a steady rate
 //   dhcpkafka-bench backlog [--gigabytes G]          forwarder RSS with a large backlog and the broker down
+//   dhcpkafka-bench writer [--rate R] [--frames N]   Swift writer per-frame cost: daemon healthy, stalled, stopped
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -35,8 +36,12 @@ do {
         case "latency": try bench.latency(rate: Int(option("rate", default: "5000")) ?? 5000, seconds: Int(option("seconds", default: "10")) ?? 10)
         default: try bench.backlogRSS(gigabytes: Double(option("gigabytes", default: "1")) ?? 1)
         }
+    case "writer":
+        try WriterBenchmark(
+            rate: Int(option("rate", default: "20000")) ?? 20_000, frames: Int(option("frames", default: "100000")) ?? 100_000
+        ).run()
     default:
-        note("unknown benchmark \(benchmark); available: ingest, forward, latency, backlog\n")
+        note("unknown benchmark \(benchmark); available: ingest, forward, latency, backlog, writer\n")
         exit(2)
     }
 } catch {

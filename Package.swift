@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config.
@@ -51,6 +53,16 @@ let package = Package(
             name: "DHCPKafkaRuntime",
             dependencies: [.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
 
+        // Operations: the Prometheus text endpoint (swift-metrics with the Prometheus backend) and
+        // systemd's notification protocol (readiness, watchdog, status).
+        .target(
+            name: "DHCPKafkaMetrics",
+            dependencies: [
+                "DHCPKafkaRuntime",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
+
         // The forwarder: spool to Kafka, acknowledged prefix only, with backoff.
         .target(
             name: "DHCPKafkaForwarder",
@@ -72,12 +84,14 @@ let package = Package(
         .executableTarget(
             name: "dhcpkafka",
             dependencies: [
-                "DHCPKafkaDaemon", "DHCPKafkaForwarder", "DHCPKafkaSink", "DHCPKafkaWriter", "DHCPKafkaSpool", "DHCPKafkaRuntime", "DHCPKafkaWire", "DHCPKafkaSocket", "DHCPv6", "JSONValue",
+                "DHCPKafkaDaemon", "DHCPKafkaForwarder", "DHCPKafkaSink", "DHCPKafkaWriter", "DHCPKafkaMetrics", "DHCPKafkaSpool", "DHCPKafkaRuntime", "DHCPKafkaWire", "DHCPKafkaSocket", "DHCPv6", "JSONValue",
                 "CRdKafka", "CLMDB", "CSystemShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]),
 
         // Benchmarks against references measured in the same run (results: docs/benchmarks.md).

@@ -1,5 +1,8 @@
 import DHCPKafkaRuntime
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What the ingest side has seen since the daemon started, safe to read from any thread.
 ///
@@ -12,6 +15,8 @@ public final class IngestCounters: Sendable {
     let commitCount = Atomic<UInt64>(0)
     let commitFailureCount = Atomic<UInt64>(0)
     let backpressureCount = Atomic<UInt64>(0)
+    let receiverBeat = Atomic<UInt64>(monotonicNanoseconds())
+    let committerBeat = Atomic<UInt64>(monotonicNanoseconds())
     private let rejectedByReason = Mutex<[String: UInt64]>([:])
     /// How long recent spool commits took (write transaction plus sync).
     public let commitLatency = LatencySamples()
@@ -42,4 +47,22 @@ public final class IngestCounters: Sendable {
 
     /// All rejections together.
     public var rejectedTotal: UInt64 { rejected.values.reduce(0, +) }
+
+    /// Whether both ingest threads went round their loops within `interval` (they do at least once
+    /// a second when idle); false when one is stuck, e.g. in a hung disk write.
+    public func isMakingProgress(within interval: Duration) -> Bool {
+        let now = monotonicNanoseconds()
+        let limit = UInt64(interval.components.seconds) * 1_000_000_000 + UInt64(interval.components.attoseconds / 1_000_000_000)
+        return now &- receiverBeat.load(ordering: .relaxed) < limit && now &- committerBeat.load(ordering: .relaxed) < limit
+    }
+
+    /// Records that a loop went round.
+    static func beat(_ heart: borrowing Atomic<UInt64>) { heart.store(monotonicNanoseconds(), ordering: .relaxed) }
+}
+
+/// CLOCK_MONOTONIC in nanoseconds.
+func monotonicNanoseconds() -> UInt64 {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
 }

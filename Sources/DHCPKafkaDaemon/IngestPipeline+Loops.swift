@@ -17,6 +17,7 @@ extension IngestPipeline {
             let count: Int
             do {
                 count = try server.receive(into: batch, timeoutMilliseconds: 100)
+                IngestCounters.beat(counters.receiverBeat)
             } catch {
                 logger.critical("ingest socket failed; stopping", metadata: ["error": "\(error)"])
                 fail(error)
@@ -100,6 +101,7 @@ extension IngestPipeline {
     func commitLoop() {
         var backoff = Duration.milliseconds(50)
         while let (batch, deltas) = pending.takeAll(timeout: .seconds(1)) {
+            IngestCounters.beat(counters.committerBeat)
             do {
                 let started = ContinuousClock.now
                 let result = try spool.append(batch, counterDeltas: deltas)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DHCPKafkaDaemon
+import DHCPKafkaMetrics
 import DHCPKafkaRuntime
 import DHCPKafkaSocket
 import DHCPKafkaSpool
@@ -52,6 +53,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9464 (default: off).")
+    var metricsListen: String?
+
     func run() async throws {
         LoggingBootstrap.bootstrap(level: logLevel)
         let logger = Logger(label: "dhcpkafka")
@@ -66,6 +70,9 @@ struct RunCommand: AsyncParsableCommand {
         } catch let error as CLIError {
             logger.critical("\(error.description)")
             throw ExitCode(2)
+        } catch let error as MetricsEndpointError {
+            logger.critical("\(error.description)")
+            throw ExitCode(1)
         }
     }
 
@@ -115,6 +122,25 @@ struct RunCommand: AsyncParsableCommand {
                 stopTimeout: .milliseconds(Int64(forward.shutdownTimeout * 1000) + 5000), logger: logger)))
         }
         services.append(.init(service: WorkerService(pipeline)))
+        if let metricsListen {
+            let source = MetricsSource(
+                spool: spool, counters: pipeline.counters, inFlightWindowFrames: noForward ? 0 : forward.maxInFlightFrames)
+            let metrics = RelayMetrics()
+            let endpoint = try MetricsEndpoint(listen: metricsListen) {
+                metrics.update(source.snapshot())
+                return metrics.render()
+            }
+            let host = metricsListen[..<(metricsListen.lastIndex(of: ":") ?? metricsListen.endIndex)]
+            logger.notice("serving metrics", metadata: ["url": "http://\(host):\(endpoint.port)/metrics"])
+            services.append(.init(service: WorkerService(endpoint)))
+        }
+        if let notifier = SystemdNotifier.fromEnvironment() {
+            // Last in the list, so it is the first to hear of a shutdown and says STOPPING=1 at once.
+            let counters = pipeline.counters
+            services.append(.init(service: WatchdogService(
+                notifier: notifier, healthy: { counters.isMakingProgress(within: .seconds(10)) },
+                status: { "accepted \(counters.accepted) frames, rejected \(counters.rejectedTotal) since start" })))
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -1,0 +1,52 @@
+import DHCPKafkaDaemon
+import DHCPKafkaForwarder
+import DHCPKafkaMetrics
+import DHCPKafkaRuntime
+import DHCPKafkaSpool
+import Foundation
+import JSONValue
+
+/// Builds the daemon's ``RelaySnapshot`` at scrape time from the spool (persisted totals, backlog),
+/// the ingest pipeline's live counters and the forwarder's status file.
+struct MetricsSource: Sendable {
+    let spool: Spool
+    let counters: IngestCounters
+    let inFlightWindowFrames: Int
+
+    func snapshot(now: Double = Date().timeIntervalSince1970) -> RelaySnapshot {
+        var snapshot = RelaySnapshot()
+        snapshot.totals.commitFailures = counters.commitFailures
+        snapshot.commitLatencyP99Seconds = Double(counters.commitLatency.percentile(99) ?? 0) / 1e6
+        snapshot.inFlightWindowFrames = inFlightWindowFrames
+        if let stats = try? spool.stats() {
+            snapshot.totals.received = stats.counters["received"] ?? 0
+            snapshot.totals.accepted = stats.appendedFrames
+            snapshot.totals.evicted = stats.evictedFrames
+            snapshot.totals.forwarded = stats.counters["forwarded"] ?? 0
+            snapshot.totals.gapRecords = stats.counters["gap_records"] ?? 0
+            for (key, value) in stats.counters where key.hasPrefix("rejected.") {
+                snapshot.totals.rejectedByReason[String(key.dropFirst("rejected.".count))] = value
+            }
+            snapshot.storedFrames = stats.storedFrames
+            snapshot.storedBytes = stats.storedBytes
+            snapshot.capacityBytes = stats.capacityBytes
+            // Every stored frame is unsent: acknowledged frames leave the spool with the watermark.
+            snapshot.oldestUnsentAgeSeconds = stats.oldestReceiveTime.map { max(0, now - Double($0) / 1e9) } ?? 0
+            snapshot.ackedWatermark = stats.ackedWatermark
+            snapshot.deadLetters = stats.deadLetters
+        }
+        if let (status, running) = ForwarderStatus.read(spoolPath: spool.path) {
+            snapshot.forwarderRunning = running
+            // The status says "down: <reason>"; the metric has the three states only.
+            let state = status["broker_state"]?.stringValue ?? "unknown"
+            snapshot.brokerState = !running ? "unknown" : state.hasPrefix("down") ? "down" : state
+            snapshot.backingOff = running && status["backing_off"] == .bool(true)
+            snapshot.inFlightFrames = running ? Int(status["in_flight"]?.intValue ?? 0) : 0
+            snapshot.totals.deadLettered = UInt64(status["dead_lettered"]?.intValue ?? 0)
+            snapshot.totals.retries = UInt64(status["retries"]?.intValue ?? 0)
+            snapshot.totals.producerRestarts = UInt64(status["producer_restarts"]?.intValue ?? 0)
+            snapshot.deliveryLatencyP99Seconds = (status["delivery_latency_p99_ms"]?.doubleValue ?? 0) / 1000
+        }
+        return snapshot
+    }
+}

@@ -1,0 +1,103 @@
+import DHCPKafkaSink
+import DHCPKafkaTestSupport
+import Foundation
+import Testing
+
+/// What an operator watches: the Prometheus endpoint through a Kafka outage, and systemd's
+/// readiness/watchdog notifications.
+@Suite(.serialized) struct OperationsTests {
+    private func metricsPort(_ daemon: ChildProcess) -> UInt16? {
+        guard let range = daemon.log.range(of: #"url=http://127\.0\.0\.1:(\d+)/metrics"#, options: .regularExpression) else { return nil }
+        return UInt16(daemon.log[range].split(separator: ":").last?.split(separator: "/").first ?? "")
+    }
+
+    private func scrape(_ port: UInt16) throws -> [String: Double] {
+        let response = try #require(httpGet(port: port, path: "/metrics"))
+        #expect(response.status == 200)
+        return parsePrometheus(response.body)
+    }
+
+    /// Backlog and oldest-age gauges rise while Kafka is down and fall back to zero once it is
+    /// back; broker state and counters follow.
+    @Test func metricsFollowAKafkaOutage() throws {
+        let cluster = try MockCluster.forTests()
+        let harness = try DaemonHarness()
+        let daemon = try harness.start([
+            "--broker", cluster.bootstrapServers, "--metrics-listen", "127.0.0.1:0", "--backoff-max", "1", "--message-timeout", "2",
+        ])
+        let port = try #require(metricsPort(daemon), "the daemon logs where it serves metrics: \(daemon.log)")
+        #expect(httpGet(port: port, path: "/nothing-here")?.status == 404)
+        try cluster.setBrokerDown(1)
+        let writer = try harness.writer(name: "w", frames: 2_000, rate: 500)
+        Thread.sleep(forTimeInterval: 1.5)
+        let early = try scrape(port)
+        Thread.sleep(forTimeInterval: 1.5)
+        let late = try scrape(port)
+        #expect((late["dhcpkafka_spool_stored_frames"] ?? 0) > (early["dhcpkafka_spool_stored_frames"] ?? 0), "backlog grows: \(early) \(late)")
+        #expect((late["dhcpkafka_spool_oldest_unsent_age_seconds"] ?? 0) > (early["dhcpkafka_spool_oldest_unsent_age_seconds"] ?? 0))
+        #expect((late["dhcpkafka_spool_oldest_unsent_age_seconds"] ?? 0) >= 2.5)
+        #expect(waitUntil(timeout: 15) { (try? scrape(port))?[#"dhcpkafka_broker_state{state="down"}"#] == 1 }, "the broker shows down")
+        try cluster.setBrokerUp(1)
+        #expect(writer.wait(timeout: 30) == 0)
+        #expect(waitUntil(timeout: 60) {
+            guard let after = try? scrape(port) else { return false }
+            return after["dhcpkafka_spool_stored_frames"] == 0 && after["dhcpkafka_forwarded_frames_total"] == 2_000
+        }, "the backlog drains: \(String(describing: try? scrape(port)))")
+        let after = try scrape(port)
+        #expect(after["dhcpkafka_spool_oldest_unsent_age_seconds"] == 0)
+        #expect(after["dhcpkafka_accepted_frames_total"] == 2_000)
+        #expect(after[#"dhcpkafka_broker_state{state="up"}"#] == 1)
+        #expect(after["dhcpkafka_forwarder_up"] == 1)
+        #expect(after["dhcpkafka_forwarder_in_flight_window_frames"] == 10_000)
+        daemon.signal(SIGTERM)
+        #expect(daemon.wait(timeout: 30) == 0)
+    }
+
+    /// A metrics address that cannot be used stops the daemon at start with a clear message.
+    @Test func refusesABadMetricsAddress() throws {
+        let harness = try DaemonHarness()
+        let result = try runProcess(
+            TestPaths.dhcpkafka, ["run", "--socket", harness.socket, "--spool", harness.spool, "--no-forward", "--metrics-listen", "9464"])
+        #expect(result.status == 1)
+        #expect(result.stderrText.contains("must be host:port"), "\(result.stderrText)")
+    }
+
+    /// Started with NOTIFY_SOCKET and WATCHDOG_USEC (as systemd does for Type=notify with
+    /// WatchdogSec=), the daemon says READY=1 once it receives, feeds the watchdog, and says
+    /// STOPPING=1 on SIGTERM.
+    @Test func notifiesSystemd() throws {
+        let harness = try DaemonHarness()
+        let notifyPath = harness.directory.appending("notify.sock")
+        let listener = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(notifyPath.utf8)) }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        #expect(bound == 0)
+        var limit = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(listener, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        func next() -> String? {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let n = buffer.withUnsafeMutableBytes { recv(listener, $0.baseAddress, $0.count, 0) }
+            return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : nil
+        }
+        let daemon = try ChildProcess(
+            TestPaths.dhcpkafka, ["run", "--socket", harness.socket, "--spool", harness.spool, "--no-forward"],
+            logPath: harness.directory.appending("daemon.log"),
+            environment: ["NOTIFY_SOCKET": notifyPath, "WATCHDOG_USEC": "2000000"])
+        let ready = try #require(next(), "a notification arrives")
+        #expect(ready.contains("READY=1"), "\(ready)")
+        #expect(socketExists(harness.socket), "ready only once the socket receives")
+        var sawWatchdog = false
+        for _ in 0..<5 where !sawWatchdog { sawWatchdog = next()?.contains("WATCHDOG=1") ?? false }
+        #expect(sawWatchdog, "the watchdog is fed while ingest makes progress")
+        daemon.signal(SIGTERM)
+        var sawStopping = false
+        for _ in 0..<5 where !sawStopping { sawStopping = next()?.contains("STOPPING=1") ?? false }
+        #expect(sawStopping)
+        #expect(daemon.wait(timeout: 20) == 0)
+    }
+}

@@ -64,7 +64,12 @@ public:
 
     // Kea dropped the query (or the reply never reached buffer6_send): the frame has no reply.
     ~PendingTransaction() {
-        if (!finished_) sender_->send(query_.data(), query_.size(), received_at_, nullptr, 0, dhcpkafka::wall_clock_now());
+        if (finished_) return;
+        try {
+            sender_->send(query_.data(), query_.size(), received_at_, nullptr, 0, dhcpkafka::wall_clock_now());
+        } catch (...) {
+            // Only growing the encode buffer can throw (bad_alloc); a destructor must not, or Kea aborts.
+        }
     }
 
     void finish(const uint8_t* reply, size_t length) {

@@ -1,0 +1,297 @@
+import DHCPKafkaTestSupport
+import DHCPKafkaWire
+import DHCPKafkaWriter
+import DHCPv6
+import Foundation
+import JSONValue
+import Testing
+
+/// The Kea DHCPv6 hook (deploy/kea): its C++ encoder against the Swift FrameEncoder byte for byte,
+/// and real kea-dhcp6 in network namespaces serving dhclient, scripted clients and a relay.
+@Suite(.serialized) struct KeaHookTests {
+    // MARK: encoder
+
+    /// One transaction as the encoder driver takes it.
+    struct Parts {
+        var name: [UInt8]
+        var timestampIn: Double
+        var messageIn: [UInt8]?
+        var timestampOut: Double
+        var messageOut: [UInt8]?
+
+        var line: String {
+            func bits(_ value: Double) -> String { String(value.bitPattern, radix: 16).leftPadded(to: 16) }
+            return [hexString(name), bits(timestampIn), messageIn.map(hexString) ?? "-", bits(timestampOut),
+                    messageOut.map(hexString) ?? "-"].joined(separator: "\t")
+        }
+
+        /// The Swift encoder's frame as hex, or "too-large".
+        var swiftFrame: String {
+            let frame = FrameEncoder.encode(
+                serverName: String(decoding: name, as: UTF8.self), messageIn: messageIn, timestampIn: timestampIn,
+                messageOut: messageOut, timestampOut: timestampOut)
+            return frame.map(hexString) ?? "too-large"
+        }
+    }
+
+    /// The parts of a fixture frame (dhcpkit-kafka's own encoding), sliced off the raw bytes.
+    static func parts(ofFixtureFrame frame: [UInt8]) throws -> Parts {
+        func double(at offset: Int) -> Double {
+            Double(bitPattern: frame[offset..<offset + 8].reduce(0) { $0 << 8 | UInt64($1) })
+        }
+        func length(at offset: Int) -> Int { Int(frame[offset]) << 8 | Int(frame[offset + 1]) }
+        try #require(frame.count >= 22 && frame[0] == 1)
+        let nameEnd = 2 + Int(frame[1])
+        let inStart = nameEnd + 10
+        let inEnd = inStart + length(at: nameEnd + 8)
+        let outStart = inEnd + 10
+        try #require(outStart + length(at: inEnd + 8) == frame.count)
+        return Parts(
+            name: Array(frame[2..<nameEnd]), timestampIn: double(at: nameEnd),
+            messageIn: inEnd > inStart ? Array(frame[inStart..<inEnd]) : nil, timestampOut: double(at: inEnd),
+            messageOut: frame.count > outStart ? Array(frame[outStart...]) : nil)
+    }
+
+    /// Runs the C++ encoder driver over `inputs`; one output line per input.
+    static func encodeWithHook(_ inputs: [Parts]) throws -> [String] {
+        try KeaHookBuild.ensureBuilt()
+        let input = inputs.map(\.line).joined(separator: "\n") + "\n"
+        let result = try runProcess(KeaHookBuild.encoder, [], stdin: Array(input.utf8))
+        try #require(result.status == 0, "encode_frames failed: \(result.stderrText)")
+        return result.stdoutText.split(separator: "\n").map(String.init)
+    }
+
+    @Test func hookEncoderMatchesSwiftOnFixtureFrames() throws {
+        let directory = TestPaths.fixtures.appendingPathComponent("frames")
+        var fixtures: [[UInt8]] = []
+        for file in try FileManager.default.contentsOfDirectory(atPath: directory.path) where file.hasSuffix(".hex") {
+            let text = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+            fixtures += text.split(separator: "\n").filter { !$0.hasPrefix("#") && !$0.isEmpty }.map { hexBytes(String($0)) }
+        }
+        // Type-1 frames only (the fixtures also hold frames of other Kafka message types).
+        fixtures = fixtures.filter { $0.first == 1 }
+        try #require(fixtures.count >= 20, "DHCPKafkaMessage fixture frames found: \(fixtures.count)")
+        let inputs = try fixtures.map(Self.parts(ofFixtureFrame:))
+        let hook = try Self.encodeWithHook(inputs)
+        try #require(hook.count == fixtures.count)
+        for (index, fixture) in fixtures.enumerated() {
+            #expect(hook[index] == hexString(fixture), "C++ differs from dhcpkit-kafka on fixture \(index)")
+            #expect(hook[index] == inputs[index].swiftFrame, "C++ differs from Swift on fixture \(index)")
+        }
+    }
+
+    @Test func hookEncoderMatchesSwiftOnEdgeAndRandomInputs() throws {
+        var random = SplitMix64(seed: 0x6B65_6121)
+        let specials: [Double] = [0, -0.0, .nan, Double(bitPattern: 0x7FF8_0000_DEAD_BEEF), .infinity, -.infinity,
+                                  .leastNonzeroMagnitude, .greatestFiniteMagnitude, 1_795_564_078.768_98]
+        var inputs: [Parts] = [
+            Parts(name: [], timestampIn: 0, messageIn: nil, timestampOut: 0, messageOut: nil),
+            Parts(name: Array(repeating: 0x61, count: 255), timestampIn: 1, messageIn: [1, 2, 3], timestampOut: 2, messageOut: nil),
+            Parts(name: Array("dhcp-ü-✓".utf8), timestampIn: 1, messageIn: nil, timestampOut: 2, messageOut: [7]),
+            Parts(name: [0x78], timestampIn: 3, messageIn: random.bytes(65535), timestampOut: 4, messageOut: random.bytes(65535)),
+            // Too long for the format: both encoders refuse.
+            Parts(name: Array(repeating: 0x61, count: 256), timestampIn: 1, messageIn: nil, timestampOut: 2, messageOut: nil),
+            Parts(name: [0x78], timestampIn: 1, messageIn: random.bytes(65536), timestampOut: 2, messageOut: nil),
+            Parts(name: [0x78], timestampIn: 1, messageIn: nil, timestampOut: 2, messageOut: random.bytes(65536)),
+        ]
+        for special in specials {
+            inputs.append(Parts(name: [0x6B], timestampIn: special, messageIn: [1], timestampOut: -special, messageOut: [2]))
+        }
+        for _ in 0..<300 {
+            let name = (0..<Int(random.next() % 40)).map { _ in UInt8(0x61 + random.next() % 26) }
+            func message() -> [UInt8]? { random.next() % 5 == 0 ? nil : random.bytes(Int(random.next() % 1500)) }
+            inputs.append(Parts(name: name, timestampIn: Double(bitPattern: random.next()), messageIn: message(),
+                                timestampOut: Double(bitPattern: random.next()), messageOut: message()))
+        }
+        let hook = try Self.encodeWithHook(inputs)
+        try #require(hook.count == inputs.count)
+        #expect(hook[4] == "too-large" && hook[5] == "too-large" && hook[6] == "too-large")
+        for (index, input) in inputs.enumerated() where hook[index] != input.swiftFrame {
+            Issue.record("C++ differs from Swift on input \(index): \(input.line.prefix(200))")
+        }
+    }
+
+    // MARK: Kea end to end
+
+    @Test func everyTransactionKeaHandlesReachesKafka() throws {
+        let started = WallClock.now()
+        let relay = try RelayUnderTest()
+        let network = try DHCPTestNetwork()
+        defer { network.close() }
+        let serverName = "kea-e2e.example.net"
+        let kea = try KeaServer(network: network, directory: relay.directory, socket: relay.socket, serverName: serverName)
+        let linkLocal = try network.linkLocalAddress(in: network.client, interface: DHCPTestNetwork.clientInterface)
+
+        // (a) ISC dhclient: Solicit, Request, Renew (T1 = 2 s), then Release with -r.
+        var dhclient = try Dhclient(network: network, directory: relay.directory)
+        let lease = try dhclient.obtainRenewAndRelease()
+
+        // (b) scripted client direct, (c) through a relay agent (one and two relay-forw layers).
+        let python = TestPaths.python.path
+        let script = TestPaths.interopScripts.appendingPathComponent("scripted_client.py").path
+        let direct = try network.run(in: network.client, python, [script, "--mode", "direct", "--interface",
+            DHCPTestNetwork.clientInterface, "--link-local", linkLocal, "--clients", "3", "--mac-byte", "0x11"])
+        let relayed = try network.run(in: network.relay, python, [script, "--mode", "relay", "--clients", "2", "--mac-byte", "0x12"])
+        let twoHops = try network.run(in: network.relay, python,
+            [script, "--mode", "relay", "--hops", "2", "--clients", "1", "--mac-byte", "0x13"])
+        for run in [direct, relayed, twoHops] { #expect(run.status == 0, "scripted client: \(run.stderrText)") }
+        let scripted = try [direct, relayed, twoHops].flatMap { try ScriptedTransaction.parse($0.stdoutText) }
+        #expect(scripted.count == 24 && scripted.allSatisfy { $0.outgoing != nil }, "\(scripted)")
+
+        // (d) Requests naming another server: Kea drops them without a reply.
+        let dropper = try network.run(in: network.client, python, [
+            TestPaths.interopScripts.appendingPathComponent("dropped_request.py").path, "--interface",
+            DHCPTestNetwork.clientInterface, "--link-local", linkLocal, "--count", "2"])
+        let dropped = try dropper.stdoutText.split(separator: "\n").map { try JSONValue.parse(String($0)) }
+        #expect(dropped.count == 2 && dropped.allSatisfy { $0["out"] == .null }, "\(dropper.stdoutText)\(dropper.stderrText)")
+
+        // Every packet Kea received is one frame: Kea's own statistics against the hook's counters.
+        let received = try kea.statistic("pkt6-received")
+        let keaDropped = try kea.statistic("pkt6-receive-drop")
+        let counters = try kea.hookCounters()
+        #expect(received == scripted.count + dropped.count + dhclient.transmitted, "Kea received \(received)")
+        #expect(keaDropped == dropped.count)
+        #expect(counters["sent"] == received && counters["dropped-daemon-down"] == 0 && counters["dropped-queue-full"] == 0,
+                "\(counters)")
+
+        #expect(relay.waitForwarded(atLeast: received, timeout: 15), "daemon: \(relay.daemon.log)")
+        let frames = try relay.frames(expected: received, timeout: 15)
+        #expect(frames.count == received)
+        expectDelivered(scripted, in: frames, serverName: serverName)
+
+        for frame in frames {
+            #expect(frame.messageIn != nil && frame.timestampIn >= started - 1 && frame.timestampIn <= frame.timestampOut
+                    && frame.timestampOut <= WallClock.now() + 1, "\(frame.summary)")
+            // Relayed queries are recorded with their relay-forw layers, replies with relay-repl.
+            let viaRelay = !(frame.messageIn?.relayChain.isEmpty ?? true)
+            if let reply = frame.messageOut { #expect(reply.relayChain.isEmpty == !viaRelay, "\(frame.summary)") }
+        }
+        #expect(frames.contains { ($0.messageIn?.relayChain.count ?? 0) == 2 }, "the two-hop relay-forw is kept whole")
+        let unanswered = frames.filter { $0.messageOut == nil }
+        #expect(unanswered.count == dropped.count, "\(unanswered.map(\.summary))")
+        for probe in dropped {
+            let match = unanswered.filter { frame in
+                guard case .clientServer(let message)? = frame.messageIn?.innermostMessage else { return false }
+                return String(format: "%06x", message.transactionID) == probe["xid"]?.stringValue
+                    && frame.clientDUID.map { hexString($0.bytes) } == probe["duid"]?.stringValue
+                    && message.type.rawValue == 3
+            }
+            #expect(match.count == 1, "dropped Request \(probe) recorded without reply once")
+        }
+
+        // dhclient: each of its messages is a frame with its DUID, and a Reply carries its lease.
+        let fromDhclient = frames.filter { $0.clientDUID.map { hexString($0.bytes) } == lease.clientDUID }
+        #expect(fromDhclient.count == dhclient.transmitted, "dhclient frames: \(fromDhclient.map { $0.summary })")
+        let kinds = Set(fromDhclient.compactMap { $0.messageIn?.innermostMessage.messageType.rawValue })
+        #expect(kinds.isSuperset(of: [1, 3, 5, 8]), "solicit, request, renew, release: \(kinds)")
+        #expect(fromDhclient.contains { frame in
+            guard let leases = frame.messageOut?.assignedLeases, frame.messageOut?.innermostMessage.messageType.rawValue == 7
+            else { return false }
+            return Set(leases.map { $0.kind == .address ? "\($0.address)" : "\($0.address)/\($0.prefixLength)" })
+                .isSuperset(of: lease.addresses + lease.prefixes)
+        }, "a Reply frame carries dhclient's lease \(lease)")
+
+        let log = kea.stop()
+        #expect(log.contains("DHCPKAFKA_UNLOADED dhcpkafka hook unloaded: sent \(received), dropped queue-full 0, daemon-down 0"),
+                "unload line with the counters:\n\(log.suffix(2000))")
+    }
+
+    @Test func keaAnswersWhileTheDaemonIsDown() throws {
+        let directory = try TemporaryDirectory(prefix: "dk-kea-down")
+        chmod(directory.path, 0o755)
+        let network = try DHCPTestNetwork()
+        defer { network.close() }
+        let kea = try KeaServer(network: network, directory: directory, socket: directory.appending("nobody.sock"),
+                                serverName: "kea-down")
+        let linkLocal = try network.linkLocalAddress(in: network.client, interface: DHCPTestNetwork.clientInterface)
+        let begin = Date()
+        let run = try network.run(in: network.client, TestPaths.python.path, [
+            TestPaths.interopScripts.appendingPathComponent("scripted_client.py").path, "--mode", "direct",
+            "--interface", DHCPTestNetwork.clientInterface, "--link-local", linkLocal, "--clients", "3", "--mac-byte", "0x21"])
+        let elapsed = Date().timeIntervalSince(begin)
+        let answered = try ScriptedTransaction.parse(run.stdoutText)
+        #expect(run.status == 0 && answered.count == 12 && answered.allSatisfy { $0.outgoing != nil }, "\(run.stderrText)")
+        #expect(elapsed < 5, "12 exchanges took \(elapsed) s with the daemon down")
+        let received = try kea.statistic("pkt6-received")
+        let counters = try kea.hookCounters()
+        #expect(received == 12)
+        #expect(counters["sent"] == 0 && counters["dropped-daemon-down"] == received, "\(counters)")
+        let log = kea.stop()
+        #expect(log.contains("dhcpkafka hook unloaded: sent 0, dropped queue-full 0, daemon-down \(received), too-large 0"),
+                "\(log.suffix(2000))")
+    }
+
+    @Test func keaRefusesBadHookParameters() throws {
+        try KeaHookBuild.ensureBuilt()
+        let directory = try TemporaryDirectory(prefix: "dk-kea-bad")
+        let cases: [(parameters: String, error: String)] = [
+            ("{\"server-name\": \"\(String(repeating: "n", count: 256))\"}", "'server-name' is 256 bytes"),
+            ("{\"socket\": 5}", "parameter 'socket' must be a string"),
+            ("{\"socket\": \"\"}", "must be a path of 1 to 107 bytes"),
+            ("{\"sokcet\": \"/run/x.sock\"}", "unknown parameter 'sokcet'"),
+        ]
+        for (index, bad) in cases.enumerated() {
+            let config = """
+                {"Dhcp6": {"interfaces-config": {"interfaces": []},
+                 "lease-database": {"type": "memfile", "persist": false},
+                 "hooks-libraries": [{"library": "\(KeaHookBuild.library)", "parameters": \(bad.parameters)}],
+                 "loggers": [{"name": "kea-dhcp6", "severity": "INFO", "output_options": [{"output": "stdout"}]}]}}
+                """
+            let path = directory.appending("bad\(index).json")
+            try config.write(toFile: path, atomically: true, encoding: .utf8)
+            let result = try runProcess(URL(fileURLWithPath: "/usr/sbin/kea-dhcp6"), ["-c", path], environment: [
+                "KEA_PIDFILE_DIR": directory.path, "KEA_LOCKFILE_DIR": directory.path], timeout: 20)
+            let output = result.stdoutText + result.stderrText
+            #expect(result.status != 0, "Kea must not start with \(bad.parameters)")
+            #expect(output.contains("DHCPKAFKA_BAD_PARAMETERS") && output.contains(bad.error), "\(output.suffix(1500))")
+        }
+    }
+}
+
+/// ISC dhclient -6 in the client namespace, as Fixtures/tools/capture.sh runs it.
+struct Dhclient {
+    let network: DHCPTestNetwork
+    let directory: TemporaryDirectory
+    /// Messages dhclient sent (its `XMT:` log lines), counted after ``obtainRenewAndRelease()``.
+    private(set) var transmitted = 0
+
+    init(network: DHCPTestNetwork, directory: TemporaryDirectory) throws {
+        self.network = network
+        self.directory = directory
+        try "request dhcp6.name-servers, dhcp6.domain-search;\n".write(
+            toFile: directory.appending("dhclient.conf"), atomically: true, encoding: .utf8)
+    }
+
+    private func arguments(_ extra: [String]) -> [String] {
+        ["-6", "-v", "-cf", directory.appending("dhclient.conf"), "-sf", "/bin/true", "-lf", directory.appending("dhclient.leases"),
+         "-pf", directory.appending("dhclient.pid")] + extra + ["-N", "-P", DHCPTestNetwork.clientInterface]
+    }
+
+    /// Gets an address and a prefix, waits for one Renew/Reply, stops, releases; returns the lease.
+    mutating func obtainRenewAndRelease() throws -> DhclientLease {
+        let logPath = directory.appending("dhclient.log")
+        let client = try network.start(
+            in: network.client, withSignalsUnblocked.executable,
+            withSignalsUnblocked.arguments(["/usr/sbin/dhclient"] + arguments(["-d"])), logPath: logPath)
+        func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+        let renewed = waitUntil(timeout: 20) {
+            let text = log()
+            return text.contains("XMT: Renew") && text.components(separatedBy: "RCV: Reply").count > 2
+        }
+        client.signal(SIGTERM)
+        #expect(client.wait(timeout: 5) != nil, "dhclient stops on SIGTERM")
+        try #require(renewed, "dhclient did not get a lease and renew it:\n\(log())")
+        let lease = try DhclientLease(leaseFile: String(contentsOfFile: directory.appending("dhclient.leases"), encoding: .utf8))
+        let release = try network.run(in: network.client, "/usr/sbin/dhclient", arguments(["-r"]), timeout: 20)
+        let output = log() + release.stdoutText + release.stderrText
+        #expect(release.status == 0 && output.contains("XMT: Release"), "dhclient -r: \(output)")
+        // `XMT: Solicit on c-eth0, interval 1000ms.`: one line per message sent (option lines are `XMT:  X-- ...`).
+        transmitted = output.split(separator: "\n").filter { $0.range(of: #"XMT: [A-Z][a-z]+ on "#, options: .regularExpression) != nil }.count
+        #expect(!lease.addresses.isEmpty && !lease.prefixes.isEmpty, "\(lease)")
+        return lease
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
+}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DHCPKafkaConfig
 import DHCPKafkaDaemon
 import DHCPKafkaRuntime
 import DHCPKafkaSocket
@@ -153,15 +154,13 @@ struct DurabilityArgument: ExpressibleByArgument {
 
     init(value: SpoolDurability) { self.value = value }
 
+    /// Parses the text as the config file does (``DurabilitySetting``).
     init?(argument: String) {
-        switch argument.lowercased() {
-        case "sync": value = .sync
-        case "nometasync": value = .noMetaSync
-        case let text where text.hasPrefix("periodic"):
-            let seconds = text.split(separator: ":").dropFirst().first.flatMap { Double($0) } ?? 1
-            guard seconds > 0, seconds <= 3600 else { return nil }
-            value = .periodic(interval: .milliseconds(Int64(seconds * 1000)))
-        default: return nil
+        switch DurabilitySetting(parsing: argument) {
+        case .sync: value = .sync
+        case .noMetaSync: value = .noMetaSync
+        case .periodic(let seconds): value = .periodic(interval: .milliseconds(Int64(seconds * 1000)))
+        case nil: return nil
         }
     }
 

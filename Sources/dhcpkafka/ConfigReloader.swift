@@ -13,7 +13,7 @@ import UnixSignals
 /// graceful restart loses nothing — the forwarder waits for records in flight and frames leave the
 /// spool only once Kafka acknowledged them. It also applies every `<forwarder>` key, not only those
 /// a live update was written for.
-struct ConfigReloader: Service {
+struct ConfigReloader: Service, CustomStringConvertible {
     /// What a daemon started with `--config` needs to read the file again.
     struct Setup: Sendable {
         /// The config file.
@@ -50,6 +50,10 @@ struct ConfigReloader: Service {
         self.forwarder = forwarder
         self.logger = logger
     }
+
+    /// The file only: the lifecycle logs services by description, and the running settings hold
+    /// Kafka properties with secrets.
+    var description: String { "ConfigReloader(\(setup?.path ?? "no config file"))" }
 
     /// Handles SIGHUP until graceful shutdown.
     func run() async throws {

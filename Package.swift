@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "DHCPKafkaWire", dependencies: ["DHCPv6", "JSONValue"]),
         // The durable on-disk ring of received frames: an LMDB environment in a directory.
         .target(name: "DHCPKafkaSpool", dependencies: ["CLMDB"]),
+        // The config file: its schema (one table of keys), the ZConfig-style parser, the reference docs.
+        .target(name: "DHCPKafkaConfig", dependencies: ["JSONValue"]),
 
         // The Kafka layer under the forwarder: idempotent producer, delivery reports, broker state,
         // source-address binding, plus librdkafka's mock cluster and a minimal consumer for checks.
@@ -84,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "dhcpkafka",
             dependencies: [
-                "DHCPKafkaDaemon", "DHCPKafkaForwarder", "DHCPKafkaSink", "DHCPKafkaWriter", "DHCPKafkaMetrics", "DHCPKafkaSpool", "DHCPKafkaRuntime", "DHCPKafkaWire", "DHCPKafkaSocket", "DHCPv6", "JSONValue",
+                "DHCPKafkaConfig", "DHCPKafkaDaemon", "DHCPKafkaForwarder", "DHCPKafkaSink", "DHCPKafkaWriter", "DHCPKafkaMetrics", "DHCPKafkaSpool", "DHCPKafkaRuntime", "DHCPKafkaWire", "DHCPKafkaSocket", "DHCPv6", "JSONValue",
                 "CRdKafka", "CLMDB", "CSystemShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -103,6 +105,7 @@ let package = Package(
             name: "DHCPKafkaTestSupport", dependencies: ["JSONValue"],
             path: "Tests/DHCPKafkaTestSupport"),
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
+        .testTarget(name: "DHCPKafkaConfigTests", dependencies: ["DHCPKafkaConfig", "JSONValue"]),
         .testTarget(name: "DHCPv6Tests", dependencies: ["DHCPv6", "DHCPKafkaTestSupport"]),
         .testTarget(
             name: "DHCPKafkaWireTests",

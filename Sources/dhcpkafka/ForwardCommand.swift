@@ -1,4 +1,5 @@
 import ArgumentParser
+import DHCPKafkaConfig
 import DHCPKafkaRuntime
 import DHCPKafkaForwarder
 import DHCPKafkaSpool
@@ -20,6 +21,9 @@ struct ForwardCommand: AsyncParsableCommand {
             SIGTERM: waits for records in flight (--shutdown-timeout), persists the watermark, exits 0.
             """)
 
+    @Option(help: "Config file (docs/configuration.md); options given on the command line override its settings.")
+    var config: String?
+
     @OptionGroup var location: SpoolLocation
     @OptionGroup var options: ForwardOptions
 
@@ -29,6 +33,19 @@ struct ForwardCommand: AsyncParsableCommand {
     @Flag(help: .hidden) var exitWithParent = false
 
     func run() async throws {
+        guard let config else { return try await runForwarder() }
+        let arguments = ConfigResolution.commandLine(after: Self.configuration.commandName ?? "forward")
+        let command: ForwardCommand
+        do {
+            (command, _) = try ConfigResolution.resolve(Self.self, file: config, command: .forward, arguments: arguments)
+        } catch {
+            printError("dhcpkafka forward: invalid configuration\n\(error.description)")
+            throw ExitCode(1)
+        }
+        try await command.runForwarder()
+    }
+
+    private func runForwarder() async throws {
         if exitWithParent {
             // Started by `dhcpkafka run`: never outlive it, even if it is SIGKILLed. (Not
             // PR_SET_PDEATHSIG: that fires when the *thread* that spawned us exits.)
@@ -56,18 +73,6 @@ struct ForwardCommand: AsyncParsableCommand {
         } catch let error as CLIError {
             logger.critical("\(error.description)")
             throw ExitCode(2)
-        }
-    }
-}
-
-/// One place that sets up swift-log for the daemon processes.
-enum LoggingBootstrap {
-    static func bootstrap(level text: String) {
-        let level = Logger.Level(rawValue: text) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DHCPKafkaConfig
 import DHCPKafkaDaemon
 import DHCPKafkaMetrics
 import DHCPKafkaRuntime
@@ -16,8 +17,13 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Run the daemon: receive frames on the Unix socket and store them in the spool.",
         discussion: """
             Stops gracefully on SIGTERM or SIGINT: stops reading the socket, commits what it \
-            received, and exits 0. A second daemon on the same spool is refused.
+            received, and exits 0. A second daemon on the same spool is refused. With --config, \
+            the file's settings are the defaults and options given here override them; SIGHUP \
+            re-reads the file (see docs/configuration.md).
             """)
+
+    @Option(help: "Config file (docs/configuration.md); options given on the command line override its settings.")
+    var config: String?
 
     @OptionGroup var spoolOptions: SpoolLocation
 
@@ -57,10 +63,27 @@ struct RunCommand: AsyncParsableCommand {
     var metricsListen: String?
 
     func run() async throws {
+        var command = self
+        var reload: ConfigReloader.Setup?
+        if let config {
+            let arguments = ConfigResolution.commandLine(after: Self.configuration.commandName ?? "run")
+            do {
+                let effective: EffectiveConfiguration
+                (command, effective) = try ConfigResolution.resolve(Self.self, file: config, command: .run, arguments: arguments)
+                reload = ConfigReloader.Setup(path: config, arguments: arguments, effective: effective)
+            } catch {
+                printError("dhcpkafka run: invalid configuration\n\(error.description)")
+                throw ExitCode(1)
+            }
+        }
+        try await command.runDaemon(reload: reload)
+    }
+
+    private func runDaemon(reload: ConfigReloader.Setup?) async throws {
         LoggingBootstrap.bootstrap(level: logLevel)
         let logger = Logger(label: "dhcpkafka")
         do {
-            try await runDaemon(logger: logger)
+            try await runDaemon(logger: logger, reload: reload)
         } catch let error as SpoolError {
             logger.critical("\(error.description)")
             throw ExitCode(1)
@@ -76,13 +99,27 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
-    private func runDaemon(logger: Logger) async throws {
+    /// The socket settings, checked (mode, group); `check-config` uses this too.
+    func ingestConfiguration() throws(CLIError) -> IngestConfiguration {
         guard let mode = UInt32(socketMode, radix: 8), mode <= 0o777 else {
             throw CLIError("--socket-mode must be octal, like 0660")
         }
-        let ingest = IngestConfiguration(
+        return IngestConfiguration(
             socketPath: socket, socketMode: mode, socketGroup: try socketGroup.map(resolveGroup),
             senders: SenderPolicy(allowedUIDs: Set(allowUIDs), allowedGIDs: Set(allowGIDs)))
+    }
+
+    /// The `forward` arguments of the forwarder child for these settings (its Kafka properties go in
+    /// ``ForwardOptions/childEnvironment``, never on its command line).
+    func forwarderArguments(_ forward: ForwardOptions, logLevel: String) -> [String] {
+        ["forward", "--spool", spoolOptions.spool, "--log-level", logLevel, "--exit-with-parent"] + forward.arguments
+    }
+
+    private func runDaemon(logger: Logger, reload: ConfigReloader.Setup?) async throws {
+        // Trap SIGHUP before the socket appears: whoever sees the daemon ready may reload it, and
+        // SIGHUP's default action would end the daemon.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let ingest = try ingestConfiguration()
         let options = SpoolOptions(capacityBytes: capacity.bytes, maxFrames: maxFrames, durability: durability.value)
         if !noForward { _ = try forward.configuration() }  // refuse bad Kafka settings before starting anything
         // Open the spool first: it refuses a second daemon before we touch the socket path.
@@ -108,18 +145,21 @@ struct RunCommand: AsyncParsableCommand {
                 "socket": "\(ingest.socketPath)", "spool": "\(spoolOptions.spool)", "identity": "\(stats.identity)",
                 "capacity": "\(ByteSize.format(options.capacityBytes))", "durability": "\(options.durability)",
                 "stored_frames": "\(stats.storedFrames)", "next_sequence": "\(stats.nextSequence)",
+                "config": "\(reload?.path ?? "none")",
             ])
         let pipeline = IngestPipeline(server: server, spool: spool, configuration: ingest, logger: logger)
         // Services stop in reverse order: ingest commits what it received first, then the forwarder
         // gets SIGTERM and flushes what is in flight.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        var supervisor: ChildSupervisor?
         if !noForward {
             let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            let arguments = ["forward", "--spool", spoolOptions.spool, "--log-level", logLevel, "--exit-with-parent"]
-                + forward.arguments
-            services.append(.init(service: ChildSupervisor(
-                executable: executable, arguments: arguments, environment: forward.childEnvironment, name: "forwarder",
-                stopTimeout: .milliseconds(Int64(forward.shutdownTimeout * 1000) + 5000), logger: logger)))
+            let child = ChildSupervisor(
+                executable: executable, arguments: forwarderArguments(forward, logLevel: logLevel),
+                environment: forward.childEnvironment, name: "forwarder",
+                stopTimeout: .milliseconds(Int64(forward.shutdownTimeout * 1000) + 5000), logger: logger)
+            services.append(.init(service: child))
+            supervisor = child
         }
         services.append(.init(service: WorkerService(pipeline)))
         if let metricsListen {
@@ -134,6 +174,8 @@ struct RunCommand: AsyncParsableCommand {
             logger.notice("serving metrics", metadata: ["url": "http://\(host):\(endpoint.port)/metrics"])
             services.append(.init(service: WorkerService(endpoint)))
         }
+        services.append(.init(service: ConfigReloader(
+            signals: hangups, setup: reload, running: self, forwarder: supervisor, logger: logger)))
         if let notifier = SystemdNotifier.fromEnvironment() {
             // Last in the list, so it is the first to hear of a shutdown and says STOPPING=1 at once.
             let counters = pipeline.counters
@@ -158,7 +200,7 @@ struct RunCommand: AsyncParsableCommand {
             ])
     }
 
-    private func resolveGroup(_ name: String) throws -> UInt32 {
+    private func resolveGroup(_ name: String) throws(CLIError) -> UInt32 {
         if let gid = UInt32(name) { return gid }
         guard let entry = getgrnam(name) else { throw CLIError("--socket-group: no group named \(name)") }
         return entry.pointee.gr_gid
@@ -179,15 +221,13 @@ struct DurabilityArgument: ExpressibleByArgument {
 
     init(value: SpoolDurability) { self.value = value }
 
+    /// Parses the text as the config file does (``DurabilitySetting``).
     init?(argument: String) {
-        switch argument.lowercased() {
-        case "sync": value = .sync
-        case "nometasync": value = .noMetaSync
-        case let text where text.hasPrefix("periodic"):
-            let seconds = text.split(separator: ":").dropFirst().first.flatMap { Double($0) } ?? 1
-            guard seconds > 0, seconds <= 3600 else { return nil }
-            value = .periodic(interval: .milliseconds(Int64(seconds * 1000)))
-        default: return nil
+        switch DurabilitySetting(parsing: argument) {
+        case .sync: value = .sync
+        case .noMetaSync: value = .noMetaSync
+        case .periodic(let seconds): value = .periodic(interval: .milliseconds(Int64(seconds * 1000)))
+        case nil: return nil
         }
     }
 

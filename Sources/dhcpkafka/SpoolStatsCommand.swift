@@ -1,4 +1,5 @@
 import ArgumentParser
+import DHCPKafkaConfig
 import DHCPKafkaForwarder
 import DHCPKafkaSpool
 import Foundation

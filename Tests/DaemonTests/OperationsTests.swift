@@ -7,6 +7,8 @@ import Testing
 /// readiness/watchdog notifications.
 @Suite(.serialized) struct OperationsTests {
     private func metricsPort(_ daemon: ChildProcess) -> UInt16? {
+        // The endpoint starts right after the socket: wait for its log line.
+        _ = waitUntil(timeout: 10) { daemon.log.contains("serving metrics") }
         guard let range = daemon.log.range(of: #"url=http://127\.0\.0\.1:(\d+)/metrics"#, options: .regularExpression) else { return nil }
         return UInt16(daemon.log[range].split(separator: ":").last?.split(separator: "/").first ?? "")
     }

@@ -1,0 +1,130 @@
+import DHCPKafkaConfig
+import DHCPKafkaDaemon
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// Re-reads the config file on SIGHUP and applies what can change while the daemon runs: the log
+/// level at once, `<forwarder>` settings by restarting the forwarder child gracefully. Every other
+/// changed key is logged as needing a restart, and a file that does not parse changes nothing.
+///
+/// Why restart the forwarder rather than signal it: the child never reads the file (it gets the
+/// values the daemon resolved, so a crash-restart cannot pick up a half-edited file), and a
+/// graceful restart loses nothing — the forwarder waits for records in flight and frames leave the
+/// spool only once Kafka acknowledged them. It also applies every `<forwarder>` key, not only those
+/// a live update was written for.
+struct ConfigReloader: Service, CustomStringConvertible {
+    /// What a daemon started with `--config` needs to read the file again.
+    struct Setup: Sendable {
+        /// The config file.
+        let path: String
+        /// The real command line after `run` (its options keep overriding the file).
+        let arguments: [String]
+        /// The configuration the daemon started with.
+        let effective: EffectiveConfiguration
+    }
+
+    /// The settings a reload can change, as they are now.
+    struct Running: Sendable {
+        var logLevel: String
+        var forward: ForwardOptions
+        /// Builds the forwarder child's arguments from forwarder options and a log level.
+        let childArguments: @Sendable (ForwardOptions, String) -> [String]
+    }
+
+    let signals: UnixSignalsSequence
+    let setup: Setup?
+    let initial: Running
+    let forwarder: ChildSupervisor?
+    let logger: Logger
+
+    init(signals: UnixSignalsSequence, setup: Setup?, running: RunCommand, forwarder: ChildSupervisor?, logger: Logger) {
+        self.signals = signals
+        self.setup = setup
+        let spool = running.spoolOptions.spool
+        self.initial = Running(
+            logLevel: running.logLevel, forward: running.forward,
+            childArguments: { forward, level in
+                ["forward", "--spool", spool, "--log-level", level, "--exit-with-parent"] + forward.arguments
+            })
+        self.forwarder = forwarder
+        self.logger = logger
+    }
+
+    /// The file only: the lifecycle logs services by description, and the running settings hold
+    /// Kafka properties with secrets.
+    var description: String { "ConfigReloader(\(setup?.path ?? "no config file"))" }
+
+    /// Handles SIGHUP until graceful shutdown.
+    func run() async throws {
+        var running = initial
+        var effective = setup?.effective
+        for await _ in signals.cancelOnGracefulShutdown() {
+            guard let setup, let current = effective else {
+                logger.warning("SIGHUP: the daemon was started without --config; there is nothing to reload")
+                continue
+            }
+            logger.notice("SIGHUP: reloading the configuration", metadata: ["file": "\(setup.path)"])
+            let command: RunCommand
+            let next: EffectiveConfiguration
+            do {
+                (command, next) = try ConfigResolution.resolve(
+                    RunCommand.self, file: setup.path, command: .run, arguments: setup.arguments)
+                if forwarder != nil { _ = try command.forward.configuration() }
+            } catch let error as ConfigError {
+                for issue in error.issues {
+                    logger.error("config reload failed, keeping the running configuration: \(issue.description)")
+                }
+                continue
+            } catch {
+                logger.error("config reload failed, keeping the running configuration: \(setup.path): \(error)")
+                continue
+            }
+            let applied = apply(current.changes(to: next), of: command, to: &running, file: setup.path)
+            effective = current.applying(applied, from: next)
+        }
+    }
+
+    /// Logs and applies each change; returns the keys now in force.
+    private func apply(
+        _ changes: [ConfigChange], of command: RunCommand, to running: inout Running, file: String
+    ) -> Set<ConfigKey> {
+        guard !changes.isEmpty else {
+            logger.notice("config reload: no changes")
+            return []
+        }
+        var applied: Set<ConfigKey> = []
+        for change in changes {
+            let old = change.describe(change.old, mask: ConfigResolution.masked)
+            let new = change.describe(change.new, mask: ConfigResolution.masked)
+            switch change.key.reload {
+            case .live:
+                running.logLevel = command.logLevel
+                LoggingBootstrap.setLevel(LoggingBootstrap.level(named: command.logLevel) ?? .info)
+                logger.notice("config reload: applied \(change.key) \(new) (was \(old))")
+                applied.insert(change.key)
+            case .forwarderRestart where forwarder == nil:
+                logger.notice("config reload: \(change.key) is now \(new); no forwarder runs in this daemon (--no-forward)")
+                applied.insert(change.key)
+            case .forwarderRestart:
+                logger.notice("config reload: applied \(change.key) \(new) (was \(old)) by restarting the forwarder")
+                applied.insert(change.key)
+            case .daemonRestart:
+                logger.warning("config reload: \(change.key) changed to \(new) in \(file); needs a restart; still using \(old)")
+            }
+        }
+        // The forwarder settings come from the new file; where records go stays as it was (those
+        // keys need a restart, and the changes above said so).
+        var forward = command.forward
+        forward.brokers = running.forward.brokers
+        forward.topic = running.forward.topic
+        forward.serverName = running.forward.serverName
+        forward.sourceAddress = running.forward.sourceAddress
+        running.forward = forward
+        if let forwarder, !applied.isEmpty {
+            forwarder.restart(
+                arguments: running.childArguments(running.forward, running.logLevel), environment: running.forward.childEnvironment)
+        }
+        return applied
+    }
+}

@@ -1,0 +1,51 @@
+import Logging
+import Synchronization
+
+/// One place that sets up swift-log for the daemon processes, with one process-wide level that
+/// SIGHUP can change while the daemon runs (every `Logger` reads it on each call).
+enum LoggingBootstrap {
+    /// The level names accepted by `--log-level` and `<logging> level`.
+    static func level(named text: String) -> Logger.Level? { Logger.Level(rawValue: text.lowercased()) }
+
+    static func bootstrap(level text: String) {
+        setLevel(level(named: text) ?? .info)
+        LoggingSystem.bootstrap { label in SharedLevelLogHandler(StreamLogHandler.standardError(label: label)) }
+    }
+
+    /// Changes the level of every logger in the process.
+    static func setLevel(_ level: Logger.Level) { current.store(index(of: level), ordering: .relaxed) }
+
+    /// The level in force.
+    static var currentLevel: Logger.Level { Logger.Level.allCases[Int(current.load(ordering: .relaxed))] }
+
+    private static let current = Atomic<UInt8>(index(of: .info))
+
+    private static func index(of level: Logger.Level) -> UInt8 {
+        UInt8(Logger.Level.allCases.firstIndex(of: level) ?? 2)
+    }
+}
+
+/// Writes through a stream handler but takes its level from ``LoggingBootstrap``, so a level
+/// changed on reload reaches loggers made before it (a `Logger` copies its handler when made).
+struct SharedLevelLogHandler: LogHandler {
+    private var inner: StreamLogHandler
+
+    init(_ inner: StreamLogHandler) { self.inner = inner }
+
+    var logLevel: Logger.Level {
+        get { LoggingBootstrap.currentLevel }
+        set { LoggingBootstrap.setLevel(newValue) }
+    }
+
+    var metadata: Logger.Metadata {
+        get { inner.metadata }
+        set { inner.metadata = newValue }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { inner[metadataKey: key] }
+        set { inner[metadataKey: key] = newValue }
+    }
+
+    func log(event: LogEvent) { inner.log(event: event) }
+}

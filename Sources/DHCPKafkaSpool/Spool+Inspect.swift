@@ -50,6 +50,13 @@ extension Spool {
         }
     }
 
+    /// Drops this process's mapping of pages read so far (they stay in the page cache). A long-running
+    /// reader such as `spool tail -f` calls it now and then, so its resident memory does not grow
+    /// towards the size of `data.mdb` as it follows the ring; the writer does this by itself.
+    public func releaseMappedPages() throws(SpoolError) {
+        try locked("releasing mapped pages") { env.releaseMappedPages() }
+    }
+
     /// The pid of the process holding the spool's writer lock (a running `dhcpkafka run`), or nil.
     ///
     /// Looks the lock up in `/proc/locks` instead of trying to take it: a probing `flock` would,

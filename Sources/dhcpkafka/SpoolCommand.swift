@@ -5,5 +5,8 @@ struct SpoolCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spool",
         abstract: "Inspect a spool (works while the daemon runs).",
-        subcommands: [SpoolStatsCommand.self, SpoolDeadCommand.self])
+        subcommands: [
+            SpoolStatsCommand.self, SpoolListCommand.self, SpoolTailCommand.self, SpoolShowCommand.self,
+            SpoolExportCommand.self, SpoolCheckCommand.self, SpoolDeadCommand.self,
+        ])
 }

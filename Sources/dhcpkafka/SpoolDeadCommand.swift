@@ -9,6 +9,11 @@ struct SpoolDeadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dead",
         abstract: "List, requeue or purge dead letters (frames Kafka rejected permanently).",
+        discussion: """
+            requeue and purge write to the spool and are meant to run while the daemon runs: they open \
+            the spool as a second writer (LMDB serialises write transactions between processes), so \
+            ingest goes on. See docs/operations.md.
+            """,
         subcommands: [List.self, Requeue.self, Purge.self])
 
     struct List: ParsableCommand {

@@ -5,30 +5,76 @@ import DHCPKafkaSpool
 import Foundation
 import JSONValue
 
-/// `dhcpkafka spool stats`: counters and state of a spool, from one short read transaction.
+/// `dhcpkafka spool stats`: counters and state of a spool, from short read transactions.
 struct SpoolStatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
-        abstract: "Print a spool's counters: stored, accepted, rejected, evicted, oldest frame.")
+        abstract: "Print a spool's counters: stored, accepted, rejected, evicted, oldest unsent frame, rates.",
+        discussion: """
+            Capacity use is stored bytes over the capacity the daemon was started with. The oldest \
+            unsent frame is the oldest stored frame above the acked watermark: its age is how far the \
+            forwarder is behind. Ingest and forward rates (frames/s) come from reading the counters \
+            twice, --interval seconds apart (default 1; --interval 0 prints them as null, and returns at \
+            once). Safe while the daemon runs: each sample is one short read transaction.
+            """)
 
     @OptionGroup var location: SpoolLocation
 
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Option(help: ArgumentHelp(
+        "Seconds between the two samples that give the ingest and forward rates; 0 skips the rates.",
+        discussion: "The counters hold no timestamps, so rates come from reading them twice."))
+    var interval = 1.0
+
+    func validate() throws {
+        guard interval >= 0, interval <= 3600 else { throw ValidationError("--interval must be 0…3600 seconds") }
+    }
+
     func run() throws {
-        let stats: SpoolStats
-        do {
-            let spool = try Spool.openReadOnly(at: location.spool)
-            defer { try? spool.close() }
-            stats = try spool.stats()
-        } catch {
-            printError(error.description)
-            throw ExitCode(1)
+        let view = try withSpoolReader(location.spool) { spool in
+            // Each sample is one short read transaction; nothing is held open while waiting.
+            var rates: SpoolRates?
+            var stats = try spool.stats()
+            if interval > 0 {
+                let first = (stats: stats, at: ContinuousClock.now)
+                Thread.sleep(forTimeInterval: interval)
+                stats = try spool.stats()
+                rates = SpoolRates(from: first.stats, to: stats, seconds: (ContinuousClock.now - first.at).seconds)
+            }
+            let unsent = try spool.read(from: stats.ackedWatermark &+ 1, maxFrames: 1).first
+            return SpoolStatsView(stats: stats, now: Date().timeIntervalSince1970,
+                                  forwarder: ForwarderStatus.read(spoolPath: location.spool),
+                                  oldestUnsent: unsent.map { ($0.sequence, $0.receiveTime) }, rates: rates)
         }
-        let now = Date().timeIntervalSince1970
-        let view = SpoolStatsView(stats: stats, now: now, forwarder: ForwarderStatus.read(spoolPath: location.spool))
         print(json ? view.json.prettyText : view.text)
+    }
+}
+
+/// Frames per second between two samples of the counters.
+struct SpoolRates {
+    /// Accepted frames per second.
+    let ingest: Double
+    /// Frames removed as delivered to Kafka per second.
+    let forward: Double
+    /// Seconds between the samples.
+    let seconds: Double
+
+    init(from old: SpoolStats, to new: SpoolStats, seconds: Double) {
+        let elapsed = max(seconds, 1e-6)
+        let forwarded = { (stats: SpoolStats) in Double(stats.counters["forwarded"] ?? 0) }
+        ingest = Double(new.appendedFrames &- old.appendedFrames) / elapsed
+        forward = max(0, forwarded(new) - forwarded(old)) / elapsed
+        self.seconds = seconds
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a Double.
+    var seconds: Double {
+        let (whole, attoseconds) = components
+        return Double(whole) + Double(attoseconds) / 1e18
     }
 }
 
@@ -38,6 +84,18 @@ struct SpoolStatsView {
     let now: Double
     /// The forwarder's last written state and whether it is still running.
     let forwarder: (status: JSONValue, running: Bool)?
+    /// The oldest stored frame above the acked watermark (sequence, receive time in ns): the next to send.
+    var oldestUnsent: (sequence: UInt64, receiveTime: UInt64)? = nil
+    /// Rates from two samples, nil with `--interval 0`.
+    var rates: SpoolRates? = nil
+
+    var oldestUnsentAge: Double? {
+        oldestUnsent.map { max(0, now - Double($0.receiveTime) / 1e9) }
+    }
+
+    var capacityPercent: Double {
+        stats.capacityBytes > 0 ? Double(stats.storedBytes) * 100 / Double(stats.capacityBytes) : 0
+    }
 
     var oldestAge: Double? {
         stats.oldestReceiveTime.map { max(0, now - Double($0) / 1e9) }
@@ -50,9 +108,13 @@ struct SpoolStatsView {
     }
 
     var json: JSONValue {
-        func optional(_ value: UInt64?) -> JSONValue { value.map { .uint($0) } ?? .null }
         let rejectedTotal = rejected.reduce(0) { $0 + $1.1 }
-        return .object([
+        return .object(original(rejectedTotal: rejectedTotal) + inspection)
+    }
+
+    private func original(rejectedTotal: UInt64) -> [(String, JSONValue)] {
+        func optional(_ value: UInt64?) -> JSONValue { value.map { .uint($0) } ?? .null }
+        return [
             ("spool_identity", .string(stats.identity)),
             ("durability", .string(stats.durability)),
             ("capacity_bytes", .int(Int64(stats.capacityBytes))),
@@ -79,7 +141,20 @@ struct SpoolStatsView {
             ("forwarder", forwarder.map { .object([("running", .bool($0.running))] + (Self.members($0.status))) } ?? .null),
             ("map_size_bytes", .int(Int64(stats.mapSize))),
             ("file_size_bytes", .int(Int64(stats.fileSize))),
-        ])
+        ]
+    }
+
+    /// The keys added for inspection, after the original ones so their order stays stable.
+    private var inspection: [(String, JSONValue)] {
+        func optional(_ value: UInt64?) -> JSONValue { value.map { .uint($0) } ?? .null }
+        return [
+            ("capacity_used_percent", .double((capacityPercent * 100).rounded() / 100)),
+            ("oldest_unsent_sequence", optional(oldestUnsent?.sequence)),
+            ("oldest_unsent_age_seconds", oldestUnsentAge.map { .double($0) } ?? .null),
+            ("ingest_frames_per_second", rates.map { .double(($0.ingest * 10).rounded() / 10) } ?? .null),
+            ("forward_frames_per_second", rates.map { .double(($0.forward * 10).rounded() / 10) } ?? .null),
+            ("rate_interval_seconds", rates.map { .double(($0.seconds * 1000).rounded() / 1000) } ?? .null),
+        ]
     }
 
     static func members(_ value: JSONValue) -> [(String, JSONValue)] {
@@ -97,7 +172,11 @@ struct SpoolStatsView {
     }
 
     var text: String {
-        let used = stats.capacityBytes > 0 ? Double(stats.storedBytes) * 100 / Double(stats.capacityBytes) : 0
+        let used = capacityPercent
+        let unsent = oldestUnsent.map { "sequence \($0.sequence), \(String(format: "%.1f", oldestUnsentAge ?? 0)) s old" }
+        let rateLine = rates.map {
+            String(format: "ingest %.1f/s, forward %.1f/s (over %.1f s)", $0.ingest, $0.forward, $0.seconds)
+        }
         let lines = [
             "spool identity     \(stats.identity)",
             "durability         \(stats.durability)",
@@ -111,7 +190,9 @@ struct SpoolStatsView {
                 + (rejected.isEmpty ? "" : " (" + rejected.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")"),
             "evicted            \(stats.evictedFrames) frames, \(ByteSize.format(Int(clamping: stats.evictedBytes)))",
             "forwarded          \(stats.counters["forwarded"] ?? 0) frames, \(stats.counters["gap_records"] ?? 0) gap records",
+            "oldest unsent      \(unsent ?? "- (nothing waiting for Kafka)")",
             "acked watermark    \(stats.ackedWatermark)",
+            "rates              \(rateLine ?? "- (--interval 0)")",
             "dead letters       \(stats.deadLetters) (\(stats.deadLettersDropped) dropped)",
             "pending gaps       \(stats.pendingGaps)",
             "disk               \(ByteSize.format(stats.fileSize)) on disk, map \(ByteSize.format(stats.mapSize))",

@@ -19,6 +19,14 @@ enum TimeFormat {
             Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), micros)
     }
 
+    /// RFC 3339 in UTC with milliseconds, e.g. `2016-12-08T12:00:00.123Z`, for one-line listings.
+    static func iso8601Milliseconds(_ seconds: Double) -> String {
+        let full = iso8601(seconds)
+        // The microsecond form ends in `.uuuuuuZ`; out-of-range values come back as plain numbers.
+        guard full.hasSuffix("Z"), full.count == 27 else { return full }
+        return String(full.prefix(23)) + "Z"
+    }
+
     /// A duration in milliseconds with three decimals, e.g. `+1.544 ms`.
     static func milliseconds(_ seconds: Double) -> String {
         guard seconds.isFinite, abs(seconds) < 1e9 else { return "\(seconds) s" }

@@ -48,7 +48,7 @@ final class DaemonHarness {
 
     /// `dhcpkafka spool stats --json`.
     func stats() throws -> JSONValue {
-        let result = try runProcess(TestPaths.dhcpkafka, ["spool", "stats", "--spool", spool, "--json"])
+        let result = try runProcess(TestPaths.dhcpkafka, ["spool", "stats", "--spool", spool, "--json", "--interval", "0"])
         guard result.status == 0 else { throw SubprocessError(description: "spool stats failed: \(result.stderrText)") }
         return try JSONValue.parse(result.stdoutText)
     }

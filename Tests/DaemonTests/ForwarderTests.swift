@@ -118,7 +118,7 @@ import Testing
         #expect(try harness.stats()["forwarded"]?.intValue == 1_000)
         #expect(daemon.log.contains("compression.type=lz4"), "the property reached the producer's configuration")
         #expect(!daemon.log.contains("hunter2-not-for-logs"), "secret values are masked in logs")
-        let stats = try runProcess(TestPaths.dhcpkafka, ["spool", "stats", "--spool", harness.spool, "--json"])
+        let stats = try runProcess(TestPaths.dhcpkafka, ["spool", "stats", "--spool", harness.spool, "--json", "--interval", "0"])
         #expect(!stats.stdoutText.contains("hunter2"))
     }
 }

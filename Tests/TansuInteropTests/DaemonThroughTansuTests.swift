@@ -87,7 +87,7 @@ struct DaemonThroughTansuTests {
     }
 
     static func stats(_ spool: String) -> JSONValue? {
-        guard let result = try? runProcess(TestPaths.dhcpkafka, ["spool", "stats", "--spool", spool, "--json"]), result.status == 0
+        guard let result = try? runProcess(TestPaths.dhcpkafka, ["spool", "stats", "--spool", spool, "--json", "--interval", "0"]), result.status == 0
         else { return nil }
         return try? JSONValue.parse(result.stdoutText)
     }

@@ -51,7 +51,8 @@ class DHCPKafkaHandler(Handler):
         self.sender = FrameSender(self.spool_socket)
         self.next_report = time.monotonic() + REPORT_INTERVAL
         # Pool workers leave through multiprocessing's exit path, which runs finalizers but not atexit.
-        Finalize(None, self.report, args=('at exit',), exitpriority=10)
+        # Above priority 10, the logging queue's own close finalizer: the line must be queued before it.
+        Finalize(None, self.report, args=('at exit',), exitpriority=100)
 
     def analyse_pre(self, bundle: TransactionBundle):
         bundle.handler_data[self] = time.time()

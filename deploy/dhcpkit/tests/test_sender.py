@@ -1,0 +1,92 @@
+"""Non-blocking behaviour: nothing listening, a full queue and a restarted daemon are counted drops."""
+import os
+import socket
+import tempfile
+import time
+import unittest
+
+import support  # noqa: F401  (puts the package on sys.path)
+
+from dhcpkafka_dhcpkit.sender import RECONNECT_INTERVAL, FrameSender
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def receiver(path):
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    return sock
+
+
+class SenderTests(unittest.TestCase):
+    def setUp(self):
+        self.directory = tempfile.TemporaryDirectory()
+        self.path = os.path.join(self.directory.name, 'ingest.sock')
+        self.clock = FakeClock()
+        self.sender = FrameSender(self.path, clock=self.clock)
+
+    def tearDown(self):
+        self.sender.close()
+        self.directory.cleanup()
+
+    def test_no_listener_is_a_counted_drop_with_rate_limited_reconnects(self):
+        with self.assertLogs('dhcpkafka_dhcpkit.sender', 'WARNING') as logs:
+            for _ in range(100):
+                self.assertFalse(self.sender.send(b'frame'))
+        self.assertEqual(self.sender.counters()['dropped_daemon_down'], 100)
+        self.assertEqual(self.sender.counters()['sent'], 0)
+        self.assertEqual(len(logs.output), 1, "one log line per outage, not per frame")
+        self.assertIn(self.path, logs.output[0])
+        # Once the daemon is there, the next attempt waits for the reconnect interval.
+        listener = receiver(self.path)
+        self.addCleanup(listener.close)
+        self.assertFalse(self.sender.send(b'too soon'))
+        self.clock.now += RECONNECT_INTERVAL
+        self.assertTrue(self.sender.send(b'frame 1'))
+        self.assertEqual(listener.recv(100), b'frame 1')
+
+    def test_full_queue_is_a_counted_drop_without_blocking(self):
+        listener = receiver(self.path)  # never reads: a stalled daemon
+        self.addCleanup(listener.close)
+        frame = b'x' * 300
+        slowest = 0.0
+        for _ in range(5000):
+            start = time.perf_counter()
+            self.sender.send(frame)
+            slowest = max(slowest, time.perf_counter() - start)
+        counters = self.sender.counters()
+        self.assertGreater(counters['sent'], 0)
+        self.assertGreater(counters['dropped_queue_full'], 0)
+        self.assertEqual(counters['sent'] + counters['dropped_queue_full'], 5000)
+        self.assertLess(slowest, 0.05, "a send never waits for the receiver")
+
+    def test_daemon_restart_reconnects_to_the_new_socket(self):
+        first = receiver(self.path)
+        self.assertTrue(self.sender.send(b'before'))
+        self.assertEqual(first.recv(100), b'before')
+        first.close()
+        os.unlink(self.path)
+        second = receiver(self.path)
+        self.addCleanup(second.close)
+        self.assertFalse(self.sender.send(b'lost'), "the old socket is gone: ECONNREFUSED")
+        self.assertEqual(self.sender.counters()['dropped_daemon_down'], 1)
+        self.clock.now += RECONNECT_INTERVAL
+        self.assertTrue(self.sender.send(b'after'))
+        self.assertEqual(second.recv(100), b'after')
+
+    def test_oversized_datagram_is_a_counted_drop(self):
+        listener = receiver(self.path)
+        self.addCleanup(listener.close)
+        self.assertFalse(self.sender.send(b'x' * (4 * 1024 * 1024)))
+        self.assertEqual(self.sender.counters()['dropped_too_large'], 1)
+        self.assertTrue(self.sender.send(b'small'), "the connection survives an oversized frame")
+
+
+if __name__ == '__main__':
+    unittest.main()

@@ -30,6 +30,9 @@ bench: deps
 	.build/release/dhcpkafka-bench forward --frames 1000000
 	.build/release/dhcpkafka-bench latency --rate 5000 --seconds 10
 	.build/release/dhcpkafka-bench backlog --gigabytes 1
+	.build/release/dhcpkafka-bench writer
+	$(MAKE) -C deploy/kea bench
+	.venv/bin/python deploy/dhcpkit/bench/bench_handler.py --frames 20000
 
 clean:
 	rm -rf .build .venv var

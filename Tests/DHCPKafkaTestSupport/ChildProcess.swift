@@ -29,7 +29,7 @@ public final class ChildProcess: @unchecked Sendable {
         process.standardError = log
         process.standardOutput = standardOutputToLog ? log : stdout
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try withUnblockedSignals { try process.run() }
     }
 
     deinit {

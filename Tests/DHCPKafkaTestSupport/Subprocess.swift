@@ -45,7 +45,7 @@ public func runProcess(
     process.standardOutput = output
     process.standardError = errors
     do {
-        try process.run()
+        try withUnblockedSignals { try process.run() }
     } catch {
         throw SubprocessError(description: "cannot start \(executable.path): \(error)")
     }

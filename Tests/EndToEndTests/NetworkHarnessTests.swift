@@ -26,4 +26,16 @@ import Testing
         let listed = try runProcess(URL(fileURLWithPath: "/usr/sbin/ip"), ["netns", "list"]).stdoutText
         for name in names { #expect(!listed.contains(name), "\(name) is deleted") }
     }
+
+    /// Children of the tests start with no signals blocked, as under an init system: test threads
+    /// block most signals, and a DHCP server that inherited that would ignore SIGTERM.
+    @Test func childrenStartWithNoSignalsBlocked() throws {
+        let shown = try runProcess(URL(fileURLWithPath: "/usr/bin/grep"), ["SigBlk", "/proc/self/status"])
+        #expect(shown.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == "SigBlk:\t0000000000000000")
+        let directory = try TemporaryDirectory(prefix: "dk-sigmask")
+        let child = try ChildProcess(
+            URL(fileURLWithPath: "/usr/bin/sleep"), ["600"], logPath: directory.appending("sleep.log"))
+        child.signal(SIGTERM)
+        #expect(child.wait(timeout: 10) != nil, "SIGTERM ends a child that did not block it")
+    }
 }

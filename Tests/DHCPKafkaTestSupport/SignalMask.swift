@@ -1,18 +1,22 @@
 import Foundation
 
-/// Runs `body` (a `Process.run()`) with no signals blocked on the calling thread, so the child
-/// starts with an empty signal mask.
+/// Runs `body` (a `Process.run()`) with only SIGCHLD blocked on the calling thread, so the child
+/// starts with (almost) an empty signal mask.
 ///
 /// Foundation's `Process` spawns on the calling thread and the child inherits that thread's mask.
-/// Test code runs on Dispatch and Swift Testing worker threads, which block most signals (SIGTERM,
-/// SIGCHLD among them); a child started from there ignores SIGTERM, and a Python
-/// `multiprocessing` child never hears its workers exit. Real daemons are started by init systems
-/// with an empty mask: the tests must start them the same way.
+/// Test code runs on Dispatch and Swift Testing worker threads, which block most signals; a child
+/// started from there ignores SIGTERM (a DHCP server that never stops, a Python pool whose
+/// `terminate()` hangs). Real daemons are started by init systems with an empty mask.
+///
+/// SIGCHLD stays blocked: Dispatch learns that children exited through it, and a thread with it
+/// unblocked, even for a moment, can swallow another child's SIGCHLD, so that `Process` never
+/// notices that child's exit.
 public func withUnblockedSignals<T>(_ body: () throws -> T) rethrows -> T {
-    var empty = sigset_t()
+    var mask = sigset_t()
     var previous = sigset_t()
-    sigemptyset(&empty)
-    pthread_sigmask(SIG_SETMASK, &empty, &previous)
+    sigemptyset(&mask)
+    sigaddset(&mask, SIGCHLD)
+    pthread_sigmask(SIG_SETMASK, &mask, &previous)
     defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
     return try body()
 }

@@ -27,11 +27,12 @@ import Testing
         for name in names { #expect(!listed.contains(name), "\(name) is deleted") }
     }
 
-    /// Children of the tests start with no signals blocked, as under an init system: test threads
-    /// block most signals, and a DHCP server that inherited that would ignore SIGTERM.
-    @Test func childrenStartWithNoSignalsBlocked() throws {
+    /// Children of the tests start with only SIGCHLD blocked (see `withUnblockedSignals`): test
+    /// threads block most signals, and a DHCP server that inherited that would ignore SIGTERM.
+    @Test func childrenStartWithSignalsUnblocked() throws {
         let shown = try runProcess(URL(fileURLWithPath: "/usr/bin/grep"), ["SigBlk", "/proc/self/status"])
-        #expect(shown.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == "SigBlk:\t0000000000000000")
+        let sigchld = String(format: "%016llx", UInt64(1) << UInt64(SIGCHLD - 1))
+        #expect(shown.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == "SigBlk:\t\(sigchld)")
         let directory = try TemporaryDirectory(prefix: "dk-sigmask")
         let child = try ChildProcess(
             URL(fileURLWithPath: "/usr/bin/sleep"), ["600"], logPath: directory.appending("sleep.log"))

@@ -51,7 +51,7 @@ import Testing
     /// The oracle here is the delivery reports (the spool's forwarded count and watermark), not the
     /// mock's log: librdkafka 2.0.2's mock cluster appends nothing for a Produce request it answers
     /// with an injected error, yet the idempotent producer's retry of that batch is acknowledged
-    /// (the mock has already advanced the producer's sequence), so the first batch after the
+    /// (apparently the mock advanced the producer's sequence anyway), so the first batch after the
     /// injection is acknowledged and absent from its log: seen in 2 of 2 runs here with
     /// REQUEST_TIMED_OUT, and always with NOT_LEADER_FOR_PARTITION, also with the bare
     /// `KafkaProducer`. (Later mock versions fixed this, librdkafka #5491.) That every frame really

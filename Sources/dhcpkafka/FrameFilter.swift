@@ -22,7 +22,7 @@ struct FrameFilterOptions: ParsableArguments {
     var until: TimeArgument?
 
     func validate() throws {
-        if let duid, FrameFilter.normalizedHex(duid) == nil {
+        if let duid, FrameFilter.duidBytes(duid) == nil {
             throw ValidationError("--duid \(duid) is not hex (e.g. 00030001020000c20a01 or 00:03:00:01:02:00:00:c2:0a:01)")
         }
         if let type, !FrameFilter.typeNames.contains(type.lowercased()) {
@@ -32,7 +32,7 @@ struct FrameFilterOptions: ParsableArguments {
 
     /// The filter these options describe.
     var filter: FrameFilter {
-        FrameFilter(server: server, duid: duid.flatMap(FrameFilter.normalizedHex), type: type?.lowercased(),
+        FrameFilter(server: server, duid: duid.flatMap(FrameFilter.duidBytes), type: type?.lowercased(),
                     since: since?.seconds, until: until?.seconds)
     }
 }
@@ -41,8 +41,8 @@ struct FrameFilterOptions: ParsableArguments {
 /// types, undecodable bytes) only pass when no content filter (server, DUID, type) is set.
 struct FrameFilter: Sendable {
     var server: String?
-    /// Lower-case hex without separators.
-    var duid: String?
+    /// The client DUID's wire bytes.
+    var duid: [UInt8]?
     /// A DHCPv6 message type name.
     var type: String?
     var since: Double?
@@ -54,11 +54,11 @@ struct FrameFilter: Sendable {
     /// The names `--type` accepts: the DHCPv6 message types 1…21.
     static let typeNames: [String] = (1...21).map { MessageType(rawValue: UInt8($0)).name }
 
-    /// `text` as lower-case hex without separators, or nil if it is not an even number of hex digits.
-    static func normalizedHex(_ text: String) -> String? {
-        let digits = text.lowercased().filter { $0 != ":" && $0 != "-" && $0 != " " }
-        guard !digits.isEmpty, digits.count % 2 == 0, digits.allSatisfy(\.isHexDigit) else { return nil }
-        return digits
+    /// The bytes of a DUID given in hex with or without ':', '-' or ' ' separators, or nil if it is
+    /// not a non-empty, even number of hex digits.
+    static func duidBytes(_ text: String) -> [UInt8]? {
+        guard case .success(let bytes) = FrameInput.parseHex(text.filter { $0 != "-" }), !bytes.isEmpty else { return nil }
+        return bytes
     }
 
     func matches(_ entry: SpoolEntry) -> Bool {
@@ -67,7 +67,7 @@ struct FrameFilter: Sendable {
             return inTimeRange(Double(entry.receiveTime) / 1e9)
         }
         if let server, frame.serverName != server { return false }
-        if let duid, frame.clientDUID.map({ $0.bytes.hexString }) != duid { return false }
+        if let duid, frame.clientDUID?.bytes != duid { return false }
         if let type, !Self.typeNames(of: frame).contains(type) { return false }
         return inTimeRange(frame.timestampIn)
     }

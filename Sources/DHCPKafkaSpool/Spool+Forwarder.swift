@@ -5,7 +5,7 @@ extension Spool {
     /// `maxFrames` frames and `maxBytes` frame bytes (but always at least one frame if any).
     public func read(from sequence: UInt64, maxFrames: Int, maxBytes: Int = .max) throws(SpoolError) -> [StoredFrame] {
         try locked("reading frames") {
-            defer { if !isReadOnly { maintainIfDueLocked() } }
+            defer { maintainIfDueLocked() }
             return try env.read { txn in
                 try txn.withCursor(dbs.frames) { cursor in
                     var frames: [StoredFrame] = []
@@ -21,6 +21,7 @@ extension Spool {
                             sequence: seq, receiveTime: UInt64(bigEndian: value.loadUnaligned(as: UInt64.self)),
                             bytes: Array(value.dropFirst(Self.frameHeaderSize))))
                         bytes += size
+                        bytesSinceRelease += value.count
                         entry = try cursor.get(MDB_NEXT)
                     }
                     return frames
@@ -39,7 +40,7 @@ extension Spool {
         _ body: (UInt64, UnsafeRawBufferPointer) -> Bool
     ) throws(SpoolError) -> Int {
         try locked("reading frames") {
-            defer { if !isReadOnly { maintainIfDueLocked() } }
+            defer { maintainIfDueLocked() }
             return try env.read { txn in
                 try txn.withCursor(dbs.frames) { cursor in
                     var count = 0

@@ -6,7 +6,8 @@ extension Spool {
     public func read(before sequence: UInt64, maxFrames: Int) throws(SpoolError) -> [StoredFrame] {
         guard maxFrames > 0 else { return [] }
         return try locked("reading frames backwards") {
-            try env.read { txn in
+            defer { maintainIfDueLocked() }
+            return try env.read { txn in
                 try txn.withCursor(dbs.frames) { cursor in
                     var frames: [StoredFrame] = []
                     // MDB_SET_RANGE lands on the first key ≥ `sequence`; the one before it is the newest
@@ -21,6 +22,7 @@ extension Spool {
                             frames.append(StoredFrame(
                                 sequence: seq, receiveTime: UInt64(bigEndian: value.loadUnaligned(as: UInt64.self)),
                                 bytes: Array(value.dropFirst(Self.frameHeaderSize))))
+                            bytesSinceRelease += value.count
                         }
                         entry = try cursor.get(MDB_PREV)
                     }
@@ -48,13 +50,6 @@ extension Spool {
                 }
             }
         }
-    }
-
-    /// Drops this process's mapping of pages read so far (they stay in the page cache). A long-running
-    /// reader such as `spool tail -f` calls it now and then, so its resident memory does not grow
-    /// towards the size of `data.mdb` as it follows the ring; the writer does this by itself.
-    public func releaseMappedPages() throws(SpoolError) {
-        try locked("releasing mapped pages") { env.releaseMappedPages() }
     }
 
     /// The pid of the process holding the spool's writer lock (a running `dhcpkafka run`), or nil.

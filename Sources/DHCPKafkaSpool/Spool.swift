@@ -201,7 +201,9 @@ public final class Spool: @unchecked Sendable {
     /// forwarder does not map in tens of megabytes between two releases.
     static let releaseAfterBytes = 4 << 20
 
-    /// Writer housekeeping: every 250 ms (or every ``releaseAfterBytes`` read or deleted) drops mapped pages so resident memory stays flat
+    /// Housekeeping after reads (any handle, so long-running readers such as `spool tail -f` or an
+    /// export of a large spool stay flat too) and the writer's deletes: every 250 ms (or every
+    /// ``releaseAfterBytes`` read or deleted) drops mapped pages so resident memory stays flat
     /// however large the spool grows, and every 30 s clears reader slots of dead processes.
     func maintainIfDueLocked() {
         let now = ContinuousClock.now

@@ -62,7 +62,6 @@ struct SpoolTailCommand: ParsableCommand {
     /// Polls for sequences ≥ `next` until a stop signal arrives.
     private func followFrames(_ spool: Spool, from start: UInt64, filter: FrameFilter) throws {
         var next = start
-        var lastRelease = ContinuousClock.now
         while !StopSignals.requested {
             // Read what was assigned before reading the frames: any sequence below it that the read
             // does not return was really removed, not merely committed after the read.
@@ -82,10 +81,6 @@ struct SpoolTailCommand: ParsableCommand {
                 next = stats.nextSequence
             }
             fflush(nil)
-            if ContinuousClock.now - lastRelease > .seconds(5) {
-                try spool.releaseMappedPages()
-                lastRelease = .now
-            }
             if !full { StopSignals.sleep(pollInterval) }
         }
     }

@@ -69,7 +69,8 @@ extension Spool {
     private func checkEnvironment(_ report: inout SpoolCheckReport, _ problem: (String, String, String) -> Void) {
         do {
             report.staleReadersCleared = try env.readerCheck()
-            report.readers = try env.readerList().filter { !$0.hasPrefix("    pid") }
+            // mdb_reader_list pads its columns; the first line is the column header.
+            report.readers = try env.readerList().map { String($0.drop { $0 == " " }) }.filter { !$0.hasPrefix("pid") }
             let info = try env.info()
             report.pageSize = try env.pageSize()
             report.mapSize = Int(info.me_mapsize)

@@ -55,7 +55,8 @@ public struct SpoolCheckReport: Sendable {
     public var fileSize = 0
     /// Reader slots of dead processes cleared while checking.
     public var staleReadersCleared = 0
-    /// `mdb_reader_list` lines (pid, thread, transaction) of the readers in use while checking.
+    /// `mdb_reader_list` lines (pid, thread, transaction), without leading padding, of the readers in
+    /// use while checking.
     public var readers: [String] = []
 
     /// True when no problem was found.

@@ -64,7 +64,7 @@ struct SpoolCheckCommand: ParsableCommand {
             ("page_size", .int(Int64(report.pageSize))), ("map_size_bytes", .int(Int64(report.mapSize))),
             ("map_used_bytes", .int(Int64(report.mapUsed))), ("file_size_bytes", .int(Int64(report.fileSize))),
             ("stale_readers_cleared", .int(Int64(report.staleReadersCleared))),
-            ("readers", .array(report.readers.map { .string($0.trimmingCharacters(in: " ")) })),
+            ("readers", .array(report.readers.map { .string($0) })),
         ])
     }
 
@@ -91,12 +91,5 @@ struct SpoolCheckCommand: ParsableCommand {
             }
         }
         return lines.joined(separator: "\n")
-    }
-}
-
-extension String {
-    /// The string without leading and trailing `character`s.
-    fileprivate func trimmingCharacters(in character: Character) -> String {
-        String(drop { $0 == character }.reversed().drop { $0 == character }.reversed())
     }
 }

@@ -16,9 +16,12 @@ struct SpoolEntry {
         sequence = stored.sequence
         receiveTime = stored.receiveTime
         bytes = stored.bytes
-        do { decoded = .success(try KafkaMessageRegistry.dhcpKafka.decodeFrame(stored.bytes)) } catch {
-            decoded = .failure(error)
-        }
+        decoded = Self.decode(stored.bytes)
+    }
+
+    /// A frame's bytes decoded, or why they do not decode.
+    static func decode(_ bytes: [UInt8]) -> Result<any KafkaMessage, KafkaWireError> {
+        Result { () throws(KafkaWireError) in try KafkaMessageRegistry.dhcpKafka.decodeFrame(bytes) }
     }
 
     /// The frame when it is a DHCPKafkaMessage.

@@ -57,8 +57,7 @@ struct SpoolShowCommand: ParsableCommand {
     }
 
     private func show(state: String, detail: String, receiveTime: UInt64, bytes: [UInt8], error: String?, acked: UInt64) {
-        let decoded: Result<any KafkaMessage, KafkaWireError>
-        do { decoded = .success(try KafkaMessageRegistry.dhcpKafka.decodeFrame(bytes)) } catch { decoded = .failure(error) }
+        let decoded = SpoolEntry.decode(bytes)
         let received = TimeFormat.iso8601(Double(receiveTime) / 1e9)
         if json {
             var members: [(String, JSONValue)] = [

@@ -24,15 +24,18 @@ enum SpoolScan {
 
     /// The newest `count` entries below sequence `before` that pass `filter`, oldest first.
     static func newest(_ spool: Spool, count: Int, before: UInt64, filter: FrameFilter) throws -> [SpoolEntry] {
-        var found: [SpoolEntry] = []
+        // Chunks newest first, joined once at the end: inserting each at the front would copy all found so far.
+        var chunks: [ArraySlice<SpoolEntry>] = []
+        var found = 0
         var bound = before
-        while found.count < count {
+        while found < count {
             let chunk = try spool.read(before: bound, maxFrames: chunkFrames)
             guard let first = chunk.first else { break }
-            let matching = chunk.map(SpoolEntry.init).filter(filter.matches)
-            found.insert(contentsOf: matching.suffix(count - found.count), at: 0)
+            let matching = chunk.map(SpoolEntry.init).filter(filter.matches).suffix(count - found)
+            chunks.append(matching)
+            found += matching.count
             bound = first.sequence
         }
-        return found
+        return Array(chunks.reversed().joined())
     }
 }

@@ -69,8 +69,10 @@ extension Spool {
     private func checkEnvironment(_ report: inout SpoolCheckReport, _ problem: (String, String, String) -> Void) {
         do {
             report.staleReadersCleared = try env.readerCheck()
-            // mdb_reader_list pads its columns; the first line is the column header.
-            report.readers = try env.readerList().map { String($0.drop { $0 == " " }) }.filter { !$0.hasPrefix("pid") }
+            // mdb_reader_list pads its columns and adds a header line, or prints "(no active
+            // readers)": keep only the lines that start with a reader's pid.
+            report.readers = try env.readerList().map { String($0.drop { $0 == " " }) }
+                .filter { $0.first?.isNumber == true }
             let info = try env.info()
             report.pageSize = try env.pageSize()
             report.mapSize = Int(info.me_mapsize)

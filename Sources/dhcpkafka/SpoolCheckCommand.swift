@@ -79,7 +79,7 @@ struct SpoolCheckCommand: ParsableCommand {
             "dead letters   \(report.deadLetters), gap records \(report.gaps)",
             "lmdb           map \(ByteSize.format(report.mapSize)), used \(ByteSize.format(report.mapUsed)), "
                 + "file \(ByteSize.format(report.fileSize)), page \(report.pageSize) bytes",
-            "readers        \(report.readers.count) in use (this check included), \(report.staleReadersCleared) stale cleared",
+            "readers        \(report.readers.count) in use by other processes, \(report.staleReadersCleared) stale cleared",
         ]
         if report.isHealthy {
             lines.append("healthy: no problems found")

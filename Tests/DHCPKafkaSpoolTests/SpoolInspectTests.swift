@@ -76,6 +76,22 @@ import Testing
         #expect(validated.sorted() == ([oldest + 3] + (try reader.read(from: 0, maxFrames: 1000)).map(\.sequence)).sorted())
     }
 
+    /// The reader table lists real readers only: none on an idle spool, the other process's read
+    /// transaction while one is held.
+    @Test func checkListsOnlyRealReaders() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.appending("spool")
+        try Spool.open(at: path).close()
+        let reader = try Spool.openReadOnly(at: path)
+        defer { try? reader.close() }
+        #expect(try reader.check { _, _ in nil }.readers == [], "no '(no active readers)' line counted as a reader")
+        let holder = try TortureChild(["hold-reader", path])
+        defer { _ = holder.kill() }
+        #expect(holder.waitUntilReady())
+        let readers = try reader.check { _, _ in nil }.readers
+        #expect(readers.count == 1 && readers.first?.hasPrefix("\(holder.pid) ") == true, "\(readers)")
+    }
+
     @Test func checkReportsUndecodableFramesAndBadReceiveTimes() throws {
         let dir = try TemporaryDirectory()
         let spool = try Spool.open(at: dir.appending("spool"))

@@ -130,7 +130,7 @@ let package = Package(
             dependencies: ["DHCPKafkaSink", "DHCPKafkaTestSupport"]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["JSONValue", "DHCPKafkaSpool", "DHCPKafkaTestSupport"]),
+            dependencies: ["JSONValue", "DHCPKafkaConfig", "DHCPKafkaSpool", "DHCPKafkaTestSupport"]),
         // Test-only producer process: KafkaProducer run with whichever librdkafka LD_LIBRARY_PATH picks,
         // so the interop tests can use librdkafka 2.16 (Debian's 2.0.2 cannot talk to tansu).
         .executableTarget(

@@ -44,14 +44,3 @@ public struct ByteSize: Sendable, Equatable, CustomStringConvertible {
         return (rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)) + " " + units[unit]
     }
 }
-
-extension String {
-    /// The string without leading and trailing spaces and tabs (no Foundation needed).
-    func trimmingWhitespace() -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
-        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
-            return ""
-        }
-        return String(self[first...last])
-    }
-}

@@ -28,25 +28,20 @@ struct ConfigReloader: Service, CustomStringConvertible {
     struct Running: Sendable {
         var logLevel: String
         var forward: ForwardOptions
-        /// Builds the forwarder child's arguments from forwarder options and a log level.
-        let childArguments: @Sendable (ForwardOptions, String) -> [String]
     }
 
     let signals: UnixSignalsSequence
     let setup: Setup?
-    let initial: Running
+    /// The command the daemon runs; its ``RunCommand/forwarderArguments(_:logLevel:)`` builds the
+    /// restarted forwarder's command line, so a reload starts it exactly as the daemon did.
+    let daemon: RunCommand
     let forwarder: ChildSupervisor?
     let logger: Logger
 
     init(signals: UnixSignalsSequence, setup: Setup?, running: RunCommand, forwarder: ChildSupervisor?, logger: Logger) {
         self.signals = signals
         self.setup = setup
-        let spool = running.spoolOptions.spool
-        self.initial = Running(
-            logLevel: running.logLevel, forward: running.forward,
-            childArguments: { forward, level in
-                ["forward", "--spool", spool, "--log-level", level, "--exit-with-parent"] + forward.arguments
-            })
+        self.daemon = running
         self.forwarder = forwarder
         self.logger = logger
     }
@@ -57,7 +52,7 @@ struct ConfigReloader: Service, CustomStringConvertible {
 
     /// Handles SIGHUP until graceful shutdown.
     func run() async throws {
-        var running = initial
+        var running = Running(logLevel: daemon.logLevel, forward: daemon.forward)
         var effective = setup?.effective
         for await _ in signals.cancelOnGracefulShutdown() {
             guard let setup, let current = effective else {
@@ -123,7 +118,8 @@ struct ConfigReloader: Service, CustomStringConvertible {
         running.forward = forward
         if let forwarder, !applied.isEmpty {
             forwarder.restart(
-                arguments: running.childArguments(running.forward, running.logLevel), environment: running.forward.childEnvironment)
+                arguments: daemon.forwarderArguments(running.forward, logLevel: running.logLevel),
+                environment: running.forward.childEnvironment)
         }
         return applied
     }

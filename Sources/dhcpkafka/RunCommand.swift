@@ -231,5 +231,7 @@ struct DurabilityArgument: ExpressibleByArgument {
         }
     }
 
-    static var defaultValueDescription: String { "sync" }
+    /// The default as `--help` shows it, `sync` (ArgumentParser asks the default value itself; a
+    /// `static` property of this name is never read).
+    var defaultValueDescription: String { "\(value)" }
 }

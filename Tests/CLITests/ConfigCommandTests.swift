@@ -1,3 +1,4 @@
+import DHCPKafkaConfig
 import DHCPKafkaTestSupport
 import Foundation
 import JSONValue
@@ -199,5 +200,41 @@ import Testing
             committed == generated.stdoutText,
             "docs/configuration.md is stale: run `swift run dhcpkafka check-config --print-reference > docs/configuration.md`")
         #expect(committed.contains("## `<send-to-kafka>`") && committed.contains("`--metrics-listen`"))
+    }
+
+    /// The schema's defaults (what check-config and docs/configuration.md show) are copies of the
+    /// options' defaults; the binary's own description of its options keeps the two equal.
+    @Test func schemaDefaultsAreTheOptionDefaults() throws {
+        let dump = try Self.dhcpkafka(["--experimental-dump-help"])
+        #expect(dump.status == 0, "\(dump.stderrText)")
+        let commands = try #require(try JSONValue.parse(dump.stdoutText)["command"]?["subcommands"]?.arrayValue)
+        for command in [ConfigCommand.run, .forward] {
+            let options = try #require(commands.first { $0["commandName"]?.stringValue == command.rawValue })["arguments"]
+            for key in ConfigSchema.keys where key.commands.contains(command) {
+                let option = try #require(
+                    options?.arrayValue?.first { option in
+                        option["names"]?.arrayValue?.contains { "--" + ($0["name"]?.stringValue ?? "") == key.option } == true
+                    }, "\(command.rawValue) has no \(key.option)")
+                let optionDefault = option["defaultValue"]?.stringValue
+                #expect(
+                    Self.same(key.type, key.defaultValue, optionDefault),
+                    "\(key): schema default \(key.defaultValue ?? "none"), \(command.rawValue) \(key.option) default \(optionDefault ?? "none")")
+            }
+        }
+    }
+
+    /// Whether two spellings of a default mean the same value (`1G` and `1 GiB`, `30` and `30.0`).
+    static func same(_ type: ConfigValueType, _ schema: String?, _ option: String?) -> Bool {
+        guard let schema, let option else { return schema == nil && option == nil }
+        switch type {
+        case .byteSize:
+            guard let schema = ByteSize(parsing: schema) else { return false }
+            return schema == ByteSize(parsing: option)
+        case .seconds:
+            guard let schema = Double(schema) else { return false }
+            return schema == Double(option)
+        default:
+            return schema == option
+        }
     }
 }

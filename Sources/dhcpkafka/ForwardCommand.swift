@@ -32,6 +32,8 @@ struct ForwardCommand: AsyncParsableCommand {
 
     @Flag(help: .hidden) var exitWithParent = false
 
+    func validate() throws { try LoggingBootstrap.validate(logLevel) }
+
     func run() async throws {
         guard let config else { return try await runForwarder() }
         let arguments = ConfigResolution.commandLine(after: Self.configuration.commandName ?? "forward")

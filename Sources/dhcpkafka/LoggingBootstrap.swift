@@ -1,3 +1,4 @@
+import ArgumentParser
 import Logging
 import Synchronization
 
@@ -6,6 +7,14 @@ import Synchronization
 enum LoggingBootstrap {
     /// The level names accepted by `--log-level` and `<logging> level`.
     static func level(named text: String) -> Logger.Level? { Logger.Level(rawValue: text.lowercased()) }
+
+    /// Refuses a `--log-level` that names no level (instead of quietly logging at `info`).
+    static func validate(_ text: String) throws {
+        guard level(named: text) != nil else {
+            throw ValidationError(
+                "--log-level '\(text)' is not a level; use one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
 
     static func bootstrap(level text: String) {
         setLevel(level(named: text) ?? .info)

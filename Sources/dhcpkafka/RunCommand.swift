@@ -62,6 +62,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9464 (default: off).")
     var metricsListen: String?
 
+    func validate() throws { try LoggingBootstrap.validate(logLevel) }
+
     func run() async throws {
         var command = self
         var reload: ConfigReloader.Setup?

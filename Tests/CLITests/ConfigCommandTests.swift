@@ -165,6 +165,16 @@ import Testing
     /// that the socket's group exists; the example's `dhcpkafka` group is made by
     /// deploy/systemd/dhcpkafka.sysusers, so where it does not exist the check must name it, and a
     /// copy with `group nogroup` stands in for a prepared host.
+    /// An unknown log level on the command line is refused, as it is in the file, not quietly
+    /// replaced by `info`.
+    @Test func unknownLogLevelIsRefused() throws {
+        for command in ["run", "forward"] {
+            let result = try Self.dhcpkafka([command, "--log-level", "verbose"])
+            #expect(result.status == 64, "\(command): \(result.stderrText)")
+            #expect(result.stderrText.contains("--log-level 'verbose' is not a level"), "\(result.stderrText)")
+        }
+    }
+
     @Test func exampleConfigIsValid() throws {
         var example = TestPaths.repositoryRoot.appendingPathComponent("deploy/dhcpkafka.conf").path
         let directory = try TemporaryDirectory(prefix: "dk-example")

@@ -110,8 +110,8 @@ public final class MetricsEndpoint: BlockingWorker, @unchecked Sendable {
             let n = chunk.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
             guard n > 0 else { return nil }
             head += chunk[0..<n]
-            if head.count >= 4, head.suffix(4) == [13, 10, 13, 10] { break }
-            if String(decoding: head, as: UTF8.self).contains("\r\n\r\n") { break }
+            // The request head ends at the first empty line (CR LF CR LF); the body, if any, is ignored.
+            if head.firstRange(of: [13, 10, 13, 10]) != nil { break }
         }
         return String(decoding: head, as: UTF8.self)
     }

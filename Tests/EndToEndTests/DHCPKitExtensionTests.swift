@@ -152,12 +152,10 @@ final class DHCPKitServer {
             """
         // (A relative CSV path: ZConfig lower-cases section names, and mkdtemp's suffix has capitals.)
         try config.write(toFile: directory.appending("dhcpkit.conf"), atomically: true, encoding: .utf8)
-        // Started with an empty signal mask: children inherit the test runner's, which blocks SIGCHLD, and
-        // DHCPKit's forkserver then never notices a worker exit, so shutdown would hang in Pool.join().
-        let unblockAndExec = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, set()); os.execv(sys.argv[1], sys.argv[1:])"
+        // network.start clears the signal mask: with SIGCHLD blocked, as the test runner's children
+        // inherit it, DHCPKit's forkserver never notices a worker exit and shutdown hangs in Pool.join().
         process = try network.start(
-            in: network.server, python,
-            ["-c", unblockAndExec, python, "-m", "dhcpkit.ipv6.server.main", directory.appending("dhcpkit.conf")],
+            in: network.server, python, ["-m", "dhcpkit.ipv6.server.main", directory.appending("dhcpkit.conf")],
             logPath: directory.appending("dhcpkit.log"))
         guard waitUntil(timeout: 15, { process.log.contains("ready to handle requests") || !process.process.isRunning }),
             process.process.isRunning

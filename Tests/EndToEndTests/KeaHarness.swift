@@ -58,7 +58,7 @@ final class KeaServer {
         let configPath = directory.appending("kea-dhcp6.json")
         try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted]).write(to: URL(fileURLWithPath: configPath))
         process = try network.start(
-            in: network.server, withSignalsUnblocked.executable, withSignalsUnblocked.arguments(["/usr/sbin/kea-dhcp6", "-c", configPath]), logPath: directory.appending("kea.out"),
+            in: network.server, "/usr/sbin/kea-dhcp6", ["-c", configPath], logPath: directory.appending("kea.out"),
             environment: ["KEA_PIDFILE_DIR": directory.path, "KEA_LOCKFILE_DIR": directory.path])
         guard waitUntil(timeout: 20, { log.contains("DHCP6_STARTED") || !process.process.isRunning }),
             process.process.isRunning
@@ -108,18 +108,6 @@ final class KeaServer {
         process.signal(SIGTERM)
         process.wait(timeout: 10)
         return log
-    }
-}
-
-/// Runs a command with an empty signal mask. Children of the test runner inherit the mask of the
-/// thread that spawned them (Foundation's Process does not reset it), with SIGTERM blocked; Kea and
-/// dhclient rely on plain signal handlers, so they would never see the SIGTERM that makes Kea unload
-/// its hooks. A Python trampoline clears the mask and execs the command (same pid).
-enum withSignalsUnblocked {
-    static let executable = "/usr/bin/python3"
-    static func arguments(_ command: [String]) -> [String] {
-        ["-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])"]
-            + command
     }
 }
 

@@ -270,9 +270,7 @@ struct Dhclient {
     /// Gets an address and a prefix, waits for one Renew/Reply, stops, releases; returns the lease.
     mutating func obtainRenewAndRelease() throws -> DhclientLease {
         let logPath = directory.appending("dhclient.log")
-        let client = try network.start(
-            in: network.client, withSignalsUnblocked.executable,
-            withSignalsUnblocked.arguments(["/usr/sbin/dhclient"] + arguments(["-d"])), logPath: logPath)
+        let client = try network.start(in: network.client, "/usr/sbin/dhclient", arguments(["-d"]), logPath: logPath)
         func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
         let renewed = waitUntil(timeout: 20) {
             let text = log()

@@ -34,22 +34,13 @@ import Testing
         }
     }
 
-    /// The parts of a fixture frame (dhcpkit-kafka's own encoding), sliced off the raw bytes.
+    /// The parts of a fixture frame (dhcpkit-kafka's own encoding), decoded by the wire module; its
+    /// messages serialize back to the bytes they were decoded from (FrameEncoderTests).
     static func parts(ofFixtureFrame frame: [UInt8]) throws -> Parts {
-        func double(at offset: Int) -> Double {
-            Double(bitPattern: frame[offset..<offset + 8].reduce(0) { $0 << 8 | UInt64($1) })
-        }
-        func length(at offset: Int) -> Int { Int(frame[offset]) << 8 | Int(frame[offset + 1]) }
-        try #require(frame.count >= 22 && frame[0] == 1)
-        let nameEnd = 2 + Int(frame[1])
-        let inStart = nameEnd + 10
-        let inEnd = inStart + length(at: nameEnd + 8)
-        let outStart = inEnd + 10
-        try #require(outStart + length(at: inEnd + 8) == frame.count)
+        let decoded = try #require(try KafkaMessageRegistry.standard.decodeFrame(frame) as? DHCPKafkaMessage)
         return Parts(
-            name: Array(frame[2..<nameEnd]), timestampIn: double(at: nameEnd),
-            messageIn: inEnd > inStart ? Array(frame[inStart..<inEnd]) : nil, timestampOut: double(at: inEnd),
-            messageOut: frame.count > outStart ? Array(frame[outStart...]) : nil)
+            name: Array(decoded.serverName.utf8), timestampIn: decoded.timestampIn, messageIn: decoded.messageIn?.serialized(),
+            timestampOut: decoded.timestampOut, messageOut: decoded.messageOut?.serialized())
     }
 
     /// Runs the C++ encoder driver over `inputs`; one output line per input.

@@ -110,25 +110,3 @@ final class KeaServer {
         return log
     }
 }
-
-/// ISC dhclient's lease file (`-lf`): the client DUID and what the server assigned.
-struct DhclientLease {
-    var clientDUID: String
-    var addresses: [String]
-    var prefixes: [String]
-
-    init(leaseFile text: String) throws {
-        func values(after keyword: String) -> [String] {
-            text.split(separator: "\n").compactMap { line in
-                let words = line.split(separator: " ")
-                guard let at = words.firstIndex(of: Substring(keyword)), at + 1 < words.count else { return nil }
-                return String(words[at + 1]).trimmingCharacters(in: CharacterSet(charactersIn: ";"))
-            }
-        }
-        // `option dhcp6.client-id 0:1:0:1:...;` writes bytes as colon-separated hex without padding.
-        let id = try #require(values(after: "dhcp6.client-id").last, "no client-id in the lease file:\n\(text)")
-        clientDUID = id.split(separator: ":").map { $0.count == 1 ? "0" + $0 : String($0) }.joined()
-        addresses = Array(Set(values(after: "iaaddr"))).sorted()
-        prefixes = Array(Set(values(after: "iaprefix"))).sorted()
-    }
-}

@@ -39,6 +39,12 @@ public final class DHCPTestNetwork: @unchecked Sendable {
 
     private static let prefix = "dkn"
     private var closed = false
+    private let lock = NSLock()
+    private var started: [Started] = []
+
+    private struct Started {
+        weak var child: ChildProcess?
+    }
 
     /// Creates the namespaces, links and addresses, and waits until the link-local addresses are usable.
     public init() throws {
@@ -113,9 +119,11 @@ public final class DHCPTestNetwork: @unchecked Sendable {
         in namespace: String, _ executable: String, _ arguments: [String], logPath: String,
         environment: [String: String]? = nil
     ) throws -> ChildProcess {
-        try ChildProcess(
+        let child = try ChildProcess(
             Self.ipTool, Self.exec(in: namespace, executable, arguments), logPath: logPath, environment: environment,
             standardOutputToLog: true)
+        lock.withLock { started.append(Started(child: child)) }
+        return child
     }
 
     /// `ip` arguments that run `executable` in `namespace` with an empty signal mask.
@@ -127,6 +135,9 @@ public final class DHCPTestNetwork: @unchecked Sendable {
     public func close() {
         guard !closed else { return }
         closed = true
+        // What ``start`` started, by process: one started just before may not have entered its
+        // namespace yet, so `ip netns pids` would not list it.
+        for child in lock.withLock({ started.compactMap(\.child) }) where child.process.isRunning { child.signal(SIGKILL) }
         for namespace in [server, client, relay] { Self.delete(namespace) }
     }
 

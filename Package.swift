@@ -98,7 +98,8 @@ let package = Package(
 
         // Benchmarks against references measured in the same run (results: docs/benchmarks.md).
         .executableTarget(
-            name: "dhcpkafka-bench", dependencies: ["DHCPKafkaSpool", "DHCPKafkaSink", "DHCPKafkaWriter", "DHCPKafkaSocket"]),
+            name: "dhcpkafka-bench",
+            dependencies: ["DHCPKafkaSpool", "DHCPKafkaSink", "DHCPKafkaWire", "DHCPKafkaWriter", "DHCPKafkaSocket"]),
 
         // Shared helpers for the tests: temp dirs, fixtures, processes, Python oracle.
         .target(

@@ -1,4 +1,5 @@
 import DHCPKafkaSocket
+import DHCPKafkaWire
 import DHCPKafkaWriter
 import Foundation
 
@@ -101,17 +102,10 @@ struct RawTransaction {
     let reply: [UInt8]
 
     init?(frame: [UInt8]) {
-        guard frame.count > 2 else { return nil }
-        let inAt = 2 + Int(frame[1]) + 8
-        guard frame.count >= inAt + 2 else { return nil }
-        let inLength = Int(frame[inAt]) << 8 | Int(frame[inAt + 1])
-        let outAt = inAt + 2 + inLength + 8
-        guard frame.count >= outAt + 2 else { return nil }
-        let outLength = Int(frame[outAt]) << 8 | Int(frame[outAt + 1])
-        guard frame.count == outAt + 2 + outLength else { return nil }
+        guard let layout = frame.withUnsafeBytes(DHCPKafkaMessage.locate(in:)) else { return nil }
         self.frame = frame
-        incoming = Array(frame[(inAt + 2)..<(inAt + 2 + inLength)])
-        reply = Array(frame[(outAt + 2)...])
+        incoming = Array(frame[layout.messageIn])
+        reply = Array(frame[layout.messageOut])
     }
 }
 

@@ -108,14 +108,8 @@ import Testing
         #expect(throws: SocketError.self) { try UnixDatagramServer(path: path) }
         // A socket file whose owner died: simulate by binding a raw socket and closing it without unlinking.
         first.close()
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        #expect(bound == 0)
+        let fd = bindUnixDatagramSocket(at: path)
+        try #require(fd >= 0)
         close(fd)
         #expect(FileManager.default.fileExists(atPath: path))
         _ = try UnixDatagramServer(path: path)

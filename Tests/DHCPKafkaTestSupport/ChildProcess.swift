@@ -84,3 +84,21 @@ public func socketExists(_ path: String) -> Bool {
     var info = stat()
     return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFSOCK
 }
+
+/// A raw Unix datagram socket bound at `path` (a notification listener, a socket file left behind
+/// by a dead owner), or -1 when it cannot be bound. The caller closes it; the file stays.
+public func bindUnixDatagramSocket(at path: String) -> Int32 {
+    let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+    guard fd >= 0 else { return -1 }
+    var address = sockaddr_un()
+    address.sun_family = sa_family_t(AF_UNIX)
+    withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(path.utf8)) }
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+    }
+    guard bound == 0 else {
+        close(fd)
+        return -1
+    }
+    return fd
+}

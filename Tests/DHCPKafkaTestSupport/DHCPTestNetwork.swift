@@ -39,6 +39,12 @@ public final class DHCPTestNetwork: @unchecked Sendable {
 
     private static let prefix = "dkn"
     private var closed = false
+    private let lock = NSLock()
+    private var started: [Started] = []
+
+    private struct Started {
+        weak var child: ChildProcess?
+    }
 
     /// Creates the namespaces, links and addresses, and waits until the link-local addresses are usable.
     public init() throws {
@@ -96,28 +102,42 @@ public final class DHCPTestNetwork: @unchecked Sendable {
         return String(field.split(separator: "/")[0])
     }
 
-    /// Runs a command inside `namespace` and waits for it.
+    /// Runs a command inside `namespace` and waits for it (with an empty signal mask, see ``start``).
     public func run(
         in namespace: String, _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
         timeout: Double = 120
     ) throws -> ProcessResult {
-        try runProcess(Self.ipTool, ["netns", "exec", namespace, executable] + arguments, environment: environment, timeout: timeout)
+        try runProcess(Self.ipTool, Self.exec(in: namespace, executable, arguments), environment: environment, timeout: timeout)
     }
 
     /// Starts a long-running command inside `namespace` (killed by ``close()`` at the latest).
+    ///
+    /// Every command in a namespace starts with an empty signal mask, as a server started by init
+    /// does (``withEmptySignalMask(_:)``): Kea and dhclient stop on SIGTERM, DHCPKit's forkserver
+    /// sees its workers exit.
     public func start(
         in namespace: String, _ executable: String, _ arguments: [String], logPath: String,
         environment: [String: String]? = nil
     ) throws -> ChildProcess {
-        try ChildProcess(
-            Self.ipTool, ["netns", "exec", namespace, executable] + arguments, logPath: logPath, environment: environment,
+        let child = try ChildProcess(
+            Self.ipTool, Self.exec(in: namespace, executable, arguments), logPath: logPath, environment: environment,
             standardOutputToLog: true)
+        lock.withLock { started.append(Started(child: child)) }
+        return child
+    }
+
+    /// `ip` arguments that run `executable` in `namespace` with an empty signal mask.
+    private static func exec(in namespace: String, _ executable: String, _ arguments: [String]) -> [String] {
+        ["netns", "exec", namespace] + withEmptySignalMask([executable] + arguments)
     }
 
     /// SIGKILLs every process in the namespaces and deletes them. Safe to call more than once.
     public func close() {
         guard !closed else { return }
         closed = true
+        // What ``start`` started, by process: one started just before may not have entered its
+        // namespace yet, so `ip netns pids` would not list it.
+        for child in lock.withLock({ started.compactMap(\.child) }) where child.process.isRunning { child.signal(SIGKILL) }
         for namespace in [server, client, relay] { Self.delete(namespace) }
     }
 

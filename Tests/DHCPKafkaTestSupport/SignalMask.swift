@@ -20,3 +20,16 @@ public func withUnblockedSignals<T>(_ body: () throws -> T) rethrows -> T {
     defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
     return try body()
 }
+
+/// `command` prefixed with a trampoline that clears the whole signal mask and then execs it (same
+/// pid), so the command starts as under an init system, SIGCHLD unblocked too.
+///
+/// ``withUnblockedSignals(_:)`` has to leave SIGCHLD blocked in the spawning thread, so every child
+/// inherits it blocked: fine for most tools, not for servers that reap their own children or rely on
+/// plain signal handlers (DHCPKit's forkserver never notices a worker exit, so shutdown hangs in
+/// `Pool.join()`). Only the child's mask changes here; the test process's stays as it is.
+public func withEmptySignalMask(_ command: [String]) -> [String] {
+    ["/usr/bin/python3", "-S", "-c",
+     "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, ()); os.execv(sys.argv[1], sys.argv[1:])"]
+        + command
+}

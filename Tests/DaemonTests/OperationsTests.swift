@@ -70,15 +70,9 @@ import Testing
     @Test func notifiesSystemd() throws {
         let harness = try DaemonHarness()
         let notifyPath = harness.directory.appending("notify.sock")
-        let listener = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        let listener = bindUnixDatagramSocket(at: notifyPath)
+        try #require(listener >= 0)
         defer { close(listener) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(notifyPath.utf8)) }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        #expect(bound == 0)
         var limit = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(listener, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
         func next() -> String? {

@@ -26,11 +26,13 @@ import Testing
         let server = try DHCPKitServer(network: network, spoolSocket: relay.socket)
 
         // (a) ISC dhclient: Solicit/Advertise, Request/Reply for an address and a prefix.
-        let dhclient = try DHClient(network: network, directory: server.directory)
-        let lease = dhclient.waitForLease()
+        let dhclient = try Dhclient(network: network, directory: server.directory, options: ["-D", "LL"])
+        _ = waitUntil(timeout: 20) { dhclient.leaseFile.contains("iaprefix") }
+        let lease = dhclient.leaseFile
         #expect(lease.contains("iaaddr 2001:db8:1::100") && lease.contains("iaprefix 2001:db8:100::/56"),
-                "dhclient got no lease from DHCPKit:\n\(dhclient.process.log)\n\(server.process.log)")
-        let dhclientMessages = dhclient.stop()
+                "dhclient got no lease from DHCPKit:\n\(dhclient.log)\n\(server.process.log)")
+        dhclient.stop()
+        let dhclientMessages = dhclient.transmitted
 
         // (b) the scripted client directly on the link, (c) relayed with interface-id and remote-id.
         let direct = try scripted(network, in: network.client, [
@@ -152,12 +154,10 @@ final class DHCPKitServer {
             """
         // (A relative CSV path: ZConfig lower-cases section names, and mkdtemp's suffix has capitals.)
         try config.write(toFile: directory.appending("dhcpkit.conf"), atomically: true, encoding: .utf8)
-        // Started with an empty signal mask: children inherit the test runner's, which blocks SIGCHLD, and
-        // DHCPKit's forkserver then never notices a worker exit, so shutdown would hang in Pool.join().
-        let unblockAndExec = "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, set()); os.execv(sys.argv[1], sys.argv[1:])"
+        // network.start clears the signal mask: with SIGCHLD blocked, as the test runner's children
+        // inherit it, DHCPKit's forkserver never notices a worker exit and shutdown hangs in Pool.join().
         process = try network.start(
-            in: network.server, python,
-            ["-c", unblockAndExec, python, "-m", "dhcpkit.ipv6.server.main", directory.appending("dhcpkit.conf")],
+            in: network.server, python, ["-m", "dhcpkit.ipv6.server.main", directory.appending("dhcpkit.conf")],
             logPath: directory.appending("dhcpkit.log"))
         guard waitUntil(timeout: 15, { process.log.contains("ready to handle requests") || !process.process.isRunning }),
             process.process.isRunning
@@ -207,36 +207,5 @@ final class DHCPKitServer {
             throw SubprocessError(description: "dhcpkafka_dhcpkit not importable as nobody (run .ci/bootstrap): \(check.stderrText)")
         }
         return target + "/bin/python"
-    }
-}
-
-/// ISC dhclient -6 (foreground) on the client interface asking for an address and a prefix.
-final class DHClient {
-    let process: ChildProcess
-    let leases: String
-
-    init(network: DHCPTestNetwork, directory: TemporaryDirectory) throws {
-        leases = directory.appending("dhclient.leases")
-        FileManager.default.createFile(atPath: directory.appending("dhclient.conf"), contents: nil)
-        process = try network.start(
-            in: network.client, "/usr/sbin/dhclient",
-            ["-6", "-d", "-v", "-N", "-P", "-D", "LL", "-cf", directory.appending("dhclient.conf"), "-sf", "/bin/true",
-             "-lf", leases, "-pf", directory.appending("dhclient.pid"), DHCPTestNetwork.clientInterface],
-            logPath: directory.appending("dhclient.log"))
-    }
-
-    /// The lease file once it holds a lease (or whatever it holds after 20 s).
-    func waitForLease() -> String {
-        _ = waitUntil(timeout: 20) { (try? String(contentsOfFile: leases, encoding: .utf8))?.contains("iaprefix") ?? false }
-        return (try? String(contentsOfFile: leases, encoding: .utf8)) ?? ""
-    }
-
-    /// Stops dhclient; returns how many messages it sent (each one is a transaction at the server).
-    func stop() -> Int {
-        process.signal(SIGTERM)
-        if process.wait(timeout: 5) == nil { process.killHard() }
-        return process.log.split(separator: "\n").filter { line in
-            line.hasPrefix("XMT: ") && line.contains(" on \(DHCPTestNetwork.clientInterface)")
-        }.count
     }
 }

@@ -145,3 +145,81 @@ func expectDelivered(_ transactions: [ScriptedTransaction], in frames: [DHCPKafk
         #expect(delivered.contains(transaction), "not in Kafka: \(transaction)\ndelivered: \(delivered)")
     }
 }
+
+/// ISC dhclient -6 in the foreground in the client namespace, asking for an address and a prefix
+/// (`-N -P`), as Fixtures/tools/capture.sh runs it; its configuration, lease, pid and log files
+/// live in `directory`.
+final class Dhclient {
+    let process: ChildProcess
+    let leasePath: String
+    private let network: DHCPTestNetwork
+    private let arguments: [String]
+    private var releaseOutput = ""
+
+    /// Starts dhclient with `options` (e.g. `-D LL`) and `config` as its dhclient.conf.
+    init(network: DHCPTestNetwork, directory: TemporaryDirectory, options: [String] = [], config: String = "") throws {
+        self.network = network
+        leasePath = directory.appending("dhclient.leases")
+        try config.write(toFile: directory.appending("dhclient.conf"), atomically: true, encoding: .utf8)
+        arguments = ["-6", "-v", "-cf", directory.appending("dhclient.conf"), "-sf", "/bin/true", "-lf", leasePath,
+                     "-pf", directory.appending("dhclient.pid"), "-N", "-P"] + options
+        process = try network.start(
+            in: network.client, "/usr/sbin/dhclient", arguments + ["-d", DHCPTestNetwork.clientInterface],
+            logPath: directory.appending("dhclient.log"))
+    }
+
+    /// Its log so far.
+    var log: String { process.log }
+
+    /// The lease file's contents so far.
+    var leaseFile: String { (try? String(contentsOfFile: leasePath, encoding: .utf8)) ?? "" }
+
+    /// SIGTERMs dhclient; returns whether it exited within 5 s (it is SIGKILLed otherwise).
+    @discardableResult
+    func stop() -> Bool {
+        process.signal(SIGTERM)
+        guard process.wait(timeout: 5) != nil else {
+            process.killHard()
+            return false
+        }
+        return true
+    }
+
+    /// Runs `dhclient -r` (after ``stop()``): releases the lease.
+    func release() throws -> ProcessResult {
+        let result = try network.run(
+            in: network.client, "/usr/sbin/dhclient", arguments + ["-r", DHCPTestNetwork.clientInterface], timeout: 20)
+        releaseOutput = result.stdoutText + result.stderrText
+        return result
+    }
+
+    /// Messages dhclient sent so far, including ``release()``'s: each is a transaction at the server.
+    /// `XMT: Solicit on c-eth0, interval 1000ms.`: one line per message (option lines are `XMT:  X-- ...`).
+    var transmitted: Int {
+        (log + releaseOutput).split(separator: "\n").filter {
+            $0.range(of: #"XMT: [A-Z][a-z]+ on "#, options: .regularExpression) != nil
+        }.count
+    }
+}
+
+/// ISC dhclient's lease file (`-lf`): the client DUID and what the server assigned.
+struct DhclientLease {
+    var clientDUID: String
+    var addresses: [String]
+    var prefixes: [String]
+
+    init(leaseFile text: String) throws {
+        func values(after keyword: String) -> [String] {
+            text.split(separator: "\n").compactMap { line in
+                let words = line.split(separator: " ")
+                guard let at = words.firstIndex(of: Substring(keyword)), at + 1 < words.count else { return nil }
+                return String(words[at + 1]).trimmingCharacters(in: CharacterSet(charactersIn: ";"))
+            }
+        }
+        // `option dhcp6.client-id 0:1:0:1:...;` writes bytes as colon-separated hex without padding.
+        let id = try #require(values(after: "dhcp6.client-id").last, "no client-id in the lease file:\n\(text)")
+        clientDUID = id.split(separator: ":").map { $0.count == 1 ? "0" + $0 : String($0) }.joined()
+        addresses = Array(Set(values(after: "iaaddr"))).sorted()
+        prefixes = Array(Set(values(after: "iaprefix"))).sorted()
+    }
+}

@@ -58,7 +58,7 @@ final class KeaServer {
         let configPath = directory.appending("kea-dhcp6.json")
         try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted]).write(to: URL(fileURLWithPath: configPath))
         process = try network.start(
-            in: network.server, withSignalsUnblocked.executable, withSignalsUnblocked.arguments(["/usr/sbin/kea-dhcp6", "-c", configPath]), logPath: directory.appending("kea.out"),
+            in: network.server, "/usr/sbin/kea-dhcp6", ["-c", configPath], logPath: directory.appending("kea.out"),
             environment: ["KEA_PIDFILE_DIR": directory.path, "KEA_LOCKFILE_DIR": directory.path])
         guard waitUntil(timeout: 20, { log.contains("DHCP6_STARTED") || !process.process.isRunning }),
             process.process.isRunning
@@ -108,39 +108,5 @@ final class KeaServer {
         process.signal(SIGTERM)
         process.wait(timeout: 10)
         return log
-    }
-}
-
-/// Runs a command with an empty signal mask. Children of the test runner inherit the mask of the
-/// thread that spawned them (Foundation's Process does not reset it), with SIGTERM blocked; Kea and
-/// dhclient rely on plain signal handlers, so they would never see the SIGTERM that makes Kea unload
-/// its hooks. A Python trampoline clears the mask and execs the command (same pid).
-enum withSignalsUnblocked {
-    static let executable = "/usr/bin/python3"
-    static func arguments(_ command: [String]) -> [String] {
-        ["-c", "import os, signal, sys; signal.pthread_sigmask(signal.SIG_SETMASK, []); os.execv(sys.argv[1], sys.argv[1:])"]
-            + command
-    }
-}
-
-/// ISC dhclient's lease file (`-lf`): the client DUID and what the server assigned.
-struct DhclientLease {
-    var clientDUID: String
-    var addresses: [String]
-    var prefixes: [String]
-
-    init(leaseFile text: String) throws {
-        func values(after keyword: String) -> [String] {
-            text.split(separator: "\n").compactMap { line in
-                let words = line.split(separator: " ")
-                guard let at = words.firstIndex(of: Substring(keyword)), at + 1 < words.count else { return nil }
-                return String(words[at + 1]).trimmingCharacters(in: CharacterSet(charactersIn: ";"))
-            }
-        }
-        // `option dhcp6.client-id 0:1:0:1:...;` writes bytes as colon-separated hex without padding.
-        let id = try #require(values(after: "dhcp6.client-id").last, "no client-id in the lease file:\n\(text)")
-        clientDUID = id.split(separator: ":").map { $0.count == 1 ? "0" + $0 : String($0) }.joined()
-        addresses = Array(Set(values(after: "iaaddr"))).sorted()
-        prefixes = Array(Set(values(after: "iaprefix"))).sorted()
     }
 }

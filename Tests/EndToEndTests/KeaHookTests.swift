@@ -34,22 +34,13 @@ import Testing
         }
     }
 
-    /// The parts of a fixture frame (dhcpkit-kafka's own encoding), sliced off the raw bytes.
+    /// The parts of a fixture frame (dhcpkit-kafka's own encoding), decoded by the wire module; its
+    /// messages serialize back to the bytes they were decoded from (FrameEncoderTests).
     static func parts(ofFixtureFrame frame: [UInt8]) throws -> Parts {
-        func double(at offset: Int) -> Double {
-            Double(bitPattern: frame[offset..<offset + 8].reduce(0) { $0 << 8 | UInt64($1) })
-        }
-        func length(at offset: Int) -> Int { Int(frame[offset]) << 8 | Int(frame[offset + 1]) }
-        try #require(frame.count >= 22 && frame[0] == 1)
-        let nameEnd = 2 + Int(frame[1])
-        let inStart = nameEnd + 10
-        let inEnd = inStart + length(at: nameEnd + 8)
-        let outStart = inEnd + 10
-        try #require(outStart + length(at: inEnd + 8) == frame.count)
+        let decoded = try #require(try KafkaMessageRegistry.standard.decodeFrame(frame) as? DHCPKafkaMessage)
         return Parts(
-            name: Array(frame[2..<nameEnd]), timestampIn: double(at: nameEnd),
-            messageIn: inEnd > inStart ? Array(frame[inStart..<inEnd]) : nil, timestampOut: double(at: inEnd),
-            messageOut: frame.count > outStart ? Array(frame[outStart...]) : nil)
+            name: Array(decoded.serverName.utf8), timestampIn: decoded.timestampIn, messageIn: decoded.messageIn?.serialized(),
+            timestampOut: decoded.timestampOut, messageOut: decoded.messageOut?.serialized())
     }
 
     /// Runs the C++ encoder driver over `inputs`; one output line per input.
@@ -123,7 +114,8 @@ import Testing
         let linkLocal = try network.linkLocalAddress(in: network.client, interface: DHCPTestNetwork.clientInterface)
 
         // (a) ISC dhclient: Solicit, Request, Renew (T1 = 2 s), then Release with -r.
-        var dhclient = try Dhclient(network: network, directory: relay.directory)
+        let dhclient = try Dhclient(
+            network: network, directory: relay.directory, config: "request dhcp6.name-servers, dhcp6.domain-search;\n")
         let lease = try dhclient.obtainRenewAndRelease()
 
         // (b) scripted client direct, (c) through a relay agent (one and two relay-forw layers).
@@ -248,45 +240,19 @@ import Testing
     }
 }
 
-/// ISC dhclient -6 in the client namespace, as Fixtures/tools/capture.sh runs it.
-struct Dhclient {
-    let network: DHCPTestNetwork
-    let directory: TemporaryDirectory
-    /// Messages dhclient sent (its `XMT:` log lines), counted after ``obtainRenewAndRelease()``.
-    private(set) var transmitted = 0
-
-    init(network: DHCPTestNetwork, directory: TemporaryDirectory) throws {
-        self.network = network
-        self.directory = directory
-        try "request dhcp6.name-servers, dhcp6.domain-search;\n".write(
-            toFile: directory.appending("dhclient.conf"), atomically: true, encoding: .utf8)
-    }
-
-    private func arguments(_ extra: [String]) -> [String] {
-        ["-6", "-v", "-cf", directory.appending("dhclient.conf"), "-sf", "/bin/true", "-lf", directory.appending("dhclient.leases"),
-         "-pf", directory.appending("dhclient.pid")] + extra + ["-N", "-P", DHCPTestNetwork.clientInterface]
-    }
-
-    /// Gets an address and a prefix, waits for one Renew/Reply, stops, releases; returns the lease.
-    mutating func obtainRenewAndRelease() throws -> DhclientLease {
-        let logPath = directory.appending("dhclient.log")
-        let client = try network.start(
-            in: network.client, withSignalsUnblocked.executable,
-            withSignalsUnblocked.arguments(["/usr/sbin/dhclient"] + arguments(["-d"])), logPath: logPath)
-        func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+extension Dhclient {
+    /// Waits for an address and a prefix and one Renew/Reply, stops, releases; returns the lease.
+    func obtainRenewAndRelease() throws -> DhclientLease {
         let renewed = waitUntil(timeout: 20) {
-            let text = log()
+            let text = log
             return text.contains("XMT: Renew") && text.components(separatedBy: "RCV: Reply").count > 2
         }
-        client.signal(SIGTERM)
-        #expect(client.wait(timeout: 5) != nil, "dhclient stops on SIGTERM")
-        try #require(renewed, "dhclient did not get a lease and renew it:\n\(log())")
-        let lease = try DhclientLease(leaseFile: String(contentsOfFile: directory.appending("dhclient.leases"), encoding: .utf8))
-        let release = try network.run(in: network.client, "/usr/sbin/dhclient", arguments(["-r"]), timeout: 20)
-        let output = log() + release.stdoutText + release.stderrText
-        #expect(release.status == 0 && output.contains("XMT: Release"), "dhclient -r: \(output)")
-        // `XMT: Solicit on c-eth0, interval 1000ms.`: one line per message sent (option lines are `XMT:  X-- ...`).
-        transmitted = output.split(separator: "\n").filter { $0.range(of: #"XMT: [A-Z][a-z]+ on "#, options: .regularExpression) != nil }.count
+        #expect(stop(), "dhclient stops on SIGTERM")
+        try #require(renewed, "dhclient did not get a lease and renew it:\n\(log)")
+        let lease = try DhclientLease(leaseFile: String(contentsOfFile: leasePath, encoding: .utf8))
+        let released = try release()
+        let output = log + released.stdoutText + released.stderrText
+        #expect(released.status == 0 && output.contains("XMT: Release"), "dhclient -r: \(output)")
         #expect(!lease.addresses.isEmpty && !lease.prefixes.isEmpty, "\(lease)")
         return lease
     }

@@ -39,4 +39,12 @@ import Testing
         child.signal(SIGTERM)
         #expect(child.wait(timeout: 10) != nil, "SIGTERM ends a child that did not block it")
     }
+
+    /// Commands in the namespaces start with an empty signal mask, SIGCHLD included, as under init.
+    @Test func namespaceCommandsStartWithAnEmptySignalMask() throws {
+        let network = try DHCPTestNetwork()
+        defer { network.close() }
+        let shown = try network.run(in: network.server, "/usr/bin/grep", ["SigBlk", "/proc/self/status"])
+        #expect(shown.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == "SigBlk:\t0000000000000000")
+    }
 }

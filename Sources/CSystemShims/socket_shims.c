@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 struct dk_receive_batch {
     unsigned slots;
@@ -14,9 +15,35 @@ struct dk_receive_batch {
     struct mmsghdr *headers;
     struct iovec *vectors;
     unsigned char *control;
+    unsigned char *control_truncated;
+    unsigned passed_descriptors;
 };
 
-#define DK_CONTROL_SIZE CMSG_SPACE(sizeof(struct ucred))
+// Room for the credentials and a few descriptors. Descriptors that do not fit are discarded by
+// the kernel (MSG_CTRUNC); those that fit are closed by dk_close_passed_descriptors.
+#define DK_CONTROL_SIZE (CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(8 * sizeof(int)))
+
+/// Closes every descriptor a sender passed with SCM_RIGHTS in message `header`; returns how many.
+static unsigned dk_close_passed_descriptors(struct msghdr *header) {
+    unsigned closed = 0;
+    if (header->msg_controllen == 0) return 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(header); c != NULL; c = CMSG_NXTHDR(header, c)) {
+        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(0)) continue;
+        size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        unsigned char *data = CMSG_DATA(c);
+        for (size_t i = 0; i < count; i++) {
+            int fd;
+            memcpy(&fd, data + i * sizeof(int), sizeof(fd));
+            if (fd >= 0) {
+                close(fd);
+                closed++;
+            }
+        }
+        // Never look at these again (dk_receive_batch_info walks the same headers).
+        c->cmsg_type = -1;
+    }
+    return closed;
+}
 
 dk_receive_batch *dk_receive_batch_create(unsigned slots, size_t slot_size) {
     dk_receive_batch *batch = calloc(1, sizeof(*batch));
@@ -27,7 +54,8 @@ dk_receive_batch *dk_receive_batch_create(unsigned slots, size_t slot_size) {
     batch->headers = calloc(slots, sizeof(struct mmsghdr));
     batch->vectors = calloc(slots, sizeof(struct iovec));
     batch->control = calloc(slots, DK_CONTROL_SIZE);
-    if (!batch->data || !batch->headers || !batch->vectors || !batch->control) {
+    batch->control_truncated = calloc(slots, 1);
+    if (!batch->data || !batch->headers || !batch->vectors || !batch->control || !batch->control_truncated) {
         dk_receive_batch_destroy(batch);
         return NULL;
     }
@@ -40,6 +68,7 @@ void dk_receive_batch_destroy(dk_receive_batch *batch) {
     free(batch->headers);
     free(batch->vectors);
     free(batch->control);
+    free(batch->control_truncated);
     free(batch);
 }
 
@@ -60,6 +89,14 @@ int dk_receive_batch_receive(dk_receive_batch *batch, int fd, int wait_for_one) 
     do {
         received = recvmmsg(fd, batch->headers, batch->slots, flags, NULL);
     } while (received < 0 && errno == EINTR);
+    // Nobody may pass descriptors to the daemon: close every one at once, whatever else is wrong
+    // with the datagram (also when the control data was cut short, MSG_CTRUNC).
+    batch->passed_descriptors = 0;
+    for (int i = 0; i < received; i++) {
+        unsigned closed = dk_close_passed_descriptors(&batch->headers[i].msg_hdr);
+        batch->passed_descriptors += closed;
+        batch->control_truncated[i] = (batch->headers[i].msg_hdr.msg_flags & MSG_CTRUNC) != 0 || closed > 0;
+    }
     return received;
 }
 
@@ -75,6 +112,7 @@ dk_datagram_info dk_receive_batch_info(const dk_receive_batch *batch, unsigned i
     info.full_length = entry->msg_len;
     info.length = entry->msg_len < batch->slot_size ? entry->msg_len : batch->slot_size;
     struct msghdr *header = (struct msghdr *)&entry->msg_hdr;
+    info.carried_descriptors = batch->control_truncated[index];
     for (struct cmsghdr *c = CMSG_FIRSTHDR(header); c != NULL; c = CMSG_NXTHDR(header, c)) {
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS &&
             c->cmsg_len >= CMSG_LEN(sizeof(struct ucred))) {
@@ -92,4 +130,12 @@ dk_datagram_info dk_receive_batch_info(const dk_receive_batch *batch, unsigned i
 int dk_enable_passcred(int fd) {
     int on = 1;
     return setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on));
+}
+
+unsigned dk_receive_batch_passed_descriptors(const dk_receive_batch *batch) {
+    return batch->passed_descriptors;
+}
+
+int dk_shutdown_receive(int fd) {
+    return shutdown(fd, SHUT_RD);
 }

@@ -19,6 +19,9 @@ public struct IngestConfiguration: Sendable, Equatable {
     /// The most frame bytes waiting in memory for the next commit. When reached, the daemon stops
     /// reading the socket until the commit returns; writers then see a full queue and count drops.
     public var maxPendingBytes: Int
+    /// How long a graceful stop may retry commits that fail (disk full) before it gives up on the
+    /// frames held in memory, logs how many were lost and exits non-zero.
+    public var shutdownTimeout: Duration
 
     /// The production socket path (systemd's `RuntimeDirectory=dhcpkafka`).
     public static let productionSocketPath = "/run/dhcpkafka/ingest.sock"
@@ -30,8 +33,9 @@ public struct IngestConfiguration: Sendable, Equatable {
         socketPath: String = IngestConfiguration.developmentSocketPath, socketMode: UInt32 = 0o660,
         socketGroup: UInt32? = nil, senders: SenderPolicy = SenderPolicy(),
         receiveBufferBytes: Int = 8 << 20, minimumDatagramQueueLength: Int = 4096, maxPendingBytes: Int = 4 << 20,
-        receiveCoalescing: Duration = .microseconds(250)
+        receiveCoalescing: Duration = .microseconds(250), shutdownTimeout: Duration = .seconds(10)
     ) {
+        self.shutdownTimeout = shutdownTimeout
         self.receiveCoalescing = receiveCoalescing
         self.minimumDatagramQueueLength = minimumDatagramQueueLength
         self.socketPath = socketPath
@@ -46,7 +50,9 @@ public struct IngestConfiguration: Sendable, Equatable {
 /// Which processes may hand frames to the daemon, by the uid and gid the kernel reports for them.
 ///
 /// The socket file's mode and group are the first gate; this is the second, for sockets that a
-/// wider group can reach. A sender passes when its uid is listed or its gid is listed.
+/// wider group can reach. A sender passes when its uid is listed, or its primary gid or one of its
+/// supplementary groups is listed (the kernel passes only the primary gid with a datagram; the
+/// daemon reads the others from `/proc/PID/status` while the sender runs).
 public struct SenderPolicy: Sendable, Equatable {
     /// User ids allowed to send.
     public var allowedUIDs: Set<UInt32>
@@ -65,5 +71,10 @@ public struct SenderPolicy: Sendable, Equatable {
     /// Whether a sender with these ids may send.
     public func permits(uid: UInt32, gid: UInt32) -> Bool {
         !isRestricted || allowedUIDs.contains(uid) || allowedGIDs.contains(gid)
+    }
+
+    /// Whether a sender with these supplementary groups may send (when its uid and gid did not pass).
+    public func permits(supplementaryGroups: Set<UInt32>) -> Bool {
+        !allowedGIDs.isDisjoint(with: supplementaryGroups)
     }
 }

@@ -15,6 +15,9 @@ public final class IngestCounters: Sendable {
     let commitCount = Atomic<UInt64>(0)
     let commitFailureCount = Atomic<UInt64>(0)
     let backpressureCount = Atomic<UInt64>(0)
+    let pendingCount = Atomic<UInt64>(0)
+    let lostAtShutdownCount = Atomic<UInt64>(0)
+    let closedDescriptorCount = Atomic<UInt64>(0)
     let receiverBeat = Atomic<UInt64>(monotonicNanoseconds())
     let committerBeat = Atomic<UInt64>(monotonicNanoseconds())
     private let rejectedByReason = Mutex<[String: UInt64]>([:])
@@ -36,6 +39,15 @@ public final class IngestCounters: Sendable {
     public var commitFailures: UInt64 { commitFailureCount.load(ordering: .relaxed) }
     /// Times the receiver waited because the pending batch was full.
     public var backpressureWaits: UInt64 { backpressureCount.load(ordering: .relaxed) }
+
+    /// Valid frames held in memory, received but not yet committed (they wait for the next commit,
+    /// or for the disk to take commits again).
+    public var pendingFrames: UInt64 { pendingCount.load(ordering: .relaxed) }
+    /// Frames received but never committed because the spool refused commits until the shutdown
+    /// timeout ran out; non-zero only after such a stop.
+    public var lostAtShutdown: UInt64 { lostAtShutdownCount.load(ordering: .relaxed) }
+    /// File descriptors senders passed with datagrams (`SCM_RIGHTS`); each was closed at once.
+    public var closedDescriptors: UInt64 { closedDescriptorCount.load(ordering: .relaxed) }
 
     /// Counts one rejected datagram.
     func reject(_ reason: String) {

@@ -14,7 +14,7 @@ import Synchronization
 /// counted by reason and logged at most once per reason per 10 s.
 public final class IngestPipeline: BlockingWorker, @unchecked Sendable {
     /// Counters since start.
-    public let counters = IngestCounters()
+    public let counters: IngestCounters
 
     let server: UnixDatagramServer
     let spool: Spool
@@ -24,14 +24,18 @@ public final class IngestPipeline: BlockingWorker, @unchecked Sendable {
     let rejections: RateLimitedLog
     let pending: PendingFrames
     let receiveCoalescingMicroseconds: UInt32
+    let shutdownTimeout: Duration
+    let senderGroups = SenderGroups()
 
     let threads = ThreadGroup()
 
-    /// Makes a pipeline from a bound socket and an open spool; call ``start()`` to run it.
+    /// Makes a pipeline from a bound socket and an open spool; call ``start()`` to run it. `counters`
+    /// may be made first, for a metrics endpoint bound before the socket.
     public init(
         server: UnixDatagramServer, spool: Spool, configuration: IngestConfiguration,
-        registry: KafkaMessageRegistry = .standard, logger: Logger
+        registry: KafkaMessageRegistry = .standard, counters: IngestCounters = IngestCounters(), logger: Logger
     ) {
+        self.counters = counters
         self.server = server
         self.spool = spool
         self.registry = registry
@@ -39,6 +43,7 @@ public final class IngestPipeline: BlockingWorker, @unchecked Sendable {
         self.logger = logger
         self.rejections = RateLimitedLog(logger: logger)
         self.pending = PendingFrames(maxBytes: configuration.maxPendingBytes)
+        self.shutdownTimeout = configuration.shutdownTimeout
         let (seconds, attoseconds) = configuration.receiveCoalescing.components
         self.receiveCoalescingMicroseconds = UInt32(clamping: seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
     }
@@ -61,4 +66,20 @@ public final class IngestPipeline: BlockingWorker, @unchecked Sendable {
     var isStopping: Bool { threads.isStopping }
 
     func fail(_ error: any Error) { threads.fail(error) }
+}
+
+/// Why ingest stopped with an error of its own (not the socket's or the spool's).
+public enum IngestError: Error, Sendable, CustomStringConvertible {
+    /// A graceful stop gave up on frames it had received: the spool refused commits until the
+    /// shutdown timeout (disk full, I/O error). The count is exact.
+    case framesLostAtShutdown(UInt64)
+
+    /// What happened and what to do.
+    public var description: String {
+        switch self {
+        case .framesLostAtShutdown(let lost):
+            return "lost \(lost) received frames at shutdown: the spool refused every commit until the shutdown timeout; "
+                + "free space on the spool's file system (or fix its I/O errors) before stopping, or raise --shutdown-timeout"
+        }
+    }
 }

@@ -12,16 +12,35 @@ final class PendingFrames: @unchecked Sendable {
     private var spare = SpoolBatch(reservingFrames: 4096, bytes: 1 << 20)
     private var counterDeltas: [String: UInt64] = [:]
     private var closed = false
+    private var abandoned = false
     private let maxBytes: Int
 
     init(maxBytes: Int) { self.maxBytes = maxBytes }
 
     /// Adds validated frames and counter deltas under one lock; `frames` yields (bytes, receive time).
-    func add(_ body: (inout SpoolBatch, inout [String: UInt64]) -> Void) {
+    /// Returns `false` (and adds nothing) once the committer gave up (``abandon()``).
+    @discardableResult
+    func add(_ body: (inout SpoolBatch, inout [String: UInt64]) -> Void) -> Bool {
         condition.lock()
+        defer { condition.unlock() }
+        guard !abandoned else { return false }
         body(&pending, &counterDeltas)
         condition.signal()
-        condition.unlock()
+        return true
+    }
+
+    /// The committer gives up (shutdown timeout with a spool that refuses commits): drops what is
+    /// pending and refuses later frames. Returns how many frames were dropped.
+    func abandon() -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        let dropped = pending.count
+        pending.removeAll()
+        counterDeltas = [:]
+        abandoned = true
+        closed = true
+        condition.broadcast()
+        return dropped
     }
 
     /// Blocks while the pending batch is full. Returns `true` if it had to wait.

@@ -34,6 +34,8 @@ public final class RelayMetrics: Sendable {
         count("dhcpkafka_produce_retries_total", totals.retries)
         count("dhcpkafka_producer_restarts_total", totals.producerRestarts)
         count("dhcpkafka_spool_commit_failures_total", totals.commitFailures)
+        count("dhcpkafka_closed_descriptors_total", totals.closedDescriptors)
+        gauge("dhcpkafka_ingest_pending_frames", Double(snapshot.pendingFrames))
         gauge("dhcpkafka_spool_stored_frames", Double(snapshot.storedFrames))
         gauge("dhcpkafka_spool_stored_bytes", Double(snapshot.storedBytes))
         gauge("dhcpkafka_spool_capacity_bytes", Double(snapshot.capacityBytes))

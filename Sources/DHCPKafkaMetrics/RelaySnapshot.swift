@@ -23,6 +23,8 @@ public struct RelaySnapshot: Sendable, Equatable {
         public var producerRestarts: UInt64 = 0
         /// Spool commits that failed and were retried (this daemon process).
         public var commitFailures: UInt64 = 0
+        /// File descriptors senders passed with frames, each closed at once (this daemon process).
+        public var closedDescriptors: UInt64 = 0
 
         /// Creates zeroed totals.
         public init() {}
@@ -54,6 +56,8 @@ public struct RelaySnapshot: Sendable, Equatable {
     public var inFlightWindowFrames: Int = 0
     /// Recent 99th-percentile delivery latency (produce to acknowledgement), seconds.
     public var deliveryLatencyP99Seconds: Double = 0
+    /// Valid frames received and held in memory, not yet committed (rises while the disk is full).
+    public var pendingFrames: UInt64 = 0
     /// Recent 99th-percentile spool commit time, seconds.
     public var commitLatencyP99Seconds: Double = 0
 

@@ -74,6 +74,17 @@ public final class ReceiveBatch {
         return UnsafeBufferPointer(start: base, count: info.length)
     }
 
+    /// How many file descriptors senders passed (`SCM_RIGHTS`) with the datagrams of the last
+    /// receive. The daemon never uses them: every one was closed as it arrived.
+    public var closedDescriptors: Int { Int(dk_receive_batch_passed_descriptors(handle)) }
+
+    /// Whether the datagram in slot `index` came with descriptors or more control data than fits
+    /// (`MSG_CTRUNC`); its descriptors are closed already.
+    public func carriedDescriptors(at index: Int) -> Bool {
+        precondition(index < count)
+        return dk_receive_batch_info(handle, UInt32(index)).carried_descriptors != 0
+    }
+
     /// The sender's credentials, when the socket passes them.
     public func credentials(at index: Int) -> PeerCredentials? {
         precondition(index < count)

@@ -14,7 +14,7 @@ enum SocketPath {
                 .bind, path: path, errno: nil,
                 message: "socket path is \(path.utf8.count) bytes; Unix sockets allow 1 to \(maxLength)")
         }
-        try makeParentDirectory(of: path)
+        try checkParentDirectory(of: path)
         var info = stat()
         guard lstat(path, &info) == 0 else { return }
         guard info.st_mode & S_IFMT == S_IFSOCK else {
@@ -40,19 +40,38 @@ enum SocketPath {
         return hidden.utf8.count <= maxLength ? hidden : path
     }
 
-    /// Creates the missing directories above `path` (mode 0755).
-    static func makeParentDirectory(of path: String) throws(SocketError) {
-        var components = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
-        guard !components.isEmpty else { return }
-        var prefix = path.hasPrefix("/") ? "" : "."
-        if path.hasPrefix("/") { components = components.dropFirst() }
-        for component in components where !component.isEmpty {
-            prefix += "/" + component
-            if mkdir(prefix, 0o755) != 0, Errno.current != Errno(rawValue: EEXIST) {
-                throw SocketError(
-                    .bind, path: path, errno: .current, message: "cannot create directory \(prefix) for the socket")
-            }
+    /// Refuses a path whose directory does not exist (or is not a directory). The daemon never
+    /// creates it: a typo must not make a new directory tree (as root, 0755) that no writer uses.
+    static func checkParentDirectory(of path: String) throws(SocketError) {
+        let parent = parentDirectory(of: path)
+        var info = stat()
+        guard stat(parent, &info) == 0 else {
+            let error = Errno.current
+            throw SocketError(
+                .bind, path: path, errno: error,
+                message: error == .noSuchFile
+                    ? "the socket's directory \(parent) does not exist; create it (systemd: RuntimeDirectory=dhcpkafka) "
+                        + "or choose another socket path"
+                    : "cannot inspect the socket's directory \(parent)")
         }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw SocketError(
+                .bind, path: path, errno: nil, message: "\(parent) is not a directory; choose another socket path")
+        }
+    }
+
+    /// The directory part of `path` ("." for a bare name, "/" for a file in the root).
+    static func parentDirectory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let parent = String(path[..<slash])
+        return parent.isEmpty ? "/" : parent
+    }
+
+    /// The device and inode of the file at `path` (not following a symlink), or `nil` when there is none.
+    static func identity(of path: String) -> FileIdentity? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return FileIdentity(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
     }
 
     /// Whether some process has a socket bound at `path` (connecting succeeds).
@@ -87,4 +106,10 @@ enum SocketPath {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) }
         }
     }
+}
+
+/// Which file a path names: its device and inode.
+struct FileIdentity: Hashable, Sendable {
+    let device: UInt64
+    let inode: UInt64
 }

@@ -12,6 +12,10 @@ public final class UnixDatagramServer {
     /// The socket file's path.
     public let path: String
     private var descriptor: Int32
+    /// The socket file this server bound (device and inode), to notice when the path is deleted or
+    /// replaced while it runs, and never to unlink someone else's file.
+    private var boundFile: FileIdentity?
+    private var receiving = true
 
     /// Binds a socket at `path`, replacing a stale socket file left by a dead daemon.
     ///
@@ -40,6 +44,7 @@ public final class UnixDatagramServer {
             try configure(
                 at: staging, mode: mode, group: group, receiveBufferBytes: receiveBufferBytes,
                 passCredentials: passCredentials)
+            boundFile = SocketPath.identity(of: staging)
             if staging != path, rename(staging, path) != 0 {
                 throw SocketError(.bind, path: path, errno: .current, message: "cannot move the socket into place at \(path)")
             }
@@ -111,12 +116,47 @@ public final class UnixDatagramServer {
         return batch.count
     }
 
-    /// Closes the socket and removes its file, so writers see "connection refused" and count drops.
+    /// What the socket path names now, compared with the file this server bound.
+    public enum PathState: Equatable, Sendable {
+        /// The path still names this server's socket.
+        case bound
+        /// Nothing is at the path: it was deleted, and no new writer can reach the daemon.
+        case missing
+        /// Another file is at the path (another socket, a regular file): new writers reach that, not us.
+        case replaced
+    }
+
+    /// Whether the socket path still names this server's socket (one `lstat`).
+    public var pathState: PathState {
+        guard let current = SocketPath.identity(of: path) else { return .missing }
+        return current == boundFile ? .bound : .replaced
+    }
+
+    /// Stops taking datagrams while keeping those already queued readable: removes the socket file
+    /// (no new writer connects) and shuts the receive side (`SHUT_RD`), so every later send fails at
+    /// once in the writer (EPIPE: it counts a drop) instead of joining a queue nobody reads. Then
+    /// ``receive(into:timeoutMilliseconds:)`` drains what was queued before, and returns 0 once empty.
+    public func stopReceiving() throws(SocketError) {
+        guard descriptor >= 0, receiving else { return }
+        receiving = false
+        unlinkIfOurs()
+        guard dk_shutdown_receive(descriptor) == 0 else {
+            throw SocketError(.receive, path: path, errno: .current, message: "cannot shut down receiving on \(path)")
+        }
+    }
+
+    /// Closes the socket and removes its file (only if it is still this server's), so writers see
+    /// "connection refused" and count drops.
     public func close() {
         guard descriptor >= 0 else { return }
         Glibc.close(descriptor)
         descriptor = -1
-        unlink(path)
+        unlinkIfOurs()
+    }
+
+    private func unlinkIfOurs() {
+        if let boundFile, SocketPath.identity(of: path) == boundFile { unlink(path) }
+        boundFile = nil
     }
 
     deinit { close() }

@@ -104,12 +104,14 @@ public final class Spool: @unchecked Sendable {
     /// or ``SpoolError/Code/notWritable`` for a bad path. Clears stale reader slots.
     public static func open(at path: String, options: SpoolOptions = SpoolOptions()) throws(SpoolError) -> Spool {
         try SpoolDirectory.prepareForWriting(path)
+        let existing = try SpoolDirectory.checkAdoptable(path)
         let lock = try SpoolLock(directory: path)
         let flags = options.durability.lmdbFlags
         do {
             let env = try LMDBEnvironment(path: path, mapSize: options.mapSize, maxDatabases: 8, flags: flags)
             _ = try env.readerCheck()
             let dbs = try env.write { txn in
+                if existing { try requireSpoolDatabase(txn, path: path) }
                 let dbs = try SpoolDatabases.open(in: txn, create: true)
                 try initializeMeta(txn, dbs, options: options, path: path)
                 return dbs
@@ -141,6 +143,24 @@ public final class Spool: @unchecked Sendable {
         } catch {
             throw mapError(error, path: path, doing: "opening read-only")
         }
+    }
+
+    /// Refuses an LMDB database that another program made: a spool's has a `meta` database with
+    /// a format. Runs in the opening write transaction, before anything is written.
+    private static func requireSpoolDatabase(_ txn: LMDBTransaction, path: String) throws {
+        let refusal = SpoolError(code: .notASpool,
+            message: "\(path) holds an LMDB database that is not a dhcpkafka spool; give an empty or new directory, "
+                + "or an existing spool, as --spool")
+        let meta: MDB_dbi
+        do { meta = try txn.openDatabase("meta", create: false) } catch {
+            // An environment with nothing in it (a first start that stopped before its first commit) is new.
+            var main: MDB_dbi = 0
+            var stat = MDB_stat()
+            if mdb_dbi_open(txn.handle, nil, 0, &main) == 0, mdb_stat(txn.handle, main, &stat) == 0, stat.ms_entries == 0 { return }
+            throw refusal
+        }
+        let dbs = SpoolDatabases(frames: meta, meta: meta, dead: meta, gaps: meta)
+        guard (try? txn.metaValue(dbs, MetaKey.format)) ?? 0 != 0 else { throw refusal }
     }
 
     private static func initializeMeta(_ txn: LMDBTransaction, _ dbs: SpoolDatabases,

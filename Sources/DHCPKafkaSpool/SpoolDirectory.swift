@@ -49,6 +49,34 @@ enum SpoolDirectory {
         }
     }
 
+    /// Files a spool directory holds: LMDB's two, and the locks and status file the relay writes.
+    static let spoolFileNames: Set<String> = ["data.mdb", "lock.mdb", "writer.lock", "forwarder.lock", "forwarder.status"]
+
+    /// Refuses to adopt a directory that holds files but no spool (another program's data, a
+    /// mistyped path such as /var/spool). Returns whether a spool database exists (a non-empty
+    /// `data.mdb`), whose contents ``Spool/open(at:options:)`` then checks before writing.
+    static func checkAdoptable(_ path: String) throws(SpoolError) -> Bool {
+        if dataFileSize(path) > 0 { return true }
+        guard let directory = opendir(path) else { return false }
+        defer { closedir(directory) }
+        var foreign: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            // Foundation's atomic write of forwarder.status leaves a hidden temporary beside it.
+            if name == "." || name == ".." || spoolFileNames.contains(name) || name.hasPrefix(".forwarder.status") { continue }
+            foreign.append(name)
+            if foreign.count == 3 { break }
+        }
+        guard foreign.isEmpty else {
+            throw SpoolError(code: .notASpool,
+                message: "\(path) is not empty and holds no dhcpkafka spool (it has "
+                    + foreign.sorted().joined(separator: ", ") + "); give an empty or new directory, or an existing spool, as --spool")
+        }
+        return false
+    }
+
     /// Ensures `path` holds a spool (`data.mdb`) for a read-only open.
     static func checkForReading(_ path: String) throws(SpoolError) {
         if access(path + "/data.mdb", R_OK) != 0 {

@@ -16,6 +16,9 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
         public static let notWritable = Code("notWritable")
         /// Another process (or another ``Spool`` in this process) holds the writer lock.
         public static let heldByAnotherWriter = Code("heldByAnotherWriter")
+        /// A writer was pointed at a directory that holds something other than a spool (another
+        /// program's files or LMDB database); it refuses to adopt it.
+        public static let notASpool = Code("notASpool")
         /// There is no spool at the path (read-only opens never create one).
         public static let noSpool = Code("noSpool")
         /// A frame is larger than the whole ring (``Spool/maxFrameSize``); nothing was written.

@@ -43,10 +43,13 @@ public struct SpoolOptions: Sendable, Equatable {
     /// Defaults to a quarter of the capacity.
     public var deadLetterCapacityBytes: Int
 
-    /// Options for a ring of `capacityBytes` (at least 64 KiB).
+    /// The smallest capacity a spool takes; `dhcpkafka run` refuses less instead of raising it.
+    public static let minimumCapacityBytes = 64 << 10
+
+    /// Options for a ring of `capacityBytes` (at least ``minimumCapacityBytes``).
     public init(capacityBytes: Int = 1 << 30, maxFrames: Int? = nil,
                 durability: SpoolDurability = .sync, deadLetterCapacityBytes: Int? = nil) {
-        self.capacityBytes = max(capacityBytes, 64 << 10)
+        self.capacityBytes = max(capacityBytes, Self.minimumCapacityBytes)
         self.maxFrames = maxFrames.map { max($0, 1) }
         self.durability = durability
         self.deadLetterCapacityBytes = deadLetterCapacityBytes ?? self.capacityBytes / 4

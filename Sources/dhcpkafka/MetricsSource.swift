@@ -16,6 +16,8 @@ struct MetricsSource: Sendable {
     func snapshot(now: Double = Date().timeIntervalSince1970) -> RelaySnapshot {
         var snapshot = RelaySnapshot()
         snapshot.totals.commitFailures = counters.commitFailures
+        snapshot.totals.closedDescriptors = counters.closedDescriptors
+        snapshot.pendingFrames = counters.pendingFrames
         snapshot.commitLatencyP99Seconds = Double(counters.commitLatency.percentile(99) ?? 0) / 1e6
         snapshot.inFlightWindowFrames = inFlightWindowFrames
         if let stats = try? spool.stats() {

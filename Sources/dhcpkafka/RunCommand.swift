@@ -62,23 +62,59 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics, e.g. 127.0.0.1:9464 (default: off).")
     var metricsListen: String?
 
-    func validate() throws { try LoggingBootstrap.validate(logLevel) }
+    func validate() throws {
+        try LoggingBootstrap.validate(logLevel)
+        guard capacity.bytes >= SpoolOptions.minimumCapacityBytes else {
+            throw ValidationError(
+                "--capacity \(capacity) is below the smallest spool, \(ByteSize.format(SpoolOptions.minimumCapacityBytes)); "
+                    + "give at least that")
+        }
+    }
 
     func run() async throws {
         var command = self
         var reload: ConfigReloader.Setup?
+        let arguments = ConfigResolution.commandLine(after: Self.configuration.commandName ?? "run")
+        var given = ConfigResolution.longOptions(in: arguments)
         if let config {
-            let arguments = ConfigResolution.commandLine(after: Self.configuration.commandName ?? "run")
             do {
                 let effective: EffectiveConfiguration
                 (command, effective) = try ConfigResolution.resolve(Self.self, file: config, command: .run, arguments: arguments)
                 reload = ConfigReloader.Setup(path: config, arguments: arguments, effective: effective)
+                given.formUnion(ConfigResolution.longOptions(in: effective.arguments))
             } catch {
                 printError("dhcpkafka run: invalid configuration\n\(error.description)")
                 throw ExitCode(1)
             }
         }
+        if let refusal = Self.refusalOfBuiltInPaths(given: given, config: config) {
+            printError("dhcpkafka run: \(refusal)")
+            throw ExitCode(2)
+        }
         try await command.runDaemon(reload: reload)
+    }
+
+    /// The built-in socket and spool paths (`var/dhcpkafka.sock`, `var/spool`) are relative to the
+    /// working directory and meant for a development checkout. Elsewhere (a service started from
+    /// `/`, an operator in their home directory) they would put the spool somewhere nobody meant,
+    /// even into the system's `/var/spool`, so `run` needs both paths said (option or config file)
+    /// unless it runs in a checkout. Returns why it refuses, or `nil`.
+    static func refusalOfBuiltInPaths(given: Set<String>, config: String?, directory: String = FileManager.default.currentDirectoryPath)
+        -> String?
+    {
+        let missing = [("--spool", "<spool> path", "/var/lib/dhcpkafka/spool"), ("--socket", "<socket> path", IngestConfiguration.productionSocketPath)]
+            .filter { !given.contains($0.0) }
+        guard !missing.isEmpty, !isDevelopmentCheckout(directory) else { return nil }
+        let names = missing.map { "\($0.0) (e.g. \($0.2))" }.joined(separator: " and ")
+        let where_ = config.map { "set \(missing.map(\.1).joined(separator: " and ")) in \($0) or pass " } ?? "pass "
+        return "no \(missing.map { $0.0.dropFirst(2) }.joined(separator: " or ")) path given; the built-in defaults are relative "
+            + "to the working directory (\(directory)) and only used in a development checkout; \(where_)\(names)"
+    }
+
+    /// Whether `directory` is a checkout of this project (its Package.swift and Sources/dhcpkafka).
+    static func isDevelopmentCheckout(_ directory: String) -> Bool {
+        FileManager.default.fileExists(atPath: directory + "/Package.swift")
+            && FileManager.default.fileExists(atPath: directory + "/Sources/dhcpkafka")
     }
 
     private func runDaemon(reload: ConfigReloader.Setup?) async throws {
@@ -98,6 +134,9 @@ struct RunCommand: AsyncParsableCommand {
         } catch let error as MetricsEndpointError {
             logger.critical("\(error.description)")
             throw ExitCode(1)
+        } catch let error as IngestError {
+            logger.critical("\(error.description)")
+            throw ExitCode(1)
         }
     }
 
@@ -108,7 +147,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         return IngestConfiguration(
             socketPath: socket, socketMode: mode, socketGroup: try socketGroup.map(resolveGroup),
-            senders: SenderPolicy(allowedUIDs: Set(allowUIDs), allowedGIDs: Set(allowGIDs)))
+            senders: SenderPolicy(allowedUIDs: Set(allowUIDs), allowedGIDs: Set(allowGIDs)),
+            shutdownTimeout: .milliseconds(Int64(forward.shutdownTimeout * 1000)))
     }
 
     /// The `forward` arguments of the forwarder child for these settings (its Kafka properties go in
@@ -127,6 +167,7 @@ struct RunCommand: AsyncParsableCommand {
         // Open the spool first: it refuses a second daemon before we touch the socket path.
         let spool = try Spool.open(at: spoolOptions.spool, options: options)
         defer { try? spool.close() }
+        let counters = IngestCounters()
         switch DatagramQueueLength.ensure(atLeast: ingest.minimumDatagramQueueLength) {
         case .sufficient: break
         case .raised(let from, let to):
@@ -135,6 +176,22 @@ struct RunCommand: AsyncParsableCommand {
             logger.warning(
                 "net.unix.max_dgram_qlen is \(value): writers will drop frames in bursts. \(reason)",
                 metadata: ["wanted": "\(ingest.minimumDatagramQueueLength)"])
+        }
+        // Bind the metrics port before the socket: a daemon that cannot serve metrics stops before
+        // writers can reach it, and "ready" is said only once everything is bound.
+        var endpoint: MetricsEndpoint?
+        var metricsURL: String?
+        if let metricsListen {
+            let source = MetricsSource(
+                spool: spool, counters: counters, inFlightWindowFrames: noForward ? 0 : forward.maxInFlightFrames)
+            let metrics = RelayMetrics()
+            let bound = try MetricsEndpoint(listen: metricsListen) {
+                metrics.update(source.snapshot())
+                return metrics.render()
+            }
+            let host = metricsListen[..<(metricsListen.lastIndex(of: ":") ?? metricsListen.endIndex)]
+            metricsURL = "http://\(host):\(bound.port)/metrics"
+            endpoint = bound
         }
         let server = try UnixDatagramServer(
             path: ingest.socketPath, mode: ingest.socketMode, group: ingest.socketGroup,
@@ -149,7 +206,8 @@ struct RunCommand: AsyncParsableCommand {
                 "stored_frames": "\(stats.storedFrames)", "next_sequence": "\(stats.nextSequence)",
                 "config": "\(reload?.path ?? "none")",
             ])
-        let pipeline = IngestPipeline(server: server, spool: spool, configuration: ingest, logger: logger)
+        if let metricsURL { logger.notice("serving metrics", metadata: ["url": "\(metricsURL)"]) }
+        let pipeline = IngestPipeline(server: server, spool: spool, configuration: ingest, counters: counters, logger: logger)
         // Services stop in reverse order: ingest commits what it received first, then the forwarder
         // gets SIGTERM and flushes what is in flight.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
@@ -163,33 +221,29 @@ struct RunCommand: AsyncParsableCommand {
             services.append(.init(service: child))
             supervisor = child
         }
-        services.append(.init(service: WorkerService(pipeline)))
-        if let metricsListen {
-            let source = MetricsSource(
-                spool: spool, counters: pipeline.counters, inFlightWindowFrames: noForward ? 0 : forward.maxInFlightFrames)
-            let metrics = RelayMetrics()
-            let endpoint = try MetricsEndpoint(listen: metricsListen) {
-                metrics.update(source.snapshot())
-                return metrics.render()
-            }
-            let host = metricsListen[..<(metricsListen.lastIndex(of: ":") ?? metricsListen.endIndex)]
-            logger.notice("serving metrics", metadata: ["url": "http://\(host):\(endpoint.port)/metrics"])
+        // A failed ingest (socket gone, frames lost at shutdown) stops the rest gracefully: the
+        // forwarder gets SIGTERM and saves its watermark; the error then makes the exit status 1.
+        services.append(.init(
+            service: WorkerService(pipeline), successTerminationBehavior: .gracefullyShutdownGroup,
+            failureTerminationBehavior: .gracefullyShutdownGroup))
+        if let endpoint {
             services.append(.init(service: WorkerService(endpoint)))
         }
         services.append(.init(service: ConfigReloader(
             signals: hangups, setup: reload, running: self, forwarder: supervisor, logger: logger)))
         if let notifier = SystemdNotifier.fromEnvironment() {
             // Last in the list, so it is the first to hear of a shutdown and says STOPPING=1 at once.
-            let counters = pipeline.counters
             services.append(.init(service: WatchdogService(
                 notifier: notifier, healthy: { counters.isMakingProgress(within: .seconds(10)) },
-                status: { "accepted \(counters.accepted) frames, rejected \(counters.rejectedTotal) since start" })))
+                status: {
+                    "accepted \(counters.accepted) frames, rejected \(counters.rejectedTotal) since start, "
+                        + "\(counters.pendingFrames) waiting in memory"
+                })))
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
-        let counters = pipeline.counters
         logger.notice(
             "stopped",
             metadata: [

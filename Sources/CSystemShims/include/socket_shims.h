@@ -16,6 +16,9 @@ typedef struct dk_datagram_info {
     pid_t pid;
     uid_t uid;
     gid_t gid;
+    /// Non-zero when the sender passed descriptors (SCM_RIGHTS, already closed) or more control
+    /// data than fits (MSG_CTRUNC).
+    int carried_descriptors;
 } dk_datagram_info;
 
 /// A reusable set of receive slots for recvmmsg. Opaque; owned by exactly one Swift object.
@@ -32,6 +35,12 @@ int dk_receive_batch_receive(dk_receive_batch *batch, int fd, int wait_for_one);
 const unsigned char *dk_receive_batch_data(const dk_receive_batch *batch, unsigned index);
 /// What is known of slot `index` of the last receive.
 dk_datagram_info dk_receive_batch_info(const dk_receive_batch *batch, unsigned index);
+
+/// How many descriptors passed with SCM_RIGHTS the last receive closed (all of them, always).
+unsigned dk_receive_batch_passed_descriptors(const dk_receive_batch *batch);
+
+/// `shutdown(fd, SHUT_RD)`: senders get EPIPE from now on, datagrams already queued stay readable.
+int dk_shutdown_receive(int fd);
 
 /// Turns on SO_PASSCRED so every datagram carries its sender's pid, uid and gid. 0 or -1 with errno.
 int dk_enable_passcred(int fd);

@@ -60,8 +60,21 @@ public final class IngestPipeline: BlockingWorker, @unchecked Sendable {
     /// Asks both threads to finish: the receiver stops reading, the committer commits what is pending.
     public func requestStop() { threads.requestStop() }
 
-    /// Waits until both threads have finished; throws what stopped them if it was an error.
-    public func waitUntilFinished() async throws { try await threads.waitUntilFinished() }
+    /// Waits until both threads have finished; throws what stopped them if it was an error, and
+    /// ``IngestError/framesLostAtShutdown(_:)`` (logged with the exact count) when a stop gave up
+    /// on received frames.
+    public func waitUntilFinished() async throws {
+        var failure: (any Error)?
+        do { try await threads.waitUntilFinished() } catch { failure = error }
+        let lost = counters.lostAtShutdown
+        if lost > 0 {
+            logger.critical(
+                "lost \(lost) received frames at shutdown: the spool refused every commit until the shutdown timeout",
+                metadata: ["lost": "\(lost)", "accepted": "\(counters.accepted)"])
+            throw IngestError.framesLostAtShutdown(lost)
+        }
+        if let failure { throw failure }
+    }
 
     var isStopping: Bool { threads.isStopping }
 

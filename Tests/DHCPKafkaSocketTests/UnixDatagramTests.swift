@@ -6,6 +6,9 @@ import Testing
 @Suite struct UnixDatagramTests {
     private func socketPath(_ name: String = "ingest.sock") -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("dk-sock-\(UUID().uuidString.prefix(8))")
+        // The server refuses a missing directory (it never creates one): make it, as systemd's
+        // RuntimeDirectory= does.
+        try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir.appendingPathComponent(name).path
     }
 
@@ -126,5 +129,55 @@ import Testing
         } throws: { error in
             (error as? SocketError)?.description.contains("is not a socket") == true
         }
+    }
+
+    /// After ``UnixDatagramServer/stopReceiving()`` senders fail at once (no new datagram joins the
+    /// queue) while everything queued before is still read; then receive reports an empty socket.
+    @Test func stopReceivingDrainsTheQueueAndRefusesNewDatagrams() throws {
+        let path = socketPath()
+        defer { cleanup(path) }
+        _ = DatagramQueueLength.ensure(atLeast: 4096)
+        let server = try UnixDatagramServer(path: path, mode: 0o600)
+        let client = UnixDatagramClient(path: path)
+        for i in 0..<50 { #expect(client.send([UInt8(i), 9]) == .sent) }
+        try server.stopReceiving()
+        #expect(!FileManager.default.fileExists(atPath: path), "no new writer can connect")
+        #expect(server.pathState == .missing)
+        #expect(client.send([99, 9]) == .droppedDaemonDown, "a connected writer counts a drop at once")
+        let batch = ReceiveBatch(slots: 64, slotSize: 64)
+        var received: [UInt8] = []
+        while true {
+            let n = try server.receive(into: batch, timeoutMilliseconds: 0)
+            if n == 0 { break }
+            received += (0..<n).map { batch.bytes(at: $0)[0] }
+        }
+        #expect(received == (0..<50).map { UInt8($0) })
+    }
+
+    /// A socket path whose directory does not exist is refused, and the directory is not created.
+    @Test func refusesAMissingDirectory() throws {
+        let path = socketPath()
+        defer { cleanup(path) }
+        let nested = (path as NSString).deletingLastPathComponent + "/missing/ingest.sock"
+        #expect {
+            _ = try UnixDatagramServer(path: nested)
+        } throws: { error in
+            "\(error)".contains("does not exist")
+        }
+        #expect(!FileManager.default.fileExists(atPath: (nested as NSString).deletingLastPathComponent))
+    }
+
+    /// The server notices its socket file being deleted or replaced, and leaves a replacement alone.
+    @Test func noticesTheSocketFileDeletedOrReplaced() throws {
+        let path = socketPath()
+        defer { cleanup(path) }
+        let server = try UnixDatagramServer(path: path, mode: 0o600)
+        #expect(server.pathState == .bound)
+        #expect(unlink(path) == 0)
+        #expect(server.pathState == .missing)
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("x".utf8)))
+        #expect(server.pathState == .replaced)
+        server.close()
+        #expect(FileManager.default.fileExists(atPath: path), "close removes only its own socket file")
     }
 }

@@ -49,7 +49,9 @@ public enum ConfigSchema {
     private static let socket = [
         ConfigKey(
             "socket", "path", .path, default: "var/dhcpkafka.sock", reload: .daemonRestart, option: "--socket",
-            help: "The Unix datagram socket to receive frames on (production: `/run/dhcpkafka/ingest.sock`)."),
+            help: "The Unix datagram socket to receive frames on (production: `/run/dhcpkafka/ingest.sock`). Its directory "
+                + "must exist (systemd makes it with `RuntimeDirectory=`). The relative default is used only in a "
+                + "development checkout; elsewhere `run` needs this path set."),
         ConfigKey(
             "socket", "mode", .fileMode, default: "0660", reload: .daemonRestart, option: "--socket-mode",
             help: "File mode of the socket file."),
@@ -63,17 +65,19 @@ public enum ConfigSchema {
         ConfigKey(
             "socket", "allow-gid", .numericID, default: nil, defaultDescription: "anyone who can open the socket",
             multiple: true, reload: .daemonRestart, option: "--allow-gid",
-            help: "Accept frames only from this group id (repeat for more)."),
+            help: "Accept frames only from senders in this group, primary or supplementary (repeat for more). "
+                + "Supplementary groups are read from `/proc/PID/status` while the sender runs."),
     ]
 
     private static let spool = [
         ConfigKey(
             "spool", "path", .path, default: "var/spool", reload: .daemonRestart, option: "--spool",
             commands: [.run, .forward],
-            help: "The spool directory (production: `/var/lib/dhcpkafka/spool`)."),
+            help: "The spool directory (production: `/var/lib/dhcpkafka/spool`): new, empty or a spool; anything else is "
+                + "refused. The relative default is used only in a development checkout; elsewhere `run` needs this path set."),
         ConfigKey(
             "spool", "capacity", .byteSize, default: "1G", reload: .daemonRestart, option: "--capacity",
-            help: "Stored bytes at most; beyond it the oldest frames are evicted (and counted)."),
+            help: "Stored bytes at most (64K or more); beyond it the oldest frames are evicted (and counted)."),
         ConfigKey(
             "spool", "max-frames", .positiveCount, default: nil, defaultDescription: "no limit", reload: .daemonRestart,
             option: "--max-frames", help: "An optional limit on the number of stored frames."),
@@ -113,7 +117,8 @@ public enum ConfigSchema {
         ConfigKey(
             "forwarder", "shutdown-timeout", .seconds(allowZero: true), default: "10", reload: .forwarderRestart,
             option: "--shutdown-timeout", commands: [.run, .forward],
-            help: "On SIGTERM, seconds to wait for records in flight to be acknowledged."),
+            help: "On SIGTERM, seconds to wait for records in flight to be acknowledged, and (run) to retry spool "
+                + "commits that fail before the frames held in memory are given up (counted, exit 1)."),
         ConfigKey(
             "forwarder", "on-destination-error", .choice(["retry", "dead-letter"]), default: "retry",
             reload: .forwarderRestart, option: "--on-destination-error", commands: [.run, .forward],

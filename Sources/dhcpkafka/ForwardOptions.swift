@@ -42,7 +42,7 @@ struct ForwardOptions: ParsableArguments {
     @Option(help: "Seconds librdkafka retries a record before reporting it failed (the forwarder then backs off and produces it again).")
     var messageTimeout = 120.0
 
-    @Option(help: "On SIGTERM, seconds to wait for records in flight to be acknowledged.")
+    @Option(help: "On SIGTERM, seconds to wait for records in flight to be acknowledged, and (run) to retry failing spool commits before giving up on the frames held in memory.")
     var shutdownTimeout = 10.0
 
     func validate() throws {

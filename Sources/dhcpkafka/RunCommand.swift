@@ -16,8 +16,10 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run the daemon: receive frames on the Unix socket and store them in the spool.",
         discussion: """
-            Stops gracefully on SIGTERM or SIGINT: stops reading the socket, commits what it \
-            received, and exits 0. A second daemon on the same spool is refused. With --config, \
+            Stops gracefully on SIGTERM or SIGINT: shuts the socket (writers count later frames \
+            as dropped), reads what the kernel had queued, commits it, and exits 0; if the spool \
+            refuses commits until --shutdown-timeout, it logs how many frames it lost and exits 1. \
+            It also exits 1 when its socket file is deleted or replaced. A second daemon on the same spool is refused. With --config, \
             the file's settings are the defaults and options given here override them; SIGHUP \
             re-reads the file (see docs/configuration.md).
             """)
@@ -27,7 +29,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @OptionGroup var spoolOptions: SpoolLocation
 
-    @Option(help: "Unix datagram socket to receive frames on (production: \(IngestConfiguration.productionSocketPath)).")
+    @Option(help: "Unix datagram socket to receive frames on (production: \(IngestConfiguration.productionSocketPath)); its directory must exist. The relative default works only in a development checkout.")
     var socket = IngestConfiguration.developmentSocketPath
 
     @Option(help: "File mode of the socket file, in octal.")
@@ -39,10 +41,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("allow-uid"), help: "Accept frames only from this user id (repeatable; with --allow-gid: either).")
     var allowUIDs: [UInt32] = []
 
-    @Option(name: .customLong("allow-gid"), help: "Accept frames only from this group id (repeatable).")
+    @Option(name: .customLong("allow-gid"), help: "Accept frames only from senders in this group, primary or supplementary (repeatable).")
     var allowGIDs: [UInt32] = []
 
-    @Option(help: "Spool capacity in stored bytes; the oldest frames are evicted (and counted) beyond it.")
+    @Option(help: "Spool capacity in stored bytes (at least 64KiB); the oldest frames are evicted (and counted) beyond it.")
     var capacity = ByteSize(bytes: 1 << 30)
 
     @Option(help: "Optional limit on the number of stored frames.")

@@ -4,7 +4,11 @@ extension Spool {
     /// Frames evicted per transaction when a writer opens a spool that holds more than its
     /// capacity: small transactions reuse the pages the previous ones freed, so shrinking never
     /// needs more map than the file already has.
-    static let shrinkFramesPerTransaction = 2048
+    static let shrinkFramesPerTransaction = 512
+
+    /// Map beyond an existing `data.mdb` larger than the new capacity's map size, for the first
+    /// eviction transactions at open; the file grows by at most this much.
+    static let shrinkHeadroom = 8 << 20
 
     /// Evicts the oldest frames (counted, recorded as gaps) until the ring fits `limits`, in small
     /// transactions. Needed when a spool is reopened with a smaller capacity or frame limit: otherwise

@@ -122,9 +122,12 @@ public final class Spool: @unchecked Sendable {
         let lock = try SpoolLock(directory: path)
         let flags = options.durability.lmdbFlags
         do {
-            // A spool reopened with a smaller capacity keeps its larger file: map all of it, so the
-            // evictions below can reuse its free pages instead of failing with a full map.
-            let mapSize = max(options.mapSize, SpoolDirectory.dataFileSize(path))
+            // A spool reopened with a smaller capacity keeps its larger file: map all of it plus room for
+            // the first eviction transactions (their copied branch pages and free lists), after which the
+            // pages they free are reused; otherwise the evictions below would fail with a full map.
+            let existing = SpoolDirectory.dataFileSize(path)
+            let mapSize = existing + Self.shrinkHeadroom <= options.mapSize ? options.mapSize
+                : (existing + Self.shrinkHeadroom + (1 << 20) - 1) & ~((1 << 20) - 1)
             let env = try LMDBEnvironment(path: path, mapSize: mapSize, maxDatabases: 8, flags: flags)
             try checkFileCoversMap(env, path: path)
             _ = try env.readerCheck()

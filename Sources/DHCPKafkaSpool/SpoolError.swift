@@ -88,7 +88,8 @@ extension SpoolError {
         switch error.code {
         case _ where full, .noSpace, .quotaExceeded:
             self.init(code: .noSpace, message: "spool at \(path) is out of disk space while \(what); nothing "
-                + "was written. Free space on that file system or give the spool a smaller capacity",
+                + "was written. Free space on that file system. (A smaller "
+                + "--capacity does not help now: data.mdb never shrinks; it only bounds how far the file grows)",
                 cause: error, file: file, line: line)
         case .readOnlyFileSystem, .accessDenied:
             self.init(code: .notWritable, message: "spool at \(path) is not writable while \(what); "

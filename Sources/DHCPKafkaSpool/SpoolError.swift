@@ -95,9 +95,10 @@ extension SpoolError {
             self.init(code: .notWritable, message: "spool at \(path) is not writable while \(what); "
                 + "check permissions and that the file system is mounted read-write",
                 cause: error, file: file, line: line)
-        case .corrupted, .invalid, .versionMismatch, .panic:
+        case .corrupted, .invalid, .versionMismatch, .panic, .pageNotFound, .incompatible, .badValueSize:
             self.init(code: .corrupt, message: "spool at \(path) is damaged or not an LMDB spool while "
-                + "\(what); move it aside and start with an empty spool directory",
+                + "\(what); move it aside and start with an empty spool directory (`dhcpkafka spool salvage "
+                + "--spool \(path) --into NEWDIR` copies the frames that can still be read)",
                 cause: error, file: file, line: line)
         case .mapFull:
             self.init(code: .spaceExhausted, message: "spool at \(path) is full while \(what) and evicting "

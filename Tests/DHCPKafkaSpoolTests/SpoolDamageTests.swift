@@ -19,8 +19,10 @@ func flipKeyBit(spool path: String, sequence: UInt64, bit: Int) throws -> Bool {
             i += 1
         }
     }
-    guard found.count == 1, let at = found.first else { return false }
-    data[at + 2 + 7 - bit / 8] ^= UInt8(1 << (bit % 8))
+    // Copy-on-write leaves older copies of the leaf page in free pages: flip the key in each
+    // (the free ones are never read).
+    guard !found.isEmpty else { return false }
+    for at in found { data[at + 2 + 7 - bit / 8] ^= UInt8(1 << (bit % 8)) }
     let fd = open(file, O_WRONLY)
     guard fd >= 0 else { return false }
     defer { close(fd) }

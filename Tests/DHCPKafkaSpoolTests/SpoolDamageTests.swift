@@ -130,3 +130,31 @@ struct SpoolDamageTests {
         #expect(spoolError { _ = try Spool.openReadOnly(at: path) }?.message.contains("two meta pages") == true)
     }
 }
+
+@Suite("Spool epoch")
+struct SpoolEpochTests {
+    @Test("the epoch is bumped only when a writer in nometasync/periodic mode stopped without closing",
+          arguments: [("sync", UInt64(0)), ("nometa", UInt64(1)), ("periodic", UInt64(1))])
+    func epochAfterUncleanStop(mode: String, expected: UInt64) throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.appending("spool")
+        let durability: SpoolDurability = mode == "sync" ? .sync
+            : mode == "nometa" ? .noMetaSync : .periodic(interval: .milliseconds(50))
+        let options = SpoolOptions(capacityBytes: 256 << 20, durability: durability)
+        // A clean stop never changes it.
+        try Spool.open(at: path, options: options).close()
+        #expect(try Spool.open(at: path, options: options).stats().epoch == 0)
+        // (The spool above was released without close(): deinit closes it, cleanly.)
+        #expect(try Spool.openReadOnly(at: path).stats().epoch == 0)
+
+        let child = try TortureChild(["append", path, mode])
+        let appended = waitUntil(timeout: 60) { ((try? Spool.openReadOnly(at: path).stats().nextSequence) ?? 0) > 1 }
+        child.kill()
+        #expect(appended)
+        var spool = try Spool.open(at: path, options: options)
+        #expect(try spool.stats().epoch == expected)
+        try spool.close()
+        spool = try Spool.open(at: path, options: options)
+        #expect(try spool.stats().epoch == expected, "a clean close keeps the epoch")
+    }
+}

@@ -28,8 +28,9 @@ public final class Forwarder: BlockingWorker, @unchecked Sendable {
         self.configuration = configuration
         self.spool = spool
         self.logger = logger
-        let identity = try spool.stats().identity
-        self.builder = RecordBuilder(key: configuration.key, spoolIdentity: identity)
+        let stats = try spool.stats()
+        let identity = stats.identity
+        self.builder = RecordBuilder(key: configuration.key, spoolIdentity: identity, epoch: stats.epoch)
         self.spoolIdentity = Self.uuidBytes(identity)
     }
 

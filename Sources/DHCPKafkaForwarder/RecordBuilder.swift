@@ -9,11 +9,14 @@ struct RecordBuilder {
     /// `dhcpkafka-spool`: the spool identity (UUID text).
     let spoolHeader: (String, [UInt8])
     let spoolHeaderValue: [UInt8]
+    /// `dhcpkafka-epoch`: the spool's epoch (decimal), bumped when sequences may have been reused.
+    let epochHeader: (String, [UInt8])
 
-    init(key: RecordKey, spoolIdentity: String) {
+    init(key: RecordKey, spoolIdentity: String, epoch: UInt64 = 0) {
         self.key = key
         self.spoolHeader = ("dhcpkafka-spool", Array(spoolIdentity.utf8))
         self.spoolHeaderValue = Array(spoolIdentity.utf8)
+        self.epochHeader = ("dhcpkafka-epoch", Array(String(epoch).utf8))
     }
 
     struct Record {
@@ -43,7 +46,7 @@ struct RecordBuilder {
         return Record(
             key: recordKey, timestampMilliseconds: timestamp, timestampIn: timestamp > 0 ? message?.timestampIn ?? 0 : 0,
             headers: [spoolHeader, ("dhcpkafka-sequence", Array(String(sequence).utf8)),
-                      ("dhcpkafka-server", Array(serverName.utf8))])
+                      ("dhcpkafka-server", Array(serverName.utf8)), epochHeader])
     }
 
     /// Produces a spooled frame (value unchanged) with the key, timestamp and headers ``record(for:sequence:)``
@@ -75,11 +78,13 @@ struct RecordBuilder {
         let keyBytes = keyRange.map { UnsafeRawBufferPointer(rebasing: frame[$0]) }
         let outcome = withDecimal(sequence) { sequenceText in
             spoolHeaderValue.withUnsafeBytes { spool in
-                producer.produce(
-                    value: frame, key: keyBytes, timestamp: timestamp, token: sequence, headerCount: 3
-                ) { list in
-                    list.add("dhcpkafka-spool", spool) && list.add("dhcpkafka-sequence", sequenceText)
-                        && list.add("dhcpkafka-server", serverName)
+                epochHeader.1.withUnsafeBytes { epoch in
+                    producer.produce(
+                        value: frame, key: keyBytes, timestamp: timestamp, token: sequence, headerCount: 4
+                    ) { list in
+                        list.add("dhcpkafka-spool", spool) && list.add("dhcpkafka-sequence", sequenceText)
+                            && list.add("dhcpkafka-server", serverName) && list.add("dhcpkafka-epoch", epoch)
+                    }
                 }
             }
         }
@@ -88,7 +93,8 @@ struct RecordBuilder {
 
     /// Headers for a gap record covering `first…last`.
     func gapHeaders(first: UInt64, last: UInt64, serverName: String) -> [(String, [UInt8])] {
-        [spoolHeader, ("dhcpkafka-sequence", Array("\(first)-\(last)".utf8)), ("dhcpkafka-server", Array(serverName.utf8))]
+        [spoolHeader, ("dhcpkafka-sequence", Array("\(first)-\(last)".utf8)), ("dhcpkafka-server", Array(serverName.utf8)),
+         epochHeader]
     }
 }
 

@@ -79,10 +79,17 @@ extension Spool {
 
     private func spaceExhausted(_ cause: LMDBError) -> SpoolError {
         let readers = (try? env.readerList()) ?? []
-        let listed = readers.count > 1 ? "; readers (pid thread txnid): " + readers.dropFirst().joined(separator: ", ") : ""
+        let active = readers.filter { $0.drop { $0 == " " }.first?.isNumber == true }
+        guard !active.isEmpty else {
+            return SpoolError(code: .spaceExhausted,
+                message: "spool at \(path) cannot free space: evicting old frames did not help and no reader holds "
+                    + "an old snapshot, so LMDB's map is too small for the pages in use; the batch was not written. "
+                    + "Restart the daemon (at start it maps the whole data.mdb and evicts down to --capacity) and "
+                    + "report this", cause: cause)
+        }
         return SpoolError(code: .spaceExhausted,
             message: "spool at \(path) cannot free space: evicting old frames did not help because a "
-                + "reader holds an old snapshot\(listed). End that reader (e.g. a stuck 'spool list'); "
-                + "the batch was not written", cause: cause)
+                + "reader holds an old snapshot; readers (pid thread txnid): \(active.joined(separator: ", ")). "
+                + "End that reader (e.g. a stuck 'spool list'); the batch was not written", cause: cause)
     }
 }

@@ -66,10 +66,20 @@ extension Spool {
 
     /// Deletes every stored frame with a sequence ≤ `sequence` (the forwarded prefix) and raises
     /// ``ackedWatermark()`` to `sequence`, in one transaction. Returns how many frames were removed.
+    ///
+    /// - Throws: ``SpoolError/Code/invalidArgument`` (nothing changed) if `sequence` was never assigned
+    ///   (≥ the next sequence): acknowledging it would hide every frame appended later.
     @discardableResult
     public func removeThrough(_ sequence: UInt64, counterDeltas: [String: UInt64] = [:]) throws(SpoolError) -> Int {
         try locked("removing frames through \(sequence)", write: true) {
             let removed = try env.write { txn in
+                let next = max(try txn.metaValue(dbs, MetaKey.nextSequence), 1)
+                guard sequence < next else {
+                    throw SpoolError(code: .invalidArgument, message: "cannot acknowledge through sequence \(sequence) in "
+                        + "the spool at \(path): the newest assigned sequence is \(next - 1), so frames appended later "
+                        + "would never be forwarded; nothing was changed. This is a bug or a damaged spool: "
+                        + DamagedSpoolAdvice.text(path))
+                }
                 var stored = Int(try txn.metaValue(dbs, MetaKey.storedBytes))
                 var removed = 0
                 try txn.withCursor(dbs.frames) { cursor in

@@ -43,8 +43,15 @@ public final class Spool: @unchecked Sendable {
     /// refused with ``SpoolError/Code/frameTooLarge``. 0 for a read-only spool.
     public var maxFrameSize: Int { isReadOnly ? 0 : limits.capacityBytes - Self.frameHeaderSize }
 
+    /// Frames and bytes evicted when this writer opened, because the spool held more than the
+    /// (new, smaller) capacity allows; counted and recorded as gaps like every eviction.
+    public internal(set) var evictedAtOpen = (frames: 0, bytes: 0)
+    /// True for the ingest writer: it marks the spool open at open and closed at ``close()``.
+    private let marksCleanClose: Bool
+
     private init(path: String, readOnly: Bool, options: SpoolOptions?, env: LMDBEnvironment,
-                 dbs: SpoolDatabases, limits: RingLimits, lock: SpoolLock?) {
+                 dbs: SpoolDatabases, limits: RingLimits, lock: SpoolLock?, marksCleanClose: Bool = false) {
+        self.marksCleanClose = marksCleanClose
         self.path = path
         self.isReadOnly = readOnly
         self.options = options
@@ -66,11 +73,13 @@ public final class Spool: @unchecked Sendable {
     /// durability are the ones the ingest daemon recorded; the map size is the environment's own.
     public static func open(at path: String, role: SpoolRole) throws(SpoolError) -> Spool {
         try SpoolDirectory.checkForReading(path)
+        try checkFileHoldsMeta(path)
         let lock = try role == .forwarder
             ? SpoolLock(directory: path, file: "forwarder.lock", holderName: "dhcpkafka forward") : nil
         do {
             // Read what the ingest writer recorded, then open read-write with the same flags.
             let probe = try LMDBEnvironment(path: path, mapSize: 0, maxDatabases: 8, flags: UInt32(MDB_RDONLY))
+            try checkFileCoversMap(probe, path: path)
             let recorded = try probe.readCommitting { txn -> (UInt64, UInt64, [UInt8]) in
                 let dbs = try SpoolDatabases.open(in: txn, create: false)
                 return (try txn.metaValue(dbs, MetaKey.capacityBytes), try txn.metaValue(dbs, MetaKey.maxFrames),
@@ -81,7 +90,12 @@ public final class Spool: @unchecked Sendable {
             let options = SpoolOptions(capacityBytes: Int(recorded.0), maxFrames: recorded.1 == 0 ? nil : Int(recorded.1),
                                        durability: durability)
             let env = try LMDBEnvironment(path: path, mapSize: 0, maxDatabases: 8, flags: durability.lmdbFlags)
-            let dbs = try env.write { txn in try SpoolDatabases.open(in: txn, create: false) }
+            try checkFileCoversMap(env, path: path)
+            let dbs = try env.write { txn in
+                let dbs = try SpoolDatabases.open(in: txn, create: false)
+                try checkConsistency(txn, dbs, path: path)
+                return dbs
+            }
             let pages = (2 * options.capacityBytes) / (try env.pageSize()) + 16
             let limits = RingLimits(capacityBytes: options.capacityBytes, maxFrames: options.maxFrames,
                                     framePageBudget: pages, deadCapacityBytes: options.deadLetterCapacityBytes)
@@ -104,23 +118,35 @@ public final class Spool: @unchecked Sendable {
     /// or ``SpoolError/Code/notWritable`` for a bad path. Clears stale reader slots.
     public static func open(at path: String, options: SpoolOptions = SpoolOptions()) throws(SpoolError) -> Spool {
         try SpoolDirectory.prepareForWriting(path)
-        let existing = try SpoolDirectory.checkAdoptable(path)
+        let adopting = try SpoolDirectory.checkAdoptable(path)
+        try checkFileHoldsMeta(path)
         let lock = try SpoolLock(directory: path)
         let flags = options.durability.lmdbFlags
         do {
-            let env = try LMDBEnvironment(path: path, mapSize: options.mapSize, maxDatabases: 8, flags: flags)
+            // A spool reopened with a smaller capacity keeps its larger file: map all of it plus room for
+            // the first eviction transactions (their copied branch pages and free lists), after which the
+            // pages they free are reused; otherwise the evictions below would fail with a full map.
+            let existing = SpoolDirectory.dataFileSize(path)
+            let mapSize = existing + Self.shrinkHeadroom <= options.mapSize ? options.mapSize
+                : (existing + Self.shrinkHeadroom + (1 << 20) - 1) & ~((1 << 20) - 1)
+            let env = try LMDBEnvironment(path: path, mapSize: mapSize, maxDatabases: 8, flags: flags)
+            try checkFileCoversMap(env, path: path)
             _ = try env.readerCheck()
             let dbs = try env.write { txn in
-                if existing { try requireSpoolDatabase(txn, path: path) }
+                if adopting { try requireSpoolDatabase(txn, path: path) }
                 let dbs = try SpoolDatabases.open(in: txn, create: true)
                 try initializeMeta(txn, dbs, options: options, path: path)
                 return dbs
             }
+            if options.durability != .sync { try env.sync() }  // the "open" mark must survive an OS crash
             let pages = (2 * options.capacityBytes) / (try env.pageSize()) + 16
             let limits = RingLimits(capacityBytes: options.capacityBytes, maxFrames: options.maxFrames,
                                     framePageBudget: pages, deadCapacityBytes: options.deadLetterCapacityBytes)
-            return Spool(path: path, readOnly: false, options: options, env: env, dbs: dbs,
-                         limits: limits, lock: lock)
+            let evicted = try shrink(env, dbs, limits)
+            let spool = Spool(path: path, readOnly: false, options: options, env: env, dbs: dbs,
+                              limits: limits, lock: lock, marksCleanClose: true)
+            spool.evictedAtOpen = evicted
+            return spool
         } catch {
             lock.release()
             throw mapError(error, path: path, doing: "opening for writing")
@@ -131,8 +157,10 @@ public final class Spool: @unchecked Sendable {
     /// writer runs. Use only short calls (each is one read transaction); clears stale readers.
     public static func openReadOnly(at path: String) throws(SpoolError) -> Spool {
         try SpoolDirectory.checkForReading(path)
+        try checkFileHoldsMeta(path)
         do {
             let env = try LMDBEnvironment(path: path, mapSize: 0, maxDatabases: 8, flags: UInt32(MDB_RDONLY))
+            try checkFileCoversMap(env, path: path)
             _ = try? env.readerCheck()
             let dbs = try env.readCommitting { txn in try SpoolDatabases.open(in: txn, create: false) }
             let limits = RingLimits(capacityBytes: 0, maxFrames: nil, framePageBudget: 0, deadCapacityBytes: 0)
@@ -173,7 +201,11 @@ public final class Spool: @unchecked Sendable {
         } else if format != MetaKey.currentFormat {
             throw SpoolError(code: .corrupt, message: "spool at \(path) has format \(format), this "
                 + "dhcpkafka reads format \(MetaKey.currentFormat); use a matching version or a new directory")
+        } else {
+            try checkConsistency(txn, dbs, path: path)
+            try bumpEpochIfTailMayBeLost(txn, dbs)
         }
+        try txn.setMetaValue(dbs, MetaKey.openState, MetaKey.openStateRunning)
         try txn.setMetaValue(dbs, MetaKey.capacityBytes, UInt64(options.capacityBytes))
         try txn.setMetaValue(dbs, MetaKey.maxFrames, UInt64(options.maxFrames ?? 0))
         try txn.setMetaBytes(dbs, MetaKey.durability, Array(options.durability.description.utf8))
@@ -263,9 +295,12 @@ public final class Spool: @unchecked Sendable {
                 env.close()
                 writerLock?.release()
             }
-            if !isReadOnly, options?.durability != .sync {
-                do { try env.sync() } catch { throw Self.mapError(error, path: path, doing: "closing") }
-            }
+            do {
+                if marksCleanClose {
+                    try env.write { txn in try txn.setMetaValue(dbs, MetaKey.openState, MetaKey.openStateClosed) }
+                }
+                if !isReadOnly, options?.durability != .sync { try env.sync() }
+            } catch { throw Self.mapError(error, path: path, doing: "closing") }
         }
     }
 }

@@ -91,15 +91,17 @@ extension SpoolError {
         switch error.code {
         case _ where full, .noSpace, .quotaExceeded:
             self.init(code: .noSpace, message: "spool at \(path) is out of disk space while \(what); nothing "
-                + "was written. Free space on that file system or give the spool a smaller capacity",
+                + "was written. Free space on that file system. (A smaller "
+                + "--capacity does not help now: data.mdb never shrinks; it only bounds how far the file grows)",
                 cause: error, file: file, line: line)
         case .readOnlyFileSystem, .accessDenied:
             self.init(code: .notWritable, message: "spool at \(path) is not writable while \(what); "
                 + "check permissions and that the file system is mounted read-write",
                 cause: error, file: file, line: line)
-        case .corrupted, .invalid, .versionMismatch, .panic:
+        case .corrupted, .invalid, .versionMismatch, .panic, .pageNotFound, .incompatible, .badValueSize:
             self.init(code: .corrupt, message: "spool at \(path) is damaged or not an LMDB spool while "
-                + "\(what); move it aside and start with an empty spool directory",
+                + "\(what); move it aside and start with an empty spool directory (`dhcpkafka spool salvage "
+                + "--spool \(path) --into NEWDIR` copies the frames that can still be read)",
                 cause: error, file: file, line: line)
         case .mapFull:
             self.init(code: .spaceExhausted, message: "spool at \(path) is full while \(what) and evicting "

@@ -37,6 +37,14 @@ enum MetaKey {
     static let maxFrames = "max_frames"           // u64: 0 = no limit
     static let durability = "durability"          // UTF-8 text
     static let counterPrefix = "counter."         // + name → u64, bumped by callers
+    static let epoch = "epoch"                    // u64: bumped when an OS crash may have lost the tail
+    static let openState = "open_state"           // u64: 1 while an ingest writer runs, 2 once it closed
+    static let evictedDelivered = "evicted_delivered" // u64: evicted frames delivered before eviction
+
+    /// ``openState`` while an ingest writer has the spool open.
+    static let openStateRunning: UInt64 = 1
+    /// ``openState`` after the ingest writer closed it.
+    static let openStateClosed: UInt64 = 2
 
     /// The on-disk format this code writes.
     static let currentFormat: UInt64 = 1

@@ -5,6 +5,10 @@ import CLMDB
 public struct SpoolStats: Sendable, Equatable {
     /// The spool's identity, a UUID v4 made at creation and never changed.
     public var identity: String
+    /// The spool's epoch: 0 at creation, bumped when a writer opens the spool after an unclean stop
+    /// in a durability mode that can reuse sequences (see docs/spool.md). Identity + epoch + sequence
+    /// name a frame uniquely.
+    public var epoch: UInt64
     /// The durability mode of the last writer, as text (`sync`, `noMetaSync`, `periodic(…)`).
     public var durability: String
     /// The capacity in stored bytes, as set by the last writer.
@@ -69,6 +73,7 @@ extension Spool {
                 }
                 return SpoolStats(
                     identity: identity.count == 16 ? SpoolIdentity.string(identity) : "",
+                    epoch: try txn.metaValue(dbs, MetaKey.epoch),
                     durability: String(decoding: durability, as: UTF8.self),
                     capacityBytes: Int(try txn.metaValue(dbs, MetaKey.capacityBytes)),
                     capacityFrames: maxFrames == 0 ? nil : Int(maxFrames),

@@ -167,8 +167,13 @@ struct RunCommand: AsyncParsableCommand {
         let options = SpoolOptions(capacityBytes: capacity.bytes, maxFrames: maxFrames, durability: durability.value)
         if !noForward { _ = try forward.configuration() }  // refuse bad Kafka settings before starting anything
         // Open the spool first: it refuses a second daemon before we touch the socket path.
+        try SpoolPreflight.verify(spoolOptions.spool)
         let spool = try Spool.open(at: spoolOptions.spool, options: options)
         defer { try? spool.close() }
+        if spool.evictedAtOpen.frames > 0 {
+            logger.warning("the spool held more than --capacity allows: evicted the oldest frames (counted, published as gaps)",
+                           metadata: ["frames": "\(spool.evictedAtOpen.frames)", "bytes": "\(spool.evictedAtOpen.bytes)"])
+        }
         let counters = IngestCounters()
         switch DatagramQueueLength.ensure(atLeast: ingest.minimumDatagramQueueLength) {
         case .sufficient: break

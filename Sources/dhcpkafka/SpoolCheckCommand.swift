@@ -2,6 +2,7 @@ import DHCPKafkaConfig
 import ArgumentParser
 import DHCPKafkaSpool
 import DHCPKafkaWire
+import Foundation
 import JSONValue
 
 /// `dhcpkafka spool check`: an integrity check of a spool directory, read-only.
@@ -16,7 +17,9 @@ struct SpoolCheckCommand: ParsableCommand {
             sane. Stored bytes are compared with the counter when the walk fits one read transaction, \
             which it always does on a stopped spool. While a daemon runs, frames are read in short \
             transactions (never holding the daemon up) and that comparison is skipped (reported). \
-            Each problem is listed with what to do. The check never writes, apart from clearing reader \
+            Each problem is listed with what to do. The walk runs in a child process: if damaged pages \
+            crash it (SIGSEGV, SIGBUS), the spool is reported corrupt (exit 1); a data.mdb shorter than its \
+            meta page says is reported truncated before anything is mapped. The check never writes, apart from clearing reader \
             slots of dead processes as every reader does; it does not repair: a damaged spool is moved \
             aside and the daemon started on an empty directory.
             """)
@@ -26,13 +29,34 @@ struct SpoolCheckCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
+    @Flag(help: .hidden)
+    var structureOnly = false
+
     /// Frames per read transaction while a daemon holds the spool.
     static let liveChunkFrames = 4096
 
     func run() throws {
+        guard CrashIsolation.isChild else {
+            // The walk runs in a child: a damaged page that crashes LMDB is reported, not fatal.
+            let (outcome, _) = try CrashIsolation.run(Array(CommandLine.arguments.dropFirst()))
+            switch outcome {
+            case .exited(0): return
+            case .exited(let status): throw ExitCode(status)
+            case .crashed(let signal) where signal == SIGKILL || signal == SIGTERM || signal == SIGINT:
+                printError("the check of \(location.spool) was interrupted (\(CrashIsolation.signalName(signal)))")
+                throw ExitCode(1)
+            case .crashed(let signal):
+                let message = CrashIsolation.corruptMessage(path: location.spool, signal: signal)
+                print(json ? Self.crashJSON(message).prettyText : "corrupt: " + message)
+                throw ExitCode(1)
+            }
+        }
+        CrashIsolation.prepareChild()
         let writer = Spool.writerPid(at: location.spool)
+        let structureOnly = self.structureOnly
         let report = try withSpoolReader(location.spool) { spool in
             try spool.check(chunkFrames: writer == nil ? .max : Self.liveChunkFrames) { _, bytes in
+                if structureOnly { return nil }
                 do {
                     try KafkaMessageRegistry.dhcpKafka.validateFrame(bytes.assumingMemoryBound(to: UInt8.self))
                     return nil
@@ -43,6 +67,17 @@ struct SpoolCheckCommand: ParsableCommand {
         }
         print(json ? Self.json(report, writer: writer).prettyText : Self.text(report, writer: writer, path: location.spool))
         if !report.isHealthy { throw ExitCode(1) }
+    }
+
+    /// The JSON report of a walk that crashed the checking child.
+    static func crashJSON(_ message: String) -> JSONValue {
+        .object([
+            ("healthy", .bool(false)),
+            ("problems", .array([.object([
+                ("code", .string("walk-crashed")), ("message", .string(message)),
+                ("action", .string("move the spool aside and start on an empty directory; try `dhcpkafka spool salvage`")),
+            ])])),
+        ])
     }
 
     static func json(_ report: SpoolCheckReport, writer: Int32?) -> JSONValue {

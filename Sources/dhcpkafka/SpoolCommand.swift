@@ -7,6 +7,6 @@ struct SpoolCommand: ParsableCommand {
         abstract: "Inspect a spool (works while the daemon runs).",
         subcommands: [
             SpoolStatsCommand.self, SpoolListCommand.self, SpoolTailCommand.self, SpoolShowCommand.self,
-            SpoolExportCommand.self, SpoolCheckCommand.self, SpoolDeadCommand.self,
+            SpoolExportCommand.self, SpoolCheckCommand.self, SpoolSalvageCommand.self, SpoolDeadCommand.self,
         ])
 }

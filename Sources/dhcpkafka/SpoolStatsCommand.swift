@@ -116,6 +116,7 @@ struct SpoolStatsView {
         func optional(_ value: UInt64?) -> JSONValue { value.map { .uint($0) } ?? .null }
         return [
             ("spool_identity", .string(stats.identity)),
+            ("spool_epoch", .uint(stats.epoch)),
             ("durability", .string(stats.durability)),
             ("capacity_bytes", .int(Int64(stats.capacityBytes))),
             ("capacity_frames", stats.capacityFrames.map { .int(Int64($0)) } ?? .null),
@@ -178,7 +179,7 @@ struct SpoolStatsView {
             String(format: "ingest %.1f/s, forward %.1f/s (over %.1f s)", $0.ingest, $0.forward, $0.seconds)
         }
         let lines = [
-            "spool identity     \(stats.identity)",
+            "spool identity     \(stats.identity), epoch \(stats.epoch)",
             "durability         \(stats.durability)",
             "stored             \(stats.storedFrames) frames, \(ByteSize.format(stats.storedBytes)) of \(ByteSize.format(stats.capacityBytes)) (\(String(format: "%.1f", used))%)"
                 + (stats.capacityFrames.map { ", frame limit \($0)" } ?? ""),

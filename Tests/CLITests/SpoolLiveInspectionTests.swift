@@ -80,11 +80,21 @@ import Testing
         defer { if writer.process.isRunning { writer.killHard() } }
         try #require(waitUntil(timeout: 10) { ((try? harness.accepted()) ?? 0) > 500 })
 
-        // While frames arrive at ~3000/s: every command works and sees a consistent spool.
-        let stats = try harness.stats(interval: "0.5")
-        let ingest = try #require(stats["ingest_frames_per_second"]?.doubleValue)
-        #expect(ingest > 1000 && ingest < 6000, "measured \(ingest) frames/s while sending 3000/s")
-        #expect(stats["forward_frames_per_second"] == 0.0, "no forwarder runs")
+        // While frames arrive: every command works and sees a consistent spool. The rate is measured
+        // over a window, and on a loaded machine the sender may be descheduled during any one window:
+        // wait until a window saw frames arrive, and check the rate against what the spool accepted.
+        var measured: (rate: Double, accepted: (Int, Int))?
+        #expect(waitUntil(timeout: 60) {
+            guard let before = try? harness.accepted(), let stats = try? harness.stats(interval: "0.5"),
+                  let after = try? harness.accepted(), let rate = stats["ingest_frames_per_second"]?.doubleValue,
+                  stats["forward_frames_per_second"] == 0.0, rate > 0 else { return false }
+            measured = (rate, (before, after))
+            return true
+        }, "stats never measured an ingest rate (and a forward rate of 0, no forwarder runs)")
+        if let (rate, (before, after)) = measured {
+            // The window lies between the two counter reads: at most their difference arrived in it.
+            #expect(rate * 0.5 <= Double(after - before) + 1, "measured \(rate) frames/s, \(after - before) accepted")
+        }
 
         let list = try harness.cli(["spool", "list", "--json", "--limit", "0", "--server", "load"])
         #expect(list.status == 0, "\(list.stderrText)")

@@ -48,7 +48,22 @@ struct SpoolProcessTests {
             #expect(stats.storedFrames == 10 * i && stats.counters["rejected.short"] == UInt64(i))
         }
         #expect(try reader.read(from: 45, maxFrames: 100).count == 6)
-        #expect(try reader.clearStaleReaders() >= 0)
+        #expect(try reader.clearStaleReaders() == 0)
         #expect(spoolError { _ = try Spool.openReadOnly(at: dir.appending("nothing")) }?.code == .noSpool)
+    }
+
+    @Test("the reader slot of a SIGKILLed reader process is found and cleared exactly once")
+    func staleReaderCleared() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.appending("spool")
+        let writer = try Spool.open(at: path, options: SpoolOptions(capacityBytes: 1 << 20, durability: .noMetaSync))
+        _ = try writer.append(makeBatch(count: 10, size: 50))
+        let child = try TortureChild(["hold-reader", path])
+        #expect(child.waitUntilReady())
+        // A live reader's slot is not stale.
+        #expect(try writer.clearStaleReaders() == 0)
+        child.kill()
+        #expect(try writer.clearStaleReaders() == 1)
+        #expect(try writer.clearStaleReaders() == 0)
     }
 }

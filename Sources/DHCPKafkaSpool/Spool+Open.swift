@@ -1,0 +1,53 @@
+import CLMDB
+
+extension Spool {
+    /// Frames evicted per transaction when a writer opens a spool that holds more than its
+    /// capacity: small transactions reuse the pages the previous ones freed, so shrinking never
+    /// needs more map than the file already has.
+    static let shrinkFramesPerTransaction = 512
+
+    /// Map beyond an existing `data.mdb` larger than the new capacity's map size, for the first
+    /// eviction transactions at open; the file grows by at most this much.
+    static let shrinkHeadroom = 8 << 20
+
+    /// Evicts the oldest frames (counted, recorded as gaps) until the ring fits `limits`, in small
+    /// transactions. Needed when a spool is reopened with a smaller capacity or frame limit: otherwise
+    /// the first append would have to evict everything above the new capacity in one transaction,
+    /// which a map sized for the new capacity cannot hold, and ingest would stall.
+    static func shrink(_ env: LMDBEnvironment, _ dbs: SpoolDatabases,
+                       _ limits: RingLimits) throws -> (frames: Int, bytes: Int) {
+        var total = (frames: 0, bytes: 0)
+        while true {
+            let evicted = try env.write { txn in
+                var ring = try RingTransaction(txn: txn, dbs: dbs, limits: limits)
+                var count = 0
+                while count < shrinkFramesPerTransaction, ring.storedBytes > limits.capacityBytes
+                    || (limits.maxFrames.map { ring.storedFrames > $0 } ?? false)
+                {
+                    guard try ring.evictOldest() else { break }
+                    count += 1
+                }
+                if count < shrinkFramesPerTransaction { try ring.enforcePageBudget() }
+                try ring.finish()
+                return ring.evictedNow
+            }
+            total.frames += evicted.frames
+            total.bytes += evicted.bytes
+            if evicted.frames == 0 { return total }
+        }
+    }
+
+    /// Bumps the spool's epoch when the previous ingest writer did not close the spool and ran with
+    /// a durability mode in which an OS crash can roll back the newest commits (`noMetaSync`,
+    /// `periodic`): sequence numbers after the surviving tail may then be handed out again to new,
+    /// different frames. The epoch travels with every record (header `dhcpkafka-epoch`), so a consumer
+    /// that deduplicates on spool identity + epoch + sequence never drops them. A process crash in
+    /// those modes bumps it too (harmless: the sequences simply continue).
+    static func bumpEpochIfTailMayBeLost(_ txn: LMDBTransaction, _ dbs: SpoolDatabases) throws {
+        let state = try txn.metaValue(dbs, MetaKey.openState)
+        let recorded = SpoolDurability(recorded: String(decoding: try txn.metaBytes(dbs, MetaKey.durability) ?? [],
+                                                        as: UTF8.self))
+        guard state == MetaKey.openStateRunning, recorded != .sync else { return }
+        try txn.setMetaValue(dbs, MetaKey.epoch, try txn.metaValue(dbs, MetaKey.epoch) &+ 1)
+    }
+}

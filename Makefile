@@ -21,6 +21,10 @@ run: build
 
 test: build
 	DHCPKAFKA_PYTHON=$(CURDIR)/.venv/bin/python swift test
+	@# The suite must never replace the host's shared device nodes (a helper once turned /dev/null into a file).
+	@for node in /dev/null /dev/zero /dev/full; do \
+		[ -c $$node ] || { echo "make test: $$node is no longer a character device; a test replaced it" >&2; exit 1; }; \
+	done
 	.ci/demo >/dev/null
 
 bench: deps

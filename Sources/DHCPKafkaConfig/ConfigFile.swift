@@ -31,13 +31,22 @@ public struct ConfigFile: Sendable {
     /// Every key line, in file order.
     public let entries: [ConfigEntry]
 
+    /// The largest config file read (1 MiB): real ones are a few KiB. A larger one, or an endless
+    /// one such as `/dev/zero`, is refused instead of being read into memory.
+    public static let maximumSize = 1 << 20
+
     /// Reads and parses the file at `path`.
     public static func load(path: String) throws(ConfigError) -> ConfigFile {
-        guard let text = readFile(path) else {
-            let reason = String(cString: strerror(errno))
+        switch readFile(path) {
+        case .success(let text): return try parse(text, path: path)
+        case .failure(.unreadable(let code)):
+            let reason = String(cString: strerror(code))
             throw ConfigError([ConfigIssue(.unreadable, path: path, line: 0, "cannot read the config file: \(reason)")])
+        case .failure(.tooLarge):
+            throw ConfigError([ConfigIssue(
+                .unreadable, path: path, line: 0,
+                "the config file is larger than \(maximumSize >> 20) MiB; name the dhcpkafka config file (a few KiB), not a device or another file")])
         }
-        return try parse(text, path: path)
     }
 
     /// Parses config text; `path` names it in messages.
@@ -55,20 +64,28 @@ public struct ConfigFile: Sendable {
     /// The entries that set `key`, in file order.
     public func entries(for key: ConfigKey) -> [ConfigEntry] { entries.filter { $0.key == key } }
 
-    private static func readFile(_ path: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
+    /// Why a file could not be read.
+    private enum ReadFailure: Error {
+        case unreadable(Int32)
+        case tooLarge
+    }
+
+    /// The file's text, read in chunks and never more than ``maximumSize`` bytes.
+    private static func readFile(_ path: String) -> Result<String, ReadFailure> {
+        guard let file = fopen(path, "re") else { return .failure(.unreadable(errno)) }
         defer { fclose(file) }
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let count = fread(&buffer, 1, buffer.count, file)
             if count > 0 { bytes += buffer[0..<count] }
+            if bytes.count > maximumSize { return .failure(.tooLarge) }
             if count < buffer.count {
-                if ferror(file) != 0 { return nil }
+                if ferror(file) != 0 { return .failure(.unreadable(errno)) }
                 break
             }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return .success(String(decoding: bytes, as: UTF8.self))
     }
 }
 

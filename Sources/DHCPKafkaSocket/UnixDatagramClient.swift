@@ -11,6 +11,10 @@ public enum SendOutcome: Sendable, Equatable {
     case droppedQueueFull
     /// Nobody is receiving on the path (daemon stopped or restarting); dropped and counted.
     case droppedDaemonDown
+    /// This process may not reach the socket (`EACCES`/`EPERM`: the socket's mode or owner, or a
+    /// directory on its path without search permission); dropped and counted. Not "daemon down":
+    /// the daemon may well be running, and waiting will not help.
+    case droppedPermissionDenied
     /// Larger than the socket can carry; dropped and counted.
     case droppedTooLarge
     /// Any other failure; dropped and counted.
@@ -22,6 +26,7 @@ public final class SendCounters: Sendable {
     let sentCount = Atomic<UInt64>(0)
     let queueFullCount = Atomic<UInt64>(0)
     let daemonDownCount = Atomic<UInt64>(0)
+    let permissionDeniedCount = Atomic<UInt64>(0)
     let tooLargeCount = Atomic<UInt64>(0)
     let otherCount = Atomic<UInt64>(0)
 
@@ -31,12 +36,16 @@ public final class SendCounters: Sendable {
     public var droppedQueueFull: UInt64 { queueFullCount.load(ordering: .relaxed) }
     /// Dropped because no daemon was receiving.
     public var droppedDaemonDown: UInt64 { daemonDownCount.load(ordering: .relaxed) }
+    /// Dropped because this process lacks permission on the socket or its directory.
+    public var droppedPermissionDenied: UInt64 { permissionDeniedCount.load(ordering: .relaxed) }
     /// Dropped because they were too large.
     public var droppedTooLarge: UInt64 { tooLargeCount.load(ordering: .relaxed) }
     /// Dropped for other reasons.
     public var droppedOther: UInt64 { otherCount.load(ordering: .relaxed) }
     /// All drops together.
-    public var dropped: UInt64 { droppedQueueFull + droppedDaemonDown + droppedTooLarge + droppedOther }
+    public var dropped: UInt64 {
+        droppedQueueFull + droppedDaemonDown + droppedPermissionDenied + droppedTooLarge + droppedOther
+    }
 }
 
 /// The writer's end of the ingest socket: never blocks, never retries a datagram, reconnects by itself.
@@ -57,6 +66,8 @@ public final class UnixDatagramClient: Sendable {
     private struct Connection: ~Copyable {
         var descriptor: Int32 = -1
         var lastAttempt: ContinuousClock.Instant?
+        /// Why the last connect failed: drops until the next attempt are counted as that.
+        var lastFailure: SendOutcome = .droppedDaemonDown
     }
 
     private let connection = Mutex(Connection())
@@ -78,7 +89,7 @@ public final class UnixDatagramClient: Sendable {
     @discardableResult
     public func send(_ bytes: UnsafeRawBufferPointer) -> SendOutcome {
         let outcome = connection.withLock { state -> SendOutcome in
-            if state.descriptor < 0, !connect(&state) { return .droppedDaemonDown }
+            if state.descriptor < 0, !connect(&state) { return state.lastFailure }
             let result = systemCall { Glibc.send(state.descriptor, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL)) }
             switch result {
             case .success: return .sent
@@ -90,6 +101,11 @@ public final class UnixDatagramClient: Sendable {
                     close(state.descriptor)
                     state.descriptor = -1
                     return .droppedDaemonDown
+                case EACCES, EPERM:
+                    close(state.descriptor)
+                    state.descriptor = -1
+                    state.lastFailure = .droppedPermissionDenied
+                    return .droppedPermissionDenied
                 default: return .droppedError(error)
                 }
             }
@@ -109,6 +125,7 @@ public final class UnixDatagramClient: Sendable {
         case .sent: counters.sentCount.add(1, ordering: .relaxed)
         case .droppedQueueFull: counters.queueFullCount.add(1, ordering: .relaxed)
         case .droppedDaemonDown: counters.daemonDownCount.add(1, ordering: .relaxed)
+        case .droppedPermissionDenied: counters.permissionDeniedCount.add(1, ordering: .relaxed)
         case .droppedTooLarge: counters.tooLargeCount.add(1, ordering: .relaxed)
         case .droppedError: counters.otherCount.add(1, ordering: .relaxed)
         }
@@ -124,6 +141,8 @@ public final class UnixDatagramClient: Sendable {
         var size = Int32(clamping: sendBufferBytes)
         _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         guard SocketPath.withAddress(path, { Glibc.connect(fd, $0, $1) }) == 0 else {
+            let code = errno
+            state.lastFailure = code == EACCES || code == EPERM ? .droppedPermissionDenied : .droppedDaemonDown
             close(fd)
             return false
         }

@@ -39,7 +39,7 @@ extension DHCPKafkaMessage {
 
     /// One line for humans: server, message types, client and latency.
     public var summary: String {
-        var parts = ["server=\(serverName.isEmpty ? "-" : serverName)"]
+        var parts = ["server=\(serverName.isEmpty ? "-" : serverName.escapedForDisplay)"]
         parts.append("in=\(messageIn.map { describeTypes($0) } ?? "-")")
         parts.append("out=\(messageOut.map { describeTypes($0) } ?? "-")")
         if let duid = clientDUID { parts.append("client=\(hexString(duid.bytes))") }

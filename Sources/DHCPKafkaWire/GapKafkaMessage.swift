@@ -109,7 +109,7 @@ public struct GapKafkaMessage: RegisteredKafkaMessage, Hashable {
 
     /// One line for humans.
     public var summary: String {
-        "gap: spool \(spoolIdentityText) of \(serverName.isEmpty ? "-" : serverName) evicted \(frames) frame(s), "
+        "gap: spool \(spoolIdentityText) of \(serverName.isEmpty ? "-" : serverName.escapedForDisplay) evicted \(frames) frame(s), "
             + "sequences \(firstSequence)…\(lastSequence)"
     }
 }

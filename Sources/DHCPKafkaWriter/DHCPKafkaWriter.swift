@@ -24,6 +24,7 @@ public final class DHCPKafkaWriter: Sendable {
     private let client: UnixDatagramClient
     private let nameBytes: [UInt8]
     private let encoding = EncodingCounter()
+    private let firstFailures: FirstFailureReport
 
     /// Prepares a writer; no connection is made until the first frame, so the daemon may start later.
     ///
@@ -32,10 +33,13 @@ public final class DHCPKafkaWriter: Sendable {
     ///   - serverName: labels every frame; at most 255 UTF-8 bytes (dhcpkit-kafka's `server-name`).
     ///   - reconnectInterval: the least time between connect attempts while the daemon is unreachable.
     ///   - sendBufferBytes: `SO_SNDBUF`: how many bytes of this writer's frames may wait for the daemon.
+    ///   - report: called with one line for the first drop of each kind (daemon down, permission denied,
+    ///     queue full, too large, other), saying what to do; standard error by default, `nil` for none.
+    ///     Called on the sending thread: it should not block for long.
     /// - Throws: ``WriterError`` when the server name or socket path cannot work.
     public init(
         socketPath: String, serverName: String, reconnectInterval: Duration = .milliseconds(100),
-        sendBufferBytes: Int = 1 << 20
+        sendBufferBytes: Int = 1 << 20, report: (@Sendable (String) -> Void)? = DHCPKafkaWriter.reportToStandardError
     ) throws(WriterError) {
         guard serverName.utf8.count <= FrameEncoder.maximumServerNameBytes else {
             throw WriterError.serverNameTooLong(bytes: serverName.utf8.count)
@@ -46,6 +50,13 @@ public final class DHCPKafkaWriter: Sendable {
         self.serverName = serverName
         nameBytes = Array(serverName.utf8)
         client = UnixDatagramClient(path: socketPath, reconnectInterval: reconnectInterval, sendBufferBytes: sendBufferBytes)
+        firstFailures = FirstFailureReport(path: socketPath, report: report)
+    }
+
+    /// The default `report`: the line on standard error.
+    public static let reportToStandardError: @Sendable (String) -> Void = { line in
+        let bytes = Array((line + "\n").utf8)
+        bytes.withUnsafeBytes { _ = Glibc.write(2, $0.baseAddress, $0.count) }
     }
 
     /// Starts a transaction: the message the server received and when (seconds since the epoch).
@@ -79,6 +90,7 @@ public final class DHCPKafkaWriter: Sendable {
             serverNameBytes: nameBytes.count, messageInBytes: incoming?.count ?? 0, messageOutBytes: reply?.count ?? 0)
         else {
             encoding.tooLarge.add(1, ordering: .relaxed)
+            firstFailures.note(.droppedTooLarge)
             return .droppedTooLarge
         }
         return withUnsafeTemporaryAllocation(byteCount: size, alignment: 1) { buffer in
@@ -87,7 +99,9 @@ public final class DHCPKafkaWriter: Sendable {
                     into: buffer, serverName: name, messageIn: incoming, timestampIn: receivedAt, messageOut: reply,
                     timestampOut: sentAt)
             }
-            return WriteOutcome(client.send(UnsafeRawBufferPointer(buffer)))
+            let outcome = WriteOutcome(client.send(UnsafeRawBufferPointer(buffer)))
+            firstFailures.note(outcome)
+            return outcome
         }
     }
 
@@ -97,7 +111,7 @@ public final class DHCPKafkaWriter: Sendable {
         return WriterCounters(
             sent: socket.sent, droppedQueueFull: socket.droppedQueueFull, droppedDaemonDown: socket.droppedDaemonDown,
             droppedTooLarge: socket.droppedTooLarge + encoding.tooLarge.load(ordering: .relaxed),
-            droppedOther: socket.droppedOther)
+            droppedOther: socket.droppedOther, droppedPermissionDenied: socket.droppedPermissionDenied)
     }
 }
 
@@ -145,6 +159,8 @@ public enum WriteOutcome: Sendable, Equatable {
     case droppedQueueFull
     /// Nobody is receiving on the socket (daemon stopped or restarting).
     case droppedDaemonDown
+    /// This process may not reach the socket (permissions); see ``WriterCounters/droppedPermissionDenied``.
+    case droppedPermissionDenied
     /// A message or the frame is too large for the frame format or the socket.
     case droppedTooLarge
     /// Any other socket error, with its errno value.
@@ -155,6 +171,7 @@ public enum WriteOutcome: Sendable, Equatable {
         case .sent: self = .sent
         case .droppedQueueFull: self = .droppedQueueFull
         case .droppedDaemonDown: self = .droppedDaemonDown
+        case .droppedPermissionDenied: self = .droppedPermissionDenied
         case .droppedTooLarge: self = .droppedTooLarge
         case .droppedError(let errno): self = .droppedError(errno.rawValue)
         }

@@ -61,6 +61,7 @@ extension JSONValue {
         out += close
     }
 
+    /// Writes `s` as a JSON string literal.
     private static func writeString(_ s: String, to out: inout String) {
         out += "\""
         for scalar in s.unicodeScalars {
@@ -70,7 +71,9 @@ extension JSONValue {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case let c where c.value < 0x20:
+            case let c where TextEscaping.needsEscape(c):
+                // Every C0 control (as JSON requires), and DEL, C1, bidi and line separators too,
+                // so a consumer printing a decoded string verbatim cannot be driven by it.
                 let hex = String(c.value, radix: 16)
                 out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
             default: out.unicodeScalars.append(scalar)

@@ -1,4 +1,5 @@
 import DHCPKafkaSink
+import DHCPKafkaSocket
 import DHCPKafkaSpool
 import Foundation
 
@@ -50,9 +51,11 @@ struct ForwardBenchmarks {
         let process = Process()
         process.executableURL = dhcpkafkaBinary
         process.arguments = ["forward", "--spool", spool, "--broker", broker, "--server-name", "bench"]
-        FileManager.default.createFile(atPath: log, contents: nil)
-        process.standardError = FileHandle(forWritingAtPath: log)
+        // Opened with open(2) (never a rename over the path); the child gets its own copy of the descriptor.
+        let file = try OutputFile(path: log)
+        process.standardError = FileHandle(fileDescriptor: file.descriptor, closeOnDealloc: false)
         try process.run()
+        try file.close()
         return process
     }
 

@@ -46,7 +46,7 @@ struct ConsumeCommand: ParsableCommand {
                 ])
                 print(object.compactText)
             } else {
-                let meta = headers.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
+                let meta = headers.map { "\($0.0.escapedForDisplay)=\($0.1.escapedForDisplay)" }.joined(separator: " ")
                 print("[\(record.partition):\(record.offset)] \(meta)")
                 print("    " + (frame?.summary ?? "(value does not decode: \(record.value.count) bytes)"))
             }

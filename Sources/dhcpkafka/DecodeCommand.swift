@@ -12,7 +12,9 @@ struct DecodeCommand: ParsableCommand {
             Input is one frame per line as hex (blank lines and '#' comments are skipped) or one raw \
             binary frame per file; --input auto tells them apart. A frame that does not decode is \
             reported with the field and byte offset at fault; the other frames still decode, and the \
-            exit status is 1.
+            exit status is 1. Input is streamed: a raw input larger than the largest frame (131,347 \
+            bytes) or a longer hex line is reported, not read whole. A missing, unreadable or empty \
+            input exits with status 2; input with no frames in it (only comments) is not an error.
             """)
 
     @Option(name: .long, help: "Input format: auto, hex (one frame per line) or raw (one binary frame per file).")
@@ -25,41 +27,47 @@ struct DecodeCommand: ParsableCommand {
     var files: [String] = []
 
     func run() throws {
-        let items: [FrameInput.Item]
+        var failures = 0
+        var number = 0
         do {
-            items = try FrameInput.read(paths: files, format: input)
+            try FrameInput.forEach(paths: files, format: input) { item in
+                number += 1
+                if !decode(item, number: number) { failures += 1 }
+            }
         } catch let error as CLIError {
-            printError(error.description)
+            printError(error.description.escapedForDisplay)
             throw ExitCode(2)
         }
-        var failures = 0
-        for (index, item) in items.enumerated() {
-            let number = index + 1
-            switch item.bytes {
-            case .failure(let error):
-                failures += 1
-                report(number: number, origin: item.origin, message: error.description, extra: [("code", "bad-hex"), ("field", "hex"), ("offset", .null)])
-            case .success(let bytes):
-                do {
-                    let message = try KafkaMessageRegistry.dhcpKafka.decodeFrame(bytes)
-                    print(json ? message.json.compactText : FrameText.render(message, number: number, origin: item.origin))
-                } catch {
-                    failures += 1
-                    report(
-                        number: number, origin: item.origin, message: error.description,
-                        extra: [("code", .string(error.code.rawValue)), ("field", .string(error.field)),
-                                ("offset", .int(Int64(error.offset)))])
-                }
-            }
-        }
         if failures > 0 {
-            printError("\(failures) of \(items.count) frames did not decode")
+            printError("\(failures) of \(number) frames did not decode")
             throw ExitCode(1)
         }
     }
 
+    /// Prints one frame, or reports why it cannot be decoded; returns whether it decoded.
+    private func decode(_ item: FrameInput.Item, number: Int) -> Bool {
+        switch item.bytes {
+        case .failure(let error):
+            report(number: number, origin: item.origin, message: error.description,
+                   extra: [("code", .string(error.code)), ("field", error.code == "bad-hex" ? "hex" : "input"), ("offset", .null)])
+            return false
+        case .success(let bytes):
+            do {
+                let message = try KafkaMessageRegistry.dhcpKafka.decodeFrame(bytes)
+                print(json ? message.json.compactText : FrameText.render(message, number: number, origin: item.origin))
+                return true
+            } catch {
+                report(
+                    number: number, origin: item.origin, message: error.description,
+                    extra: [("code", .string(error.code.rawValue)), ("field", .string(error.field)),
+                            ("offset", .int(Int64(error.offset)))])
+                return false
+            }
+        }
+    }
+
     private func report(number: Int, origin: String, message: String, extra: [(String, JSONValue)]) {
-        printError("frame \(number) (\(origin)): \(message)")
+        printError("frame \(number) (\(origin.escapedForDisplay)): \(message.escapedForDisplay)")
         if json {
             let object: JSONValue = .object(
                 [("frame", .int(Int64(number))), ("origin", .string(origin)), ("error", .string(message))] + extra)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import JSONValue
 import Logging
 import Synchronization
 
@@ -56,5 +57,26 @@ struct SharedLevelLogHandler: LogHandler {
         set { inner[metadataKey: key] = newValue }
     }
 
-    func log(event: LogEvent) { inner.log(event: event) }
+    /// Writes the event with its message and metadata escaped (``TextEscaping``): log lines carry
+    /// server names, broker errors and paths, and none of them may forge a line or reach a terminal raw.
+    func log(event: LogEvent) {
+        var event = event
+        event.message = Logger.Message(stringLiteral: event.message.description.escapedForDisplay)
+        event.metadata = event.metadata.map(Self.escaped)
+        inner.log(event: event)
+    }
+
+    /// Metadata with every string in it escaped.
+    static func escaped(_ metadata: Logger.Metadata) -> Logger.Metadata {
+        metadata.mapValues(escaped)
+    }
+
+    private static func escaped(_ value: Logger.MetadataValue) -> Logger.MetadataValue {
+        switch value {
+        case .string(let text): .string(text.escapedForDisplay)
+        case .stringConvertible(let convertible): .string(convertible.description.escapedForDisplay)
+        case .dictionary(let dictionary): .dictionary(escaped(dictionary))
+        case .array(let array): .array(array.map(escaped))
+        }
+    }
 }

@@ -1,3 +1,4 @@
+import DHCPKafkaSocket
 import DHCPKafkaWriter
 import DHCPKafkaWire
 import Foundation
@@ -16,10 +17,9 @@ extension SendCommand {
         }
         var logText = ""
         let logPath = log.map { "\($0).\(worker)" }
-        let logHandle = try logPath.map { path -> FileHandle in
-            FileManager.default.createFile(atPath: path, contents: nil)
-            guard let handle = FileHandle(forWritingAtPath: path) else { throw CLIError("cannot write \(path)") }
-            return handle
+        let logFile: OutputFile?
+        do { logFile = try logPath.map { path throws(OutputFileError) in try OutputFile(path: path) } } catch {
+            throw CLIError(error.description)
         }
         let interval = rate > 0 ? 1.0 / rate : 0
         let start = Date().timeIntervalSince1970
@@ -37,20 +37,25 @@ extension SendCommand {
                 }
             }
             let (outcome, timestamp) = transactions.send(with: writer, at: now)
-            if outcome == .sent, logHandle != nil {
+            if outcome == .sent, let logFile {
                 logText += "\(timestamp)\n"
                 if logText.utf8.count > 1 << 16 {
-                    logHandle?.write(Data(logText.utf8))
+                    do { try logFile.write(logText) } catch { throw CLIError(error.description) }
                     logText = ""
                 }
             }
         }
-        logHandle?.write(Data(logText.utf8))
-        try logHandle?.close()
+        do {
+            try logFile?.write(logText)
+            try logFile?.close()
+        } catch {
+            throw CLIError(error.description)
+        }
         let counters = writer.counters
         return .object([
             ("sent", .uint(counters.sent)), ("dropped_queue_full", .uint(counters.droppedQueueFull)),
-            ("dropped_daemon_down", .uint(counters.droppedDaemonDown)), ("dropped_too_large", .uint(counters.droppedTooLarge)),
+            ("dropped_daemon_down", .uint(counters.droppedDaemonDown)),
+            ("dropped_permission_denied", .uint(counters.droppedPermissionDenied)), ("dropped_too_large", .uint(counters.droppedTooLarge)),
             ("dropped_other", .uint(counters.droppedOther)),
         ])
     }

@@ -38,7 +38,7 @@ struct SpoolDeadCommand: ParsableCommand {
                     ])
                     print(object.compactText)
                 } else {
-                    print("\(letter.sequence)  \(received)  \(letter.bytes.count) bytes  \(letter.error)")
+                    print("\(letter.sequence)  \(received)  \(letter.bytes.count) bytes  \(letter.error.escapedForDisplay)")
                     print("    \(frame?.summary ?? "(does not decode)")")
                 }
             }

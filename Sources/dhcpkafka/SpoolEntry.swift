@@ -53,13 +53,13 @@ struct SpoolEntry {
     var line: String {
         switch decoded {
         case .failure(let error):
-            return "\(sequence)  received \(receivedText)  undecodable (\(bytes.count) bytes): \(error)"
+            return "\(sequence)  received \(receivedText)  undecodable (\(bytes.count) bytes): \(error.description.escapedForDisplay)"
         case .success(let message):
             guard let frame = message as? DHCPKafkaMessage else {
                 return "\(sequence)  received \(receivedText)  \(message.summary)"
             }
             var parts = [String(sequence), TimeFormat.iso8601Milliseconds(frame.timestampIn),
-                         frame.serverName.isEmpty ? "(no name)" : frame.serverName, Self.types(frame)]
+                         frame.serverName.isEmpty ? "(no name)" : frame.serverName.escapedForDisplay, Self.types(frame)]
             parts.append(frame.clientDUID.map { "duid " + $0.bytes.hexString } ?? "no-duid")
             let leases = Self.leases(frame)
             if !leases.isEmpty { parts.append(leases.joined(separator: " ")) }

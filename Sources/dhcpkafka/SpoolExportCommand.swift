@@ -1,4 +1,5 @@
 import ArgumentParser
+import DHCPKafkaSocket
 import DHCPKafkaSpool
 
 /// `dhcpkafka spool export --pcap FILE`: stored transactions as a packet capture.
@@ -20,7 +21,7 @@ struct SpoolExportCommand: ParsableCommand {
     @OptionGroup var location: SpoolLocation
     @OptionGroup var filters: FrameFilterOptions
 
-    @Option(help: "The pcap file to write (replaced if it exists).")
+    @Option(help: "The pcap file to write (truncated if it exists; a device or FIFO is written to, never replaced).")
     var pcap: String
 
     @Option(help: "Start at this sequence.")
@@ -34,14 +35,32 @@ struct SpoolExportCommand: ParsableCommand {
     }
 
     func run() throws {
-        let filter = filters.filter
         let writer: PcapWriter
-        do { writer = try PcapWriter(path: pcap) } catch let error as CLIError {
+        do { writer = try PcapWriter(path: pcap) } catch {
             printError(error.description)
             throw ExitCode(1)
         }
         var frames = 0
         var skipped = 0
+        do {
+            try export(into: writer, frames: &frames, skipped: &skipped)
+            try writer.close()
+        } catch let error as OutputFileError {
+            let removed = writer.abandon()
+            printError(error.description + (removed ? "; removed the incomplete \(pcap)" : "")
+                + " (after \(writer.packets) packets from \(frames) frames)")
+            throw ExitCode(1)
+        } catch {
+            _ = writer.abandon()
+            throw error
+        }
+        print("wrote \(writer.packets) packets from \(frames) frames to \(pcap)"
+            + (skipped > 0 ? "; skipped \(skipped) frames that are not DHCPKafkaMessages or too large for UDP" : ""))
+    }
+
+    /// Writes the matching frames' packets; counts exported and skipped frames.
+    private func export(into writer: PcapWriter, frames: inout Int, skipped: inout Int) throws {
+        let filter = filters.filter
         try withSpoolReader(location.spool) { spool in
             try SpoolScan.forward(spool, from: from) { entry in
                 guard filter.matches(entry) else { return true }
@@ -59,8 +78,5 @@ struct SpoolExportCommand: ParsableCommand {
                 return limit == 0 || frames < limit
             }
         }
-        try writer.close()
-        print("wrote \(writer.packets) packets from \(frames) frames to \(pcap)"
-            + (skipped > 0 ? "; skipped \(skipped) frames that are not DHCPKafkaMessages or too large for UDP" : ""))
     }
 }

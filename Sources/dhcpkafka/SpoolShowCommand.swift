@@ -31,7 +31,7 @@ struct SpoolShowCommand: ParsableCommand {
                 show(state: "stored", detail: "not yet forwarded", receiveTime: stored.receiveTime, bytes: stored.bytes,
                      error: nil, acked: stats.ackedWatermark)
             } else if let letter = try spool.deadLetter(sequence) {
-                show(state: "dead-letter", detail: "Kafka rejected it: \(letter.error)", receiveTime: letter.receiveTime,
+                show(state: "dead-letter", detail: "Kafka rejected it: \(letter.error.escapedForDisplay)", receiveTime: letter.receiveTime,
                      bytes: letter.bytes, error: letter.error, acked: stats.ackedWatermark)
             } else {
                 printError("frame \(sequence) is not in the spool at \(location.spool): "
@@ -81,7 +81,7 @@ struct SpoolShowCommand: ParsableCommand {
         print("watermark     \(acked)")
         switch decoded {
         case .success(let message): print(FrameText.render(message, number: Int(clamping: sequence), origin: "spool"))
-        case .failure(let failure): print("does not decode: \(failure)")
+        case .failure(let failure): print("does not decode: \(failure.description.escapedForDisplay)")
         }
         if case .success(let message) = decoded, let frame = message as? DHCPKafkaMessage {
             // The decoded messages in full: FrameText shows summaries, the JSON has every option.

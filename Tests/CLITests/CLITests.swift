@@ -247,11 +247,40 @@ import Testing
         let result = try Self.dhcpkafka(["decode", "/nonexistent/frames.hex"])
         #expect(result.status == 2)
         #expect(result.stdout.isEmpty)
-        #expect(result.stderrText.contains("cannot read /nonexistent/frames.hex: no such file or not readable"))
+        #expect(result.stderrText.contains("cannot read /nonexistent/frames.hex: No such file or directory"))
         // Nothing is decoded when one of several files is missing.
         let two = try Self.dhcpkafka(["decode", Self.fixturePath("direct"), "/nonexistent/frames.hex"])
         #expect(two.status == 2)
         #expect(two.stdout.isEmpty)
+    }
+
+    /// Endless inputs end with an error after reading at most one frame's worth: before, raw input was
+    /// read whole (1.1 GB/s from /dev/zero) and `decode /dev/zero` said "no such file".
+    @Test(arguments: [["--input", "raw"], ["--input", "auto"], [], ["--input", "hex"]])
+    func endlessInputIsBounded(_ input: [String]) throws {
+        let result = try Self.dhcpkafka(["decode"] + input + ["/dev/zero"])
+        #expect(result.status == 1, "\(input): \(result.stderrText)")
+        #expect(!result.stderrText.contains("no such file"), "\(result.stderrText)")
+        let expected = input == ["--input", "hex"] ? "line is longer than the hex of the largest frame" : "more than 131347 bytes"
+        #expect(result.stderrText.contains("frame 1 (/dev/zero"), "\(result.stderrText)")
+        #expect(result.stderrText.contains(expected), "\(input): \(result.stderrText)")
+        let json = try Self.dhcpkafka(["decode", "--json"] + input + ["/dev/zero"])
+        #expect(try Self.jsonLines(json).first?["code"] == "too-large")
+    }
+
+    @Test func emptyInputIsAnErrorButNoFramesIsNot() throws {
+        let empty = try Self.dhcpkafka(["decode"], stdin: [])
+        #expect(empty.status == 2)
+        #expect(empty.stderrText.contains("standard input is empty: no frames to decode"), "\(empty.stderrText)")
+        let comments = try Self.dhcpkafka(["decode"], stdin: Array("# nothing here\n\n".utf8))
+        #expect(comments.status == 0, "\(comments.stderrText)")
+        #expect(comments.stdout.isEmpty && comments.stderr.isEmpty)
+    }
+
+    @Test func checkConfigRefusesAnEndlessFile() throws {
+        let result = try Self.dhcpkafka(["check-config", "/dev/zero"])
+        #expect(result.status == 2, "\(result.stderrText)")
+        #expect(result.stderrText.contains("/dev/zero: the config file is larger than 1 MiB"), "\(result.stderrText)")
     }
 
     @Test func unknownInputFormatIsAUsageError() throws {

@@ -18,14 +18,13 @@ public final class ChildProcess: @unchecked Sendable {
         environment: [String: String]? = nil, standardOutputToLog: Bool = false
     ) throws {
         self.logPath = logPath
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try openLogFile(logPath)
         process.executableURL = executable
         process.arguments = arguments
         if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         if let environment {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
-        let log = FileHandle(forWritingAtPath: logPath)
         process.standardError = log
         process.standardOutput = standardOutputToLog ? log : stdout
         process.standardInput = FileHandle.nullDevice
@@ -67,6 +66,20 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Its standard-error log so far.
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+}
+
+/// Opens `path` for a child's output with open(2): a regular file is created or truncated, anything
+/// else (`/dev/null`, a FIFO) is opened as it is. Never `FileManager.createFile(atPath:)`, which writes
+/// a temporary file and renames it over the path: run as root, that replaced `/dev/null` with a file.
+public func openLogFile(_ path: String) throws -> FileHandle {
+    var info = stat()
+    let special = lstat(path, &info) == 0 && info.st_mode & S_IFMT != S_IFREG
+    let flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | (special ? 0 : O_TRUNC)
+    let fd = open(path, flags, 0o644)
+    guard fd >= 0 else {
+        throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path, NSUnderlyingErrorKey: POSIXError(.init(rawValue: errno) ?? .EIO)])
+    }
+    return FileHandle(fileDescriptor: fd, closeOnDealloc: true)
 }
 
 /// Polls `condition` every 10 ms for up to `timeout` seconds.

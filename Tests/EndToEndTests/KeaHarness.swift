@@ -9,6 +9,8 @@ enum KeaHookBuild {
     static let directory = TestPaths.repositoryRoot.appendingPathComponent("deploy/kea")
     static var library: String { directory.appendingPathComponent("libdhcp_dhcpkafka.so").path }
     static var encoder: URL { directory.appendingPathComponent("test/encode_frames") }
+    /// The sender's drop-accounting driver (`sender_check PATH FRAMES [UID]`).
+    static var senderCheck: URL { directory.appendingPathComponent("test/sender_check") }
 
     private static let result: Result<Void, SubprocessError> = {
         do {
@@ -97,7 +99,7 @@ final class KeaServer {
     func hookCounters() throws -> [String: Int] {
         let values = try command("dhcpkafka-stats")
         var counters: [String: Int] = [:]
-        for key in ["sent", "dropped-queue-full", "dropped-daemon-down", "dropped-too-large", "dropped-other"] {
+        for key in ["sent", "dropped-queue-full", "dropped-daemon-down", "dropped-too-large", "dropped-other", "dropped-permission-denied"] {
             counters[key] = values[key]?.intValue.map(Int.init)
         }
         return counters

@@ -207,10 +207,45 @@ import Testing
         let received = try kea.statistic("pkt6-received")
         let counters = try kea.hookCounters()
         #expect(received == 12)
-        #expect(counters["sent"] == 0 && counters["dropped-daemon-down"] == received, "\(counters)")
+        #expect(counters["sent"] == 0 && counters["dropped-daemon-down"] == received && counters["dropped-permission-denied"] == 0, "\(counters)")
         let log = kea.stop()
         #expect(log.contains("dhcpkafka hook unloaded: sent 0, dropped queue-full 0, daemon-down \(received), too-large 0"),
                 "\(log.suffix(2000))")
+        // The first failure is logged when it happens (once), not only in the counters at unload.
+        let dropping = log.split(separator: "\n").filter { $0.contains("DHCPKAFKA_DROPPING") }
+        #expect(dropping.count == 1 && dropping.first?.contains("no daemon is receiving") == true, "\(log.suffix(2000))")
+    }
+
+    /// The hook's sender, run as `nobody` against a socket in root's 0700 directory: the daemon is
+    /// up, so the drops are "permission denied" (not "daemon down"), reported once with the fix.
+    @Test func hookSenderCountsPermissionDeniedAndReportsItOnce() throws {
+        try KeaHookBuild.ensureBuilt()
+        let directory = try TemporaryDirectory(prefix: "dk-kea-perm")
+        let path = directory.appending("ingest.sock")
+        let receiver = bindUnixDatagramSocket(at: path)
+        try #require(receiver >= 0)
+        defer { close(receiver) }
+        func check(_ arguments: [String]) throws -> (counters: [String: Int], reports: [String]) {
+            let result = try runProcess(KeaHookBuild.senderCheck, arguments, timeout: 60)
+            try #require(result.status == 0, "sender_check failed: \(result.stderrText)")
+            var counters: [String: Int] = [:]
+            var reports: [String] = []
+            for line in result.stdoutText.split(separator: "\n") {
+                if line.hasPrefix("report ") { reports.append(String(line.dropFirst(7))) } else {
+                    let fields = line.split(separator: " ")
+                    if fields.count == 2, let value = Int(fields[1]) { counters[String(fields[0])] = value }
+                }
+            }
+            return (counters, reports)
+        }
+        let denied = try check([path, "30", "65534"])
+        #expect(denied.counters["dropped_permission_denied"] == 30 && denied.counters["dropped_daemon_down"] == 0,
+                "\(denied.counters)")
+        #expect(denied.reports.count == 1, "\(denied.reports)")
+        #expect(denied.reports.first?.contains("permission denied for uid 65534 gid 65534") == true, "\(denied.reports)")
+        let down = try check([directory.appending("none.sock"), "30"])
+        #expect(down.counters["dropped_daemon_down"] == 30 && down.counters["dropped_permission_denied"] == 0, "\(down.counters)")
+        #expect(down.reports.count == 1 && down.reports.first?.contains("no daemon is receiving") == true, "\(down.reports)")
     }
 
     @Test func keaRefusesBadHookParameters() throws {

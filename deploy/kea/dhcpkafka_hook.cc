@@ -38,10 +38,14 @@ namespace {
 const isc::log::MessageID DHCPKAFKA_LOADED = "DHCPKAFKA_LOADED";
 const isc::log::MessageID DHCPKAFKA_BAD_PARAMETERS = "DHCPKAFKA_BAD_PARAMETERS";
 const isc::log::MessageID DHCPKAFKA_UNLOADED = "DHCPKAFKA_UNLOADED";
+const isc::log::MessageID DHCPKAFKA_DROPPING = "DHCPKAFKA_DROPPING";
 const char* messages[] = {
     "DHCPKAFKA_LOADED", "dhcpkafka hook loaded: frames go to socket %1 as server-name '%2'",
     "DHCPKAFKA_BAD_PARAMETERS", "dhcpkafka hook not loaded: %1",
-    "DHCPKAFKA_UNLOADED", "dhcpkafka hook unloaded: sent %1, dropped queue-full %2, daemon-down %3, too-large %4, other %5",
+    "DHCPKAFKA_UNLOADED",
+    "dhcpkafka hook unloaded: sent %1, dropped queue-full %2, daemon-down %3, too-large %4, other %5, permission-denied %6",
+    // The first drop of each kind (daemon down, permission denied, queue full, ...), once, with what to do.
+    "DHCPKAFKA_DROPPING", "dhcpkafka hook %1",
     nullptr};
 const isc::log::MessageInitializer message_initializer(messages);
 isc::log::Logger logger("dhcpkafka-hooks");
@@ -148,6 +152,7 @@ ElementPtr counters_element(const dhcpkafka::SendCounters& c) {
     map->set("dropped-daemon-down", Element::create(static_cast<int64_t>(c.dropped_daemon_down)));
     map->set("dropped-too-large", Element::create(static_cast<int64_t>(c.dropped_too_large)));
     map->set("dropped-other", Element::create(static_cast<int64_t>(c.dropped_other)));
+    map->set("dropped-permission-denied", Element::create(static_cast<int64_t>(c.dropped_permission_denied)));
     return map;
 }
 
@@ -187,7 +192,13 @@ int load(LibraryHandle& handle) {
         return 1;
     }
     if (!named) name = default_server_name().substr(0, dhcpkafka::kMaxServerNameBytes);
-    std::atomic_store(&current_sender, std::make_shared<dhcpkafka::FrameSender>(socket, name));
+    // Until unload Kea's log would show nothing about frames that never reach the daemon: log the
+    // first drop of each kind, with the hint, as the DHCPKit extension does.
+    auto report = [](dhcpkafka::SendOutcome, const std::string& message) {
+        LOG_WARN(logger, DHCPKAFKA_DROPPING).arg(message);
+    };
+    std::atomic_store(&current_sender, std::make_shared<dhcpkafka::FrameSender>(
+                                           socket, name, std::chrono::milliseconds(100), 1 << 20, report));
     handle.registerCommandCallout("dhcpkafka-stats", dhcpkafka_stats);
     LOG_INFO(logger, DHCPKAFKA_LOADED).arg(socket).arg(name);
     return 0;
@@ -199,7 +210,7 @@ int unload() {
         const dhcpkafka::SendCounters c = last->counters();
         LOG_INFO(logger, DHCPKAFKA_UNLOADED)
             .arg(c.sent).arg(c.dropped_queue_full).arg(c.dropped_daemon_down).arg(c.dropped_too_large)
-            .arg(c.dropped_other);
+            .arg(c.dropped_other).arg(c.dropped_permission_denied);
     }
     return 0;
 }

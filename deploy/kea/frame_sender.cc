@@ -60,10 +60,35 @@ double wall_clock_now() {
     return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
 }
 
+std::string first_failure_message(SendOutcome outcome, const std::string& path, int error) {
+    std::string what;
+    switch (outcome) {
+    case SendOutcome::sent: return "";
+    case SendOutcome::dropped_queue_full:
+        what = "the daemon's queue is full (it is stalled or overloaded); check `dhcpkafka spool stats` and its log";
+        break;
+    case SendOutcome::dropped_daemon_down:
+        what = "no daemon is receiving (stopped or restarting); start dhcpkafka or check socket-path here and "
+               "`socket path` in its configuration";
+        break;
+    case SendOutcome::dropped_permission_denied:
+        what = "permission denied for uid " + std::to_string(getuid()) + " gid " + std::to_string(getgid()) +
+               ": Kea may not write to the socket or search a directory on its path; give Kea's user the "
+               "socket's group (dhcpkafka --socket-group) or fix the directory's permissions. Waiting will not help";
+        break;
+    case SendOutcome::dropped_too_large:
+        what = "a frame is too large for the frame format or the socket (messages over 65535 bytes)";
+        break;
+    case SendOutcome::dropped_other: what = "send failed"; break;
+    }
+    if (error != 0) what += std::string(" [") + std::strerror(error) + "]";
+    return "dropping frames for " + path + ": " + what + " (logged once per kind; see dhcpkafka-stats)";
+}
+
 FrameSender::FrameSender(std::string socket_path, std::string server_name,
-                         std::chrono::milliseconds reconnect_interval, int send_buffer_bytes)
+                         std::chrono::milliseconds reconnect_interval, int send_buffer_bytes, Report report)
     : path_(std::move(socket_path)), name_(std::move(server_name)), reconnect_interval_(reconnect_interval),
-      send_buffer_bytes_(send_buffer_bytes) {}
+      send_buffer_bytes_(send_buffer_bytes), report_(std::move(report)) {}
 
 FrameSender::~FrameSender() {
     if (fd_ >= 0) close(fd_);
@@ -74,6 +99,7 @@ SendOutcome FrameSender::send(const uint8_t* in, size_t in_len, double ts_in, co
     const size_t size = frame_size(name_.size(), in ? in_len : 0, reply ? reply_len : 0);
     if (size == 0) {
         count(SendOutcome::dropped_too_large);
+        note_first_failure(SendOutcome::dropped_too_large, 0);
         return SendOutcome::dropped_too_large;
     }
     // One buffer per thread, grown to the largest frame seen: no allocation per frame, and
@@ -83,14 +109,17 @@ SendOutcome FrameSender::send(const uint8_t* in, size_t in_len, double ts_in, co
     encode_frame(buffer.data(), name_, in, in_len, ts_in, reply, reply_len, ts_out);
 
     SendOutcome outcome;
+    int error = 0;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         if (fd_ < 0 && !connect_locked()) {
-            outcome = SendOutcome::dropped_daemon_down;
+            outcome = last_failure_;
+            error = last_errno_;
         } else if (::send(fd_, buffer.data(), size, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0) {
             outcome = SendOutcome::sent;
         } else {
-            switch (errno) {
+            error = errno;
+            switch (error) {
             case EAGAIN: outcome = SendOutcome::dropped_queue_full; break;  // daemon stalled or behind
             case EMSGSIZE: outcome = SendOutcome::dropped_too_large; break;
             case ECONNREFUSED: case ENOTCONN: case ENOENT: case ECONNRESET: case EDESTADDRREQ: case EPIPE:
@@ -99,12 +128,28 @@ SendOutcome FrameSender::send(const uint8_t* in, size_t in_len, double ts_in, co
                 fd_ = -1;
                 outcome = SendOutcome::dropped_daemon_down;
                 break;
+            case EACCES: case EPERM:
+                close(fd_);
+                fd_ = -1;
+                last_failure_ = SendOutcome::dropped_permission_denied;
+                last_errno_ = error;
+                outcome = SendOutcome::dropped_permission_denied;
+                break;
             default: outcome = SendOutcome::dropped_other; break;
             }
         }
     }
     count(outcome);
+    if (outcome != SendOutcome::sent) note_first_failure(outcome, error);
     return outcome;
+}
+
+void FrameSender::note_first_failure(SendOutcome outcome, int error) {
+    if (!report_) return;
+    const unsigned bit = 1u << static_cast<unsigned>(outcome);
+    if (reported_.load(std::memory_order_relaxed) & bit) return;
+    if (reported_.fetch_or(bit, std::memory_order_relaxed) & bit) return;
+    report_(outcome, first_failure_message(outcome, path_, error));
 }
 
 bool FrameSender::connect_locked() {
@@ -121,6 +166,9 @@ bool FrameSender::connect_locked() {
     // Best effort: the kernel caps it at net.core.wmem_max; a smaller buffer only means earlier drops.
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &send_buffer_bytes_, sizeof send_buffer_bytes_);
     if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+        last_errno_ = errno;
+        last_failure_ = (last_errno_ == EACCES || last_errno_ == EPERM) ? SendOutcome::dropped_permission_denied
+                                                                         : SendOutcome::dropped_daemon_down;
         close(fd);
         return false;
     }
@@ -135,6 +183,7 @@ void FrameSender::count(SendOutcome outcome) {
     case SendOutcome::dropped_daemon_down: daemon_down_.fetch_add(1, std::memory_order_relaxed); break;
     case SendOutcome::dropped_too_large: too_large_.fetch_add(1, std::memory_order_relaxed); break;
     case SendOutcome::dropped_other: other_.fetch_add(1, std::memory_order_relaxed); break;
+    case SendOutcome::dropped_permission_denied: permission_denied_.fetch_add(1, std::memory_order_relaxed); break;
     }
 }
 
@@ -145,6 +194,7 @@ SendCounters FrameSender::counters() const {
     c.dropped_daemon_down = daemon_down_.load(std::memory_order_relaxed);
     c.dropped_too_large = too_large_.load(std::memory_order_relaxed);
     c.dropped_other = other_.load(std::memory_order_relaxed);
+    c.dropped_permission_denied = permission_denied_.load(std::memory_order_relaxed);
     return c;
 }
 

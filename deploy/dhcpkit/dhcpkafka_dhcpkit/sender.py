@@ -6,6 +6,7 @@ and whatever cannot be handed over right now is dropped and counted, never retri
 """
 import errno
 import logging
+import os
 import socket
 import time
 
@@ -17,14 +18,22 @@ failed connect() per 100 ms instead of one per transaction."""
 
 # Drop reasons, as they appear in the counters and log lines.
 QUEUE_FULL = 'queue_full'     # EAGAIN: the daemon's socket queue is full (daemon stalled or overloaded)
-DAEMON_DOWN = 'daemon_down'   # no socket, nobody bound to it, or no permission to reach it
+DAEMON_DOWN = 'daemon_down'   # no socket, or nobody bound to it
+PERMISSION_DENIED = 'permission_denied'  # EACCES/EPERM: this worker may not reach the socket
 TOO_LARGE = 'too_large'       # frame exceeds the frame format or the socket's datagram limit
 ENCODE_ERROR = 'encode_error' # the transaction could not be encoded
 SEND_ERROR = 'send_error'     # any other OSError from send()
-DROP_REASONS = (QUEUE_FULL, DAEMON_DOWN, TOO_LARGE, ENCODE_ERROR, SEND_ERROR)
+DROP_REASONS = (QUEUE_FULL, DAEMON_DOWN, PERMISSION_DENIED, TOO_LARGE, ENCODE_ERROR, SEND_ERROR)
 
-_DOWN_ERRNOS = {errno.ECONNREFUSED, errno.ENOENT, errno.ENOTCONN, errno.ECONNRESET, errno.EPIPE,
-                errno.EACCES, errno.EPERM, errno.ENOTDIR}
+_DOWN_ERRNOS = {errno.ECONNREFUSED, errno.ENOENT, errno.ENOTCONN, errno.ECONNRESET, errno.EPIPE, errno.ENOTDIR}
+_PERMISSION_ERRNOS = {errno.EACCES, errno.EPERM}
+
+
+def _reason(error: OSError) -> str:
+    """The drop reason for a failed connect() or send()."""
+    if error.errno in _PERMISSION_ERRNOS:
+        return PERMISSION_DENIED
+    return DAEMON_DOWN if error.errno in _DOWN_ERRNOS else SEND_ERROR
 
 
 class FrameSender:
@@ -42,6 +51,7 @@ class FrameSender:
         self.sent = 0
         self.dropped = dict.fromkeys(DROP_REASONS, 0)
         self.down_since_logged = False
+        self.down_reason = DAEMON_DOWN  # why the last connect failed: drops until the next attempt count as that
 
     def counters(self) -> dict:
         """Sent and dropped-by-reason counts of this process, for logs and tests."""
@@ -58,7 +68,7 @@ class FrameSender:
         if sock is None:
             sock = self._connect()
             if sock is None:
-                self.dropped[DAEMON_DOWN] += 1
+                self.dropped[self.down_reason] += 1
                 return False
         try:
             sock.send(frame, socket.MSG_DONTWAIT)
@@ -73,7 +83,7 @@ class FrameSender:
             # path): forget this socket and reconnect on a later send, no sooner than RECONNECT_INTERVAL.
             self._close()
             self.next_connect = self.clock() + RECONNECT_INTERVAL
-            self.dropped[DAEMON_DOWN if e.errno in _DOWN_ERRNOS else SEND_ERROR] += 1
+            self.dropped[_reason(e)] += 1
             self._log_down(e)
             return False
         self.sent += 1
@@ -93,12 +103,15 @@ class FrameSender:
             sock.connect(self.path)
         except OSError as e:
             sock.close()
+            self.down_reason = _reason(e)
             self._log_down(e)
             return None
         self.sock = sock
+        self.down_reason = DAEMON_DOWN
         if self.down_since_logged:
             logger.info("dhcpkafka daemon socket %s reachable again", self.path)
             self.down_since_logged = False
+        self.down_reason = DAEMON_DOWN  # why the last connect failed: drops until the next attempt count as that
         return sock
 
     def _close(self):
@@ -112,8 +125,13 @@ class FrameSender:
             return
         self.down_since_logged = True
         hint = ''
-        if error.errno in (errno.EACCES, errno.EPERM):
-            hint = (" (workers run as the configured user/group with umask 077: the socket needs write "
-                    "permission for them and every directory on its path search permission)")
+        if error.errno in _PERMISSION_ERRNOS:
+            logger.warning(
+                "dhcpkafka daemon socket %s: permission denied for uid %d gid %d: %s; dropping frames, counted as "
+                "permission_denied (workers run as the configured user/group with umask 077: the socket needs "
+                "write permission for them, e.g. through the daemon's --socket-group, and every directory on "
+                "its path search permission; waiting will not help)",
+                self.path, os.geteuid(), os.getegid(), error.strerror or error)
+            return
         logger.warning("dhcpkafka daemon socket %s unreachable: %s%s; dropping frames until it is back",
                        self.path, error.strerror or error, hint)

@@ -1,4 +1,6 @@
 """Non-blocking behaviour: nothing listening, a full queue and a restarted daemon are counted drops."""
+import json
+import logging
 import os
 import socket
 import tempfile
@@ -86,6 +88,44 @@ class SenderTests(unittest.TestCase):
         self.assertFalse(self.sender.send(b'x' * (4 * 1024 * 1024)))
         self.assertEqual(self.sender.counters()['dropped_too_large'], 1)
         self.assertTrue(self.sender.send(b'small'), "the connection survives an oversized frame")
+
+
+    @unittest.skipUnless(os.geteuid() == 0, "needs root to run a worker as nobody (CI runs as root)")
+    def test_no_permission_is_counted_as_permission_denied_and_logged_once(self):
+        # The socket lives in root's 0700 temporary directory: a worker running as nobody may not
+        # search it. The daemon is up; the worker must say "permission denied", not "daemon down".
+        listener = receiver(self.path)
+        self.addCleanup(listener.close)
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the worker, as nobody
+            try:
+                os.close(read_end)
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+                records = []
+                handler = logging.Handler()
+                handler.emit = lambda record: records.append(record.getMessage())
+                logging.getLogger('dhcpkafka_dhcpkit.sender').addHandler(handler)
+                sender = FrameSender(self.path, clock=self.clock)
+                for _ in range(3):
+                    for _ in range(10):
+                        sender.send(b'frame')
+                    self.clock.now += RECONNECT_INTERVAL  # every round tries to connect again
+                os.write(write_end, json.dumps({'counters': sender.counters(), 'log': records}).encode())
+            finally:
+                os._exit(0)
+        os.close(write_end)
+        with os.fdopen(read_end, 'rb') as pipe:
+            report = json.loads(pipe.read().decode() or '{}')
+        os.waitpid(pid, 0)
+        counters = report['counters']
+        self.assertEqual(counters['dropped_permission_denied'], 30, counters)
+        self.assertEqual(counters['dropped_daemon_down'], 0, "the daemon is running: not 'down'")
+        self.assertEqual(len(report['log']), 1, "one line, not one per frame or per attempt: %r" % report['log'])
+        self.assertIn('permission denied for uid 65534', report['log'][0])
+        self.assertIn('waiting will not help', report['log'][0])
 
 
 if __name__ == '__main__':

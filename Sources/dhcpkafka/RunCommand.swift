@@ -11,7 +11,7 @@ import ServiceLifecycle
 import UnixSignals
 
 /// `dhcpkafka run`: the daemon. Receives frames on a Unix socket and makes them durable in the spool.
-struct RunCommand: AsyncParsableCommand {
+struct RunCommand: AsyncParsableCommand, CheckedSettings {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the daemon: receive frames on the Unix socket and store them in the spool.",
@@ -75,10 +75,27 @@ struct RunCommand: AsyncParsableCommand {
                 reload = ConfigReloader.Setup(path: config, arguments: arguments, effective: effective)
             } catch {
                 printError("dhcpkafka run: invalid configuration\n\(error.description)")
-                throw ExitCode(1)
+                throw ExitCode(ExitStatus.invalidConfiguration)
+            }
+        } else {
+            let problems = settingProblems()
+            if !problems.isEmpty {
+                printError("dhcpkafka run: invalid options\n\(SettingProblems(problems).description)")
+                throw ExitCode(ExitStatus.invalidConfiguration)
             }
         }
         try await command.runDaemon(reload: reload)
+    }
+
+    /// Everything `run` checks before it starts anything: the socket settings and, unless
+    /// `--no-forward`, the Kafka settings (by librdkafka itself).
+    func settingProblems() -> [SettingProblem] {
+        var problems: [SettingProblem] = []
+        do throws(SettingProblems) { _ = try ingestConfiguration() } catch { problems += error.problems }
+        if !noForward {
+            do throws(SettingProblems) { _ = try forward.configuration() } catch { problems += error.problems }
+        }
+        return problems
     }
 
     private func runDaemon(reload: ConfigReloader.Setup?) async throws {
@@ -92,9 +109,12 @@ struct RunCommand: AsyncParsableCommand {
         } catch let error as SocketError {
             logger.critical("\(error.description)")
             throw ExitCode(1)
+        } catch let error as SettingProblems {
+            for line in error.description.split(separator: "\n") { logger.critical("\(line)") }
+            throw ExitCode(ExitStatus.invalidConfiguration)
         } catch let error as CLIError {
             logger.critical("\(error.description)")
-            throw ExitCode(2)
+            throw ExitCode(ExitStatus.invalidConfiguration)
         } catch let error as MetricsEndpointError {
             logger.critical("\(error.description)")
             throw ExitCode(1)
@@ -102,12 +122,21 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// The socket settings, checked (mode, group); `check-config` uses this too.
-    func ingestConfiguration() throws(CLIError) -> IngestConfiguration {
-        guard let mode = UInt32(socketMode, radix: 8), mode <= 0o777 else {
-            throw CLIError("--socket-mode must be octal, like 0660")
+    func ingestConfiguration() throws(SettingProblems) -> IngestConfiguration {
+        var problems: [SettingProblem] = []
+        let mode = UInt32(socketMode, radix: 8).flatMap { $0 <= 0o777 ? $0 : nil }
+        if mode == nil { problems.append(SettingProblem("--socket-mode", "must be an octal file mode like 0660, not '\(socketMode.prefix(20))'")) }
+        var group: UInt32?
+        if let socketGroup {
+            group = Self.resolveGroup(socketGroup)
+            if group == nil {
+                problems.append(SettingProblem(
+                    "--socket-group", "there is no group named '\(socketGroup.prefix(64))'; create it (groupadd \(socketGroup.prefix(64))) or name an existing group"))
+            }
         }
+        guard let mode, problems.isEmpty else { throw SettingProblems(problems) }
         return IngestConfiguration(
-            socketPath: socket, socketMode: mode, socketGroup: try socketGroup.map(resolveGroup),
+            socketPath: socket, socketMode: mode, socketGroup: group,
             senders: SenderPolicy(allowedUIDs: Set(allowUIDs), allowedGIDs: Set(allowGIDs)))
     }
 
@@ -123,7 +152,8 @@ struct RunCommand: AsyncParsableCommand {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let ingest = try ingestConfiguration()
         let options = SpoolOptions(capacityBytes: capacity.bytes, maxFrames: maxFrames, durability: durability.value)
-        if !noForward { _ = try forward.configuration() }  // refuse bad Kafka settings before starting anything
+        ConfigResolution.warnAboutSecrets(
+            onCommandLine: ConfigResolution.commandLine(after: Self.configuration.commandName ?? "run"), logger: logger)
         // Open the spool first: it refuses a second daemon before we touch the socket path.
         let spool = try Spool.open(at: spoolOptions.spool, options: options)
         defer { try? spool.close() }
@@ -202,10 +232,9 @@ struct RunCommand: AsyncParsableCommand {
             ])
     }
 
-    private func resolveGroup(_ name: String) throws(CLIError) -> UInt32 {
+    private static func resolveGroup(_ name: String) -> UInt32? {
         if let gid = UInt32(name) { return gid }
-        guard let entry = getgrnam(name) else { throw CLIError("--socket-group: no group named \(name)") }
-        return entry.pointee.gr_gid
+        return getgrnam(name)?.pointee.gr_gid
     }
 }
 

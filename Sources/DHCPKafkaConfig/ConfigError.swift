@@ -54,6 +54,10 @@ public struct ConfigIssue: Sendable, Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    /// `FILE:LINE: message` (just `FILE: message` for the whole file).
-    public var description: String { line > 0 ? "\(path):\(line): \(message)" : "\(path): \(message)" }
+    /// `FILE:LINE: message` (just `FILE: message` for the whole file, and just the message when the
+    /// problem is not in a file, such as a command-line option).
+    public var description: String {
+        if path.isEmpty { return message }
+        return line > 0 ? "\(path):\(line): \(message)" : "\(path): \(message)"
+    }
 }

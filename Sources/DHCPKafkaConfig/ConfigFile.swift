@@ -37,11 +37,22 @@ public struct ConfigFile: Sendable {
 
     /// Reads and parses the file at `path`.
     public static func load(path: String) throws(ConfigError) -> ConfigFile {
+        let (file, issues) = try read(path: path)
+        guard issues.isEmpty else { throw ConfigError(issues) }
+        return file
+    }
+
+    /// Reads and parses the file at `path`, keeping every line that is right: the file of those
+    /// lines, and the problems of the others. Throws only when the file cannot be read. Lets a caller
+    /// check the valid settings further and report every problem in one round.
+    public static func read(path: String) throws(ConfigError) -> (ConfigFile, [ConfigIssue]) {
         switch readFile(path) {
-        case .success(let text): return try parse(text, path: path)
+        case .success(let text): return parseCollecting(text, path: path)
         case .failure(.unreadable(let code)):
             let reason = String(cString: strerror(code))
-            throw ConfigError([ConfigIssue(.unreadable, path: path, line: 0, "cannot read the config file: \(reason)")])
+            throw ConfigError([ConfigIssue(
+                .unreadable, path: path, line: 0,
+                "cannot read the config file: \(reason); check the path and that the daemon's user may read it")])
         case .failure(.tooLarge):
             throw ConfigError([ConfigIssue(
                 .unreadable, path: path, line: 0,
@@ -51,14 +62,20 @@ public struct ConfigFile: Sendable {
 
     /// Parses config text; `path` names it in messages.
     public static func parse(_ text: String, path: String) throws(ConfigError) -> ConfigFile {
+        let (file, issues) = parseCollecting(text, path: path)
+        guard issues.isEmpty else { throw ConfigError(issues) }
+        return file
+    }
+
+    /// Parses config text into the valid lines and the problems of the others.
+    public static func parseCollecting(_ text: String, path: String) -> (ConfigFile, [ConfigIssue]) {
         var parser = Parser(path: path)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         for (index, line) in lines.enumerated() {
             parser.take(String(line).trimmingWhitespace(), line: index + 1)
         }
         parser.finish()
-        guard parser.issues.isEmpty else { throw ConfigError(parser.issues) }
-        return ConfigFile(path: path, entries: parser.entries)
+        return (ConfigFile(path: path, entries: parser.entries), parser.issues)
     }
 
     /// The entries that set `key`, in file order.

@@ -39,8 +39,19 @@ public enum ConfigReference {
         dhcpkafka check-config --json /etc/dhcpkafka/dhcpkafka.conf   # the same as JSON
         ```
 
-        Exit status: 0 valid, 1 invalid (each problem on standard error as `FILE:LINE: message`),
-        2 when no file was named or it cannot be read; ArgumentParser's 64 for unknown options.
+        `check-config` checks what `run --config FILE` checks before it starts anything: every line,
+        the socket group, the rules across keys, and every Kafka property by librdkafka itself (names,
+        values, and the whole set: a `ssl.ca.location` that does not exist is refused here, not when
+        the forwarder first connects). `run` and `forward` run the same checks at start and on SIGHUP.
+        Every problem is reported in one round, each as `FILE:LINE: message` (the property file's own
+        line for properties from a `kafka-property-file`; the option's name for values given on the
+        command line).
+
+        Exit status of `check-config`, `run` and `forward`: 0 valid (or a clean stop); 1 starting or
+        running failed (spool, socket, metrics port); 2 invalid configuration (a file, a property
+        file or an option value), reported before anything starts; 64 malformed command line
+        (unknown option, missing value or file name). Warnings (such as a secret in a file every
+        user can read) go to standard error and do not change the status. See docs/operations.md.
 
         ## Format
 
@@ -88,7 +99,36 @@ public enum ConfigReference {
         running with the configuration it has. Keys given on the command line are never changed by a
         reload. The forwarder child never reads the file itself: the daemon hands it the values it
         resolved (Kafka properties in its environment, as with `--kafka-property`), so a forwarder that
-        crashes and restarts cannot pick up a half-edited file.
+        crashes and restarts cannot pick up a half-edited file. Kafka property files and systemd
+        credentials are read again on SIGHUP too: when the properties they hold changed, the
+        forwarder is restarted with them even if the config file did not change.
+
+        ## Secrets
+
+        Command lines are readable by every local user (`ps`, `/proc/PID/cmdline`), and a config file
+        is often world-readable. Keep passwords and keys (`sasl.password`, `ssl.key.password`,
+        `ssl.keystore.password`, `sasl.oauthbearer.client.secret`, `ssl.key.pem`, …) out of both:
+
+        - **A property file**, readable only by the daemon: `kafka-property-file /etc/dhcpkafka/kafka.secret`
+          (or `--kafka-property-file`), one `name=value` per line, `#` comments:
+
+          ```
+          install -m 0640 -o root -g dhcpkafka /dev/null /etc/dhcpkafka/kafka.secret
+          printf 'sasl.password=%s\\n' "$PASSWORD" > /etc/dhcpkafka/kafka.secret
+          ```
+
+        - **systemd credentials**: with `LoadCredential=kafka.properties:/etc/dhcpkafka/kafka.secret`
+          (a whole property file) or `LoadCredential=sasl.password:/etc/dhcpkafka/sasl.password`
+          (one value; a trailing newline is dropped), the daemon reads `$CREDENTIALS_DIRECTORY`. A
+          credential named `kafka.properties` is read as a property file; one named like a secret
+          property (or `sasl.username`) is that property's value; other credentials are ignored.
+
+        Order (a later value wins): property files, then credentials, then `kafka-property` lines and
+        `--kafka-property` options. `run` and `forward` log a warning for every secret property given
+        with `--kafka-property` on the command line; `check-config` warns about a config file every
+        user can read that holds a secret property, and about a property file every user can read.
+        Install the config file `0640 root:dhcpkafka` (README, Installing). Values of secret
+        properties are masked (`********`) in every output and log line.
 
         """
 }

@@ -109,7 +109,14 @@ public enum ConfigSchema {
             "forwarder", "kafka-property", .kafkaProperty, default: nil, defaultDescription: "none", multiple: true,
             secret: true, reload: .forwarderRestart, option: "--kafka-property", commands: [.run, .forward],
             help: "Any librdkafka property (TLS, SASL, compression, …); repeat for more. "
-                + "Values of secret properties (passwords, keys, tokens) are never shown."),
+                + "Values of secret properties (passwords, keys, tokens) are never shown; keep them in a "
+                + "`kafka-property-file` or a systemd credential instead (see Secrets below)."),
+        ConfigKey(
+            "forwarder", "kafka-property-file", .path, default: nil, defaultDescription: "none", multiple: true,
+            reload: .forwarderRestart, option: "--kafka-property-file", commands: [.run, .forward],
+            help: "A file of librdkafka properties, one `name=value` per line (`#` comments), read by the daemon "
+                + "and its forwarder; for secrets: make it readable only by the daemon (0640 root:dhcpkafka). "
+                + "Read before `kafka-property`, which wins; SIGHUP re-reads it."),
         ConfigKey(
             "forwarder", "message-timeout", .seconds(allowZero: false), default: "120", reload: .forwarderRestart,
             option: "--message-timeout", commands: [.run, .forward],
@@ -129,6 +136,9 @@ public enum ConfigSchema {
     public static func key(_ section: String, _ name: String) -> ConfigKey? {
         keys.first { $0.section == section && $0.name == name }
     }
+
+    /// The key whose command-line option is `option` (`--topic`), if there is one.
+    public static func key(option: String) -> ConfigKey? { keys.first { $0.option == option } }
 
     /// The keys of one section, in reference order.
     public static func keys(in section: String) -> [ConfigKey] { keys.filter { $0.section == section } }

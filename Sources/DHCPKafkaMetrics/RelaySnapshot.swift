@@ -54,7 +54,8 @@ public struct RelaySnapshot: Sendable, Equatable {
     public var inFlightFrames: Int = 0
     /// The most records allowed in flight (the configured window).
     public var inFlightWindowFrames: Int = 0
-    /// Recent 99th-percentile delivery latency (produce to acknowledgement), seconds.
+    /// Recent 99th-percentile delivery latency, seconds: from the frame's `timestamp-in` (when the DHCP
+    /// server received the query) to Kafka's acknowledgement, so it includes the time spent in the spool.
     public var deliveryLatencyP99Seconds: Double = 0
     /// Valid frames received and held in memory, not yet committed (rises while the disk is full).
     public var pendingFrames: UInt64 = 0

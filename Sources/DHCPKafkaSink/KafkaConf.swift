@@ -12,6 +12,12 @@ final class KafkaConf {
     /// The handle, for `rd_kafka_conf_set_*_cb` calls. Valid until ``makeClient(_:)`` succeeds.
     var pointer: OpaquePointer? { handle }
 
+    /// Drops librdkafka's own log lines (for scratch configurations that only validate settings).
+    func silenceLog() {
+        guard let handle else { return }
+        rd_kafka_conf_set_log_cb(handle) { _, _, _, _ in }
+    }
+
     /// Sets a property; the error names the property and carries librdkafka's errstr, but never the
     /// value of a secret property.
     func set(_ name: String, _ value: String) throws(KafkaConfigurationError) {
@@ -25,7 +31,7 @@ final class KafkaConf {
         }
         let what = result == RD_KAFKA_CONF_UNKNOWN ? "Unknown Kafka property" : "Invalid value for Kafka property"
         throw KafkaConfigurationError(
-            code: .invalidProperty, message: "\(what) '\(name)': \(reason). Fix or remove it in the configuration.")
+            code: .invalidProperty, property: name, message: "\(what) '\(name)': \(reason). Fix or remove it in the configuration.")
     }
 
     /// Creates the client; on success the configuration belongs to it and this object is emptied.

@@ -63,15 +63,18 @@ public struct KafkaConfigurationError: Error, Sendable, Hashable, CustomStringCo
 
     /// The kind of mistake.
     public let code: Code
+    /// The librdkafka property the mistake is about, when there is one.
+    public let property: String?
     /// What is wrong and how to fix it. Never contains a secret property value.
     public let message: String
 
     /// Creates an error.
-    public init(code: Code, message: String) {
+    public init(code: Code, property: String? = nil, message: String) {
         self.code = code
+        self.property = property
         self.message = message
     }
 
-    /// `message [code]`.
-    public var description: String { "\(message) [\(code)]" }
+    /// The message, in plain words for the operator (``code`` is for programs).
+    public var description: String { message }
 }

@@ -55,29 +55,39 @@ public struct KafkaSinkConfiguration: Sendable {
     /// `bootstrap.servers`: the brokers joined with commas.
     public var bootstrapServers: String { brokers.joined(separator: ",") }
 
-    /// Checks everything that can be checked without librdkafka. Property names and values are
-    /// checked by librdkafka when a client is created.
+    /// Checks everything that can be checked without librdkafka and throws the first problem (see
+    /// ``problems()`` for all of them). Property names and values are checked by librdkafka when a
+    /// client is created, or beforehand by ``librdkafkaProblems()``.
     public func validate() throws(KafkaConfigurationError) {
-        try Self.validateBrokers(brokers)
-        try Self.validateTopic(topic)
+        if let first = problems().first { throw first }
+    }
+
+    /// Every problem that can be found without librdkafka, each checked on its own so an operator
+    /// sees them all at once: brokers, topic, client id, source address, message timeout, and
+    /// properties this module sets itself.
+    public func problems() -> [KafkaConfigurationError] {
+        var found: [KafkaConfigurationError] = []
+        do { try Self.validateBrokers(brokers) } catch { found.append(error) }
+        do { try Self.validateTopic(topic) } catch { found.append(error) }
         if clientID.isEmpty || clientID.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            throw KafkaConfigurationError(
-                code: .invalidClientID, message: "The Kafka client id must be non-empty text without control characters.")
+            found.append(KafkaConfigurationError(
+                code: .invalidClientID, message: "The Kafka client id must be non-empty text without control characters."))
         }
         if let sourceAddress {
-            _ = try SourceAddress(parsing: sourceAddress)
+            do { _ = try SourceAddress(parsing: sourceAddress) } catch { found.append(error) }
         }
         if messageTimeoutMs < 1 || messageTimeoutMs > Int(Int32.max) {
-            throw KafkaConfigurationError(
+            found.append(KafkaConfigurationError(
                 code: .invalidValue,
-                message: "The message timeout must be between 1 and \(Int32.max) ms, not \(messageTimeoutMs).")
+                message: "The message timeout must be between 1 and \(Int32.max) ms, not \(messageTimeoutMs)."))
         }
         let reserved = reservedPropertyNames
         for (name, _) in properties where reserved.contains(name) {
-            throw KafkaConfigurationError(
-                code: .reservedProperty,
-                message: "The Kafka property '\(name)' is set by DHCPKafka and cannot be overridden; remove it.")
+            found.append(KafkaConfigurationError(
+                code: .reservedProperty, property: name,
+                message: "The Kafka property '\(name)' is set by DHCPKafka and cannot be overridden; remove it."))
         }
+        return found
     }
 
     /// Every property the producer sets, in order, with secret values replaced by `********` when

@@ -59,10 +59,10 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
         self.location = "\(file):\(line)"
     }
 
-    /// `code: message (cause)`.
+    /// `message (cause)`: plain words for the operator (``code`` is for programs, not for people).
     public var description: String {
-        if let cause { return "\(code): \(message) (\(cause))" }
-        return "\(code): \(message)"
+        if let cause { return "\(message) (\(cause))" }
+        return message
     }
 }
 

@@ -54,6 +54,7 @@ struct ConfigReloader: Service, CustomStringConvertible {
     func run() async throws {
         var running = Running(logLevel: daemon.logLevel, forward: daemon.forward)
         var effective = setup?.effective
+        var properties = Self.resolvedProperties(daemon.forward)
         for await _ in signals.cancelOnGracefulShutdown() {
             guard let setup, let current = effective else {
                 logger.warning("SIGHUP: the daemon was started without --config; there is nothing to reload")
@@ -62,22 +63,32 @@ struct ConfigReloader: Service, CustomStringConvertible {
             logger.notice("SIGHUP: reloading the configuration", metadata: ["file": "\(setup.path)"])
             let command: RunCommand
             let next: EffectiveConfiguration
-            do {
+            do throws(ConfigError) {
                 (command, next) = try ConfigResolution.resolve(
                     RunCommand.self, file: setup.path, command: .run, arguments: setup.arguments)
-                if forwarder != nil { _ = try command.forward.configuration() }
-            } catch let error as ConfigError {
+            } catch {
                 for issue in error.issues {
                     logger.error("config reload failed, keeping the running configuration: \(issue.description)")
                 }
                 continue
-            } catch {
-                logger.error("config reload failed, keeping the running configuration: \(setup.path): \(error)")
-                continue
             }
             let applied = apply(current.changes(to: next), of: command, to: &running, file: setup.path)
             effective = current.applying(applied, from: next)
+            // Property files and credentials can change while the config file stays the same.
+            let now = Self.resolvedProperties(running.forward)
+            if now != properties, let forwarder, !applied.contains(where: { $0.reload == .forwarderRestart }) {
+                logger.notice("config reload: the Kafka properties from property files or credentials changed; restarting the forwarder")
+                forwarder.restart(
+                    arguments: daemon.forwarderArguments(running.forward, logLevel: running.logLevel),
+                    environment: running.forward.childEnvironment)
+            }
+            properties = now
         }
+    }
+
+    /// The Kafka properties the forwarder would get (`name=value`), to notice changed files.
+    private static func resolvedProperties(_ forward: ForwardOptions) -> [String] {
+        ((try? forward.propertySettings()) ?? []).map(\.assignment)
     }
 
     /// Logs and applies each change; returns the keys now in force.

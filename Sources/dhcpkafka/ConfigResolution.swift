@@ -1,6 +1,7 @@
 import ArgumentParser
 import DHCPKafkaConfig
 import DHCPKafkaSink
+import Logging
 
 /// Turns `--config FILE` plus the real command line into the command the operator meant: the
 /// file's settings become arguments in front of the real ones, minus every key whose option is on
@@ -25,16 +26,39 @@ enum ConfigResolution {
         return names
     }
 
-    /// Reads the file and parses `Command` from its settings followed by `arguments`.
-    static func resolve<Command: ParsableArguments>(
+    /// Reads the file and parses `Command` from its settings followed by `arguments`, then checks
+    /// the settings as the command will use them (``CheckedSettings``). Every problem is reported
+    /// at once: the lines the parser refused, and the problems of the settings it accepted.
+    static func resolve<Command: ParsableArguments & CheckedSettings>(
         _: Command.Type, file path: String, command: ConfigCommand, arguments: [String]
     ) throws(ConfigError) -> (Command, EffectiveConfiguration) {
-        let file = try ConfigFile.load(path: path)
+        let (file, fileIssues) = try ConfigFile.read(path: path)
         let effective = EffectiveConfiguration(file: file, command: command, commandLineOptions: longOptions(in: arguments))
+        var issues = fileIssues
+        let parsed: Command
         do {
-            return (try Command.parse(effective.arguments + arguments), effective)
+            parsed = try Command.parse(effective.arguments + arguments)
         } catch {
-            throw ConfigError([refusal(Command.message(for: error), effective: effective, path: path, command: command)])
+            throw ConfigError(issues + [refusal(Command.message(for: error), effective: effective, path: path, command: command)])
+        }
+        issues += SettingProblems(parsed.settingProblems()).issues(effective: effective)
+        guard issues.isEmpty else {
+            // The config file's lines in order, then other files, then command-line options.
+            let rank: (ConfigIssue) -> Int = { $0.path == path ? 0 : ($0.path.isEmpty ? 2 : 1) }
+            let ordered = issues.enumerated().sorted {
+                (rank($0.element), $0.element.line, $0.offset) < (rank($1.element), $1.element.line, $1.offset)
+            }
+            throw ConfigError(ordered.map(\.element))
+        }
+        return (parsed, effective)
+    }
+
+    /// Warns about each secret Kafka property given on the command line, where every local user
+    /// can read it (`ps`, /proc/PID/cmdline).
+    static func warnAboutSecrets(onCommandLine arguments: [String], logger: Logger) {
+        for name in ForwardOptions.secretsOnCommandLine(arguments) {
+            logger.warning(
+                "the secret Kafka property \(name) is given with --kafka-property on the command line, where every local user can read it; put it in a --kafka-property-file readable only by the daemon or in a systemd credential (docs/configuration.md, Secrets)")
         }
     }
 

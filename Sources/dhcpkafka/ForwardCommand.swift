@@ -10,7 +10,7 @@ import UnixSignals
 
 /// `dhcpkafka forward`: the forwarder process. `dhcpkafka run` starts and supervises one; run it
 /// yourself only for a spool whose ingest runs with `--no-forward`.
-struct ForwardCommand: AsyncParsableCommand {
+struct ForwardCommand: AsyncParsableCommand, CheckedSettings {
     static let configuration = CommandConfiguration(
         commandName: "forward",
         abstract: "Forward a spool to Kafka (started by `run`; on its own with `run --no-forward`).",
@@ -42,9 +42,15 @@ struct ForwardCommand: AsyncParsableCommand {
             (command, _) = try ConfigResolution.resolve(Self.self, file: config, command: .forward, arguments: arguments)
         } catch {
             printError("dhcpkafka forward: invalid configuration\n\(error.description)")
-            throw ExitCode(1)
+            throw ExitCode(ExitStatus.invalidConfiguration)
         }
         try await command.runForwarder()
+    }
+
+    /// The forwarding options' problems (Kafka properties checked by librdkafka itself).
+    func settingProblems() -> [SettingProblem] {
+        do throws(SettingProblems) { _ = try options.configuration() } catch { return error.problems }
+        return []
     }
 
     private func runForwarder() async throws {
@@ -58,7 +64,12 @@ struct ForwardCommand: AsyncParsableCommand {
         LoggingBootstrap.bootstrap(level: logLevel)
         let logger = Logger(label: "dhcpkafka.forward")
         var options = self.options
-        if exitWithParent { options.adoptInheritedProperties() }
+        if exitWithParent {
+            options.adoptInheritedProperties()
+        } else {
+            ConfigResolution.warnAboutSecrets(
+                onCommandLine: ConfigResolution.commandLine(after: Self.configuration.commandName ?? "forward"), logger: logger)
+        }
         do {
             let configuration = try options.configuration()
             let spool = try Spool.open(at: location.spool, role: .forwarder)
@@ -72,9 +83,9 @@ struct ForwardCommand: AsyncParsableCommand {
         } catch let error as SpoolError {
             logger.critical("\(error.description)")
             throw ExitCode(1)
-        } catch let error as CLIError {
-            logger.critical("\(error.description)")
-            throw ExitCode(2)
+        } catch let error as SettingProblems {
+            for line in error.description.split(separator: "\n") { logger.critical("\(line)") }
+            throw ExitCode(ExitStatus.invalidConfiguration)
         }
     }
 }

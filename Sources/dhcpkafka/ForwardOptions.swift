@@ -18,8 +18,11 @@ struct ForwardOptions: ParsableArguments {
     @Option(help: "Local address to connect to the brokers from.")
     var sourceAddress: String?
 
-    @Option(name: .customLong("kafka-property"), help: "Any librdkafka property as name=value (repeatable): TLS, SASL, compression, …")
+    @Option(name: .customLong("kafka-property"), help: "Any librdkafka property as name=value (repeatable): TLS, SASL, compression, … Secrets on the command line are readable by every local user: use --kafka-property-file.")
     var kafkaProperties: [String] = []
+
+    @Option(name: .customLong("kafka-property-file"), help: "A file of librdkafka properties, one name=value per line, readable only by the daemon (repeatable; for secrets).")
+    var kafkaPropertyFiles: [String] = []
 
     @Option(help: "Record key: client-duid (default; one client's transactions stay in order), server-name, or none.")
     var key = RecordKey.clientDUID
@@ -45,30 +48,114 @@ struct ForwardOptions: ParsableArguments {
     @Option(help: "On SIGTERM, seconds to wait for records in flight to be acknowledged, and (run) to retry failing spool commits before giving up on the frames held in memory.")
     var shutdownTimeout = 10.0
 
-    func validate() throws {
-        guard backoffMin > 0, backoffMax >= backoffMin, shutdownTimeout >= 0, maxInFlightFrames > 0 else {
-            throw ValidationError("--backoff-min > 0, --backoff-max ≥ --backoff-min, --shutdown-timeout ≥ 0, --max-in-flight-frames > 0")
+    /// The Kafka properties in the order librdkafka gets them (a later one wins): the property files,
+    /// then systemd credentials (`$CREDENTIALS_DIRECTORY`), then `--kafka-property`.
+    func propertySettings() throws(SettingProblems) -> [KafkaPropertySetting] {
+        var settings: [KafkaPropertySetting] = []
+        var problems: [SettingProblem] = []
+        func add(_ error: ConfigError) {
+            problems += error.issues.map { SettingProblem(nil, file: $0.path, line: $0.line, $0.message) }
         }
-    }
-
-    /// The forwarder configuration these options describe.
-    func configuration() throws -> ForwarderConfiguration {
-        var properties: [(String, String)] = []
+        for path in kafkaPropertyFiles {
+            do throws(ConfigError) { settings += try KafkaPropertyFile.load(path: path) } catch { add(error) }
+        }
+        if let directory = ProcessInfo.processInfo.environment[KafkaPropertyFile.credentialsVariable], !directory.isEmpty {
+            do throws(ConfigError) {
+                settings += try KafkaPropertyFile.credentials(in: directory, isProperty: Self.isCredentialProperty)
+            } catch { add(error) }
+        }
         for item in kafkaProperties {
             guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
-                throw CLIError("--kafka-property needs name=value, got '\(item.prefix(40))'")
+                let shown = KafkaSinkConfiguration.isSecretProperty(item) ? "a secret value" : "'\(item.prefix(40))'"
+                problems.append(SettingProblem("--kafka-property", "needs name=value (like compression.type=zstd), got \(shown)"))
+                continue
             }
-            properties.append((String(item[..<equals]), String(item[item.index(after: equals)...])))
+            settings.append(KafkaPropertySetting(name: String(item[..<equals]), value: String(item[item.index(after: equals)...])))
         }
+        guard problems.isEmpty else { throw SettingProblems(problems) }
+        return settings
+    }
+
+    /// Credentials taken as one property's value: secret properties and `sasl.username`.
+    static func isCredentialProperty(_ name: String) -> Bool {
+        name.contains(".") && (KafkaSinkConfiguration.isSecretProperty(name) || name == "sasl.username")
+    }
+
+    /// The forwarder configuration these options describe, checked as far as it can be without a
+    /// broker: every rule of these options, and every Kafka property by librdkafka itself.
+    func configuration() throws(SettingProblems) -> ForwarderConfiguration {
+        var problems: [SettingProblem] = []
+        if backoffMin <= 0 { problems.append(SettingProblem("--backoff-min", "must be more than 0 seconds, not \(backoffMin)")) }
+        if backoffMin > 0, backoffMax < backoffMin {
+            problems.append(SettingProblem(
+                "--backoff-max", "\(backoffMax) s is shorter than the shortest retry delay (backoff-min, \(backoffMin) s); make it at least that"))
+        }
+        if shutdownTimeout < 0 { problems.append(SettingProblem("--shutdown-timeout", "must be 0 seconds or more, not \(shutdownTimeout)")) }
+        if maxInFlightFrames < 1 { problems.append(SettingProblem("--max-in-flight-frames", "must be at least 1, not \(maxInFlightFrames)")) }
+        if !(messageTimeout > 0) || messageTimeout * 1000 > Double(Int32.max) {
+            problems.append(SettingProblem("--message-timeout", "must be more than 0 and at most \(Int32.max / 1000) seconds, not \(messageTimeout)"))
+        }
+        var settings: [KafkaPropertySetting] = []
+        do throws(SettingProblems) { settings = try propertySettings() } catch { problems += error.problems }
         let sink = KafkaSinkConfiguration(
             brokers: brokers, topic: topic, clientID: "dhcpkafka", sourceAddress: sourceAddress,
-            messageTimeoutMs: Int(messageTimeout * 1000), properties: properties)
-        do { try sink.validate() } catch { throw CLIError(error.description) }
+            messageTimeoutMs: Int(min(max(messageTimeout, 0.001), 2_000_000) * 1000),
+            properties: settings.map { ($0.name, $0.value) })
+        let sinkProblems = sink.problems()
+        for error in sinkProblems { problems.append(Self.problem(error, settings: settings)) }
+        if !problems.contains(where: { $0.key == ConfigSchema.key(option: "--kafka-property") || $0.filePath != nil }) {
+            for found in sink.librdkafkaProblems() {
+                problems.append(Self.problem(property: found.property, message: found.message, settings: settings))
+            }
+        }
+        guard problems.isEmpty else { throw SettingProblems(problems) }
         return ForwarderConfiguration(
             sink: sink, serverName: serverName ?? HostName.fullyQualified, key: key, maxInFlightFrames: maxInFlightFrames,
             maxInFlightBytes: maxInFlightBytes.bytes, backoffMin: .milliseconds(Int64(backoffMin * 1000)),
             backoffMax: .milliseconds(Int64(backoffMax * 1000)), shutdownTimeout: .milliseconds(Int64(shutdownTimeout * 1000)),
             onDestinationError: onDestinationError)
+    }
+
+    /// A sink error, pointed at the option (or property line) it is about.
+    private static func problem(_ error: KafkaConfigurationError, settings: [KafkaPropertySetting]) -> SettingProblem {
+        switch error.code {
+        case .invalidBroker: return SettingProblem("--broker", error.message)
+        case .invalidTopic: return SettingProblem("--topic", error.message)
+        case .invalidSourceAddress: return SettingProblem("--source-address", error.message)
+        case .invalidValue: return SettingProblem("--message-timeout", error.message)
+        default: return problem(property: error.property, message: error.message, settings: settings)
+        }
+    }
+
+    /// A refused property at the place that set it last (the one in force).
+    private static func problem(property: String?, message: String, settings: [KafkaPropertySetting]) -> SettingProblem {
+        guard let property, let setting = settings.last(where: { $0.name == property }) else {
+            return SettingProblem("--kafka-property", message)
+        }
+        if let path = setting.path { return SettingProblem(nil, property: property, file: path, line: setting.line, message) }
+        return SettingProblem("--kafka-property", property: property, message)
+    }
+
+    /// The secret properties given with `--kafka-property` in `arguments` (a command line), whose
+    /// values every local user can read in /proc/PID/cmdline.
+    static func secretsOnCommandLine(_ arguments: [String]) -> [String] {
+        var names: [String] = []
+        var index = arguments.startIndex
+        while index < arguments.endIndex, arguments[index] != "--" {
+            var value: String?
+            if arguments[index] == "--kafka-property", index + 1 < arguments.endIndex {
+                value = arguments[index + 1]
+                index += 1
+            } else if arguments[index].hasPrefix("--kafka-property=") {
+                value = String(arguments[index].dropFirst("--kafka-property=".count))
+            }
+            if let value {
+                let name = String(value.prefix { $0 != "=" })
+                if KafkaSinkConfiguration.isSecretProperty(name) { names.append(name) }
+            }
+            index += 1
+        }
+        return names
     }
 
     /// The environment variable that carries `--kafka-property` values to a forwarder started by
@@ -88,13 +175,15 @@ struct ForwardOptions: ParsableArguments {
     }
 
     /// The same options as command-line arguments, to start a `dhcpkafka forward` child with
-    /// (all but the librdkafka properties, which go in ``childEnvironment``).
+    /// (all but the librdkafka properties, which go in ``childEnvironment``; the child reads the
+    /// property files and `$CREDENTIALS_DIRECTORY` itself).
     var arguments: [String] {
         var out: [String] = []
         for broker in brokers { out += ["--broker", broker] }
         out += ["--topic", topic]
         if let serverName { out += ["--server-name", serverName] }
         if let sourceAddress { out += ["--source-address", sourceAddress] }
+        for path in kafkaPropertyFiles { out += ["--kafka-property-file", path] }
         out += ["--key", key.rawValue, "--max-in-flight-frames", String(maxInFlightFrames),
                 "--max-in-flight-bytes", String(maxInFlightBytes.bytes), "--backoff-min", String(backoffMin),
                 "--backoff-max", String(backoffMax), "--on-destination-error", onDestinationError.rawValue,

@@ -11,7 +11,7 @@ import ServiceLifecycle
 import UnixSignals
 
 /// `dhcpkafka run`: the daemon. Receives frames on a Unix socket and makes them durable in the spool.
-struct RunCommand: AsyncParsableCommand {
+struct RunCommand: AsyncParsableCommand, CheckedSettings {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run the daemon: receive frames on the Unix socket and store them in the spool.",
@@ -86,12 +86,18 @@ struct RunCommand: AsyncParsableCommand {
                 given.formUnion(ConfigResolution.longOptions(in: effective.arguments))
             } catch {
                 printError("dhcpkafka run: invalid configuration\n\(error.description)")
-                throw ExitCode(1)
+                throw ExitCode(ExitStatus.invalidConfiguration)
+            }
+        } else {
+            let problems = settingProblems()
+            if !problems.isEmpty {
+                printError("dhcpkafka run: invalid options\n\(SettingProblems(problems).description)")
+                throw ExitCode(ExitStatus.invalidConfiguration)
             }
         }
         if let refusal = Self.refusalOfBuiltInPaths(given: given, config: config) {
             printError("dhcpkafka run: \(refusal)")
-            throw ExitCode(2)
+            throw ExitCode(ExitStatus.invalidConfiguration)
         }
         try await command.runDaemon(reload: reload)
     }
@@ -119,6 +125,21 @@ struct RunCommand: AsyncParsableCommand {
             && FileManager.default.fileExists(atPath: directory + "/Sources/dhcpkafka")
     }
 
+    /// Everything `run` checks before it starts anything: the socket settings and, unless
+    /// `--no-forward`, the Kafka settings (by librdkafka itself).
+    func settingProblems() -> [SettingProblem] {
+        var problems: [SettingProblem] = []
+        do throws(SettingProblems) { _ = try ingestConfiguration() } catch { problems += error.problems }
+        if let metricsListen, ConfigValueType.hostPort.normalize(metricsListen) == nil {
+            problems.append(SettingProblem(
+                "--metrics-listen", "'\(metricsListen.prefix(80))' is not an address to listen on; use \(ConfigValueType.hostPort.allowed), like 127.0.0.1:9464"))
+        }
+        if !noForward {
+            do throws(SettingProblems) { _ = try forward.configuration() } catch { problems += error.problems }
+        }
+        return problems
+    }
+
     private func runDaemon(reload: ConfigReloader.Setup?) async throws {
         LoggingBootstrap.bootstrap(level: logLevel)
         let logger = Logger(label: "dhcpkafka")
@@ -130,9 +151,12 @@ struct RunCommand: AsyncParsableCommand {
         } catch let error as SocketError {
             logger.critical("\(error.description)")
             throw ExitCode(1)
+        } catch let error as SettingProblems {
+            for line in error.description.split(separator: "\n") { logger.critical("\(line)") }
+            throw ExitCode(ExitStatus.invalidConfiguration)
         } catch let error as CLIError {
             logger.critical("\(error.description)")
-            throw ExitCode(2)
+            throw ExitCode(ExitStatus.invalidConfiguration)
         } catch let error as MetricsEndpointError {
             logger.critical("\(error.description)")
             throw ExitCode(1)
@@ -143,12 +167,21 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// The socket settings, checked (mode, group); `check-config` uses this too.
-    func ingestConfiguration() throws(CLIError) -> IngestConfiguration {
-        guard let mode = UInt32(socketMode, radix: 8), mode <= 0o777 else {
-            throw CLIError("--socket-mode must be octal, like 0660")
+    func ingestConfiguration() throws(SettingProblems) -> IngestConfiguration {
+        var problems: [SettingProblem] = []
+        let mode = UInt32(socketMode, radix: 8).flatMap { $0 <= 0o777 ? $0 : nil }
+        if mode == nil { problems.append(SettingProblem("--socket-mode", "must be an octal file mode like 0660, not '\(socketMode.prefix(20))'")) }
+        var group: UInt32?
+        if let socketGroup {
+            group = Self.resolveGroup(socketGroup)
+            if group == nil {
+                problems.append(SettingProblem(
+                    "--socket-group", "there is no group named '\(socketGroup.prefix(64))'; create it (groupadd \(socketGroup.prefix(64))) or name an existing group"))
+            }
         }
+        guard let mode, problems.isEmpty else { throw SettingProblems(problems) }
         return IngestConfiguration(
-            socketPath: socket, socketMode: mode, socketGroup: try socketGroup.map(resolveGroup),
+            socketPath: socket, socketMode: mode, socketGroup: group,
             senders: SenderPolicy(allowedUIDs: Set(allowUIDs), allowedGIDs: Set(allowGIDs)),
             shutdownTimeout: .milliseconds(Int64(forward.shutdownTimeout * 1000)))
     }
@@ -165,7 +198,8 @@ struct RunCommand: AsyncParsableCommand {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
         let ingest = try ingestConfiguration()
         let options = SpoolOptions(capacityBytes: capacity.bytes, maxFrames: maxFrames, durability: durability.value)
-        if !noForward { _ = try forward.configuration() }  // refuse bad Kafka settings before starting anything
+        ConfigResolution.warnAboutSecrets(
+            onCommandLine: ConfigResolution.commandLine(after: Self.configuration.commandName ?? "run"), logger: logger)
         // Open the spool first: it refuses a second daemon before we touch the socket path.
         try SpoolPreflight.verify(spoolOptions.spool)
         let spool = try Spool.open(at: spoolOptions.spool, options: options)
@@ -263,10 +297,9 @@ struct RunCommand: AsyncParsableCommand {
             ])
     }
 
-    private func resolveGroup(_ name: String) throws(CLIError) -> UInt32 {
+    private static func resolveGroup(_ name: String) -> UInt32? {
         if let gid = UInt32(name) { return gid }
-        guard let entry = getgrnam(name) else { throw CLIError("--socket-group: no group named \(name)") }
-        return entry.pointee.gr_gid
+        return getgrnam(name)?.pointee.gr_gid
     }
 }
 

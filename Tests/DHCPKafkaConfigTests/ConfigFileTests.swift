@@ -1,4 +1,5 @@
 import DHCPKafkaConfig
+import Foundation
 import JSONValue
 import Testing
 
@@ -175,5 +176,43 @@ import Testing
 extension String {
     fileprivate func replacingOccurrences(_ target: String, _ replacement: String) -> String {
         split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}
+
+/// Kafka property files and systemd credentials, read from real files.
+@Suite struct KafkaPropertyFileTests {
+    /// A fresh directory under the system's temporary directory.
+    final class TemporaryDirectory {
+        let path: String
+        init(prefix: String) throws {
+            path = NSTemporaryDirectory() + "/\(prefix)-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        }
+        deinit { try? FileManager.default.removeItem(atPath: path) }
+        func appending(_ name: String) -> String { path + "/" + name }
+    }
+
+    @Test func credentialsHoldOneValueOrAWholeFile() throws {
+        let directory = try TemporaryDirectory(prefix: "dk-creds")
+        try "sasl.password-with-newline\n".write(toFile: directory.appending("sasl.password"), atomically: true, encoding: .utf8)
+        try "linger.ms=5\n".write(toFile: directory.appending("kafka.properties"), atomically: true, encoding: .utf8)
+        try "other".write(toFile: directory.appending("unrelated"), atomically: true, encoding: .utf8)
+        let settings = try KafkaPropertyFile.credentials(in: directory.path) { $0 == "sasl.password" }
+        #expect(settings.map(\.assignment) == ["linger.ms=5", "sasl.password=sasl.password-with-newline"])
+        #expect(settings.first?.line == 1)
+        #expect(settings.last?.path == directory.appending("sasl.password"))
+    }
+
+    @Test func oversizedAndSpecialFilesAreRefused() throws {
+        #expect(throws: ConfigError.self) { _ = try KafkaPropertyFile.load(path: "/dev/zero") }
+        let directory = try TemporaryDirectory(prefix: "dk-creds")
+        let big = directory.appending("big")
+        try String(repeating: "a=b\n", count: KafkaPropertyFile.maximumBytes / 4 + 1).write(toFile: big, atomically: true, encoding: .utf8)
+        do {
+            _ = try KafkaPropertyFile.load(path: big)
+            Issue.record("a file over the limit was read")
+        } catch {
+            #expect(error.description.contains("larger than 1048576 bytes"))
+        }
     }
 }

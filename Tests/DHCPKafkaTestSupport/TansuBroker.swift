@@ -40,7 +40,9 @@ public final class TansuBroker: @unchecked Sendable {
     /// answers a Kafka ApiVersions request. Its log goes to `logDirectory/tansu-<port>.log`, or into a
     /// temporary directory of its own (removed when the broker object is released). A start that
     /// loses the race for the port to another process is retried on another port (3 tries).
-    public init(logDirectory: String? = nil, readyTimeout: Double = 30) throws {
+    /// `advertisedListener` is the `tcp://host:port` tansu tells clients to connect to (default: its
+    /// own listener), e.g. a TLS proxy in front of it.
+    public init(logDirectory: String? = nil, readyTimeout: Double = 30, advertisedListener: String? = nil) throws {
         let executable = try Self.executable()
         let own = logDirectory == nil ? try TemporaryDirectory(prefix: "dhcpkafka-tansu") : nil
         let dir = logDirectory ?? own!.path
@@ -50,7 +52,7 @@ public final class TansuBroker: @unchecked Sendable {
             let url = "tcp://127.0.0.1:\(port)"
             let child = try ChildProcess(
                 executable,
-                ["broker", "--listener-url", url, "--advertised-listener-url", url, "--cluster-id", "dhcpkafka-test"],
+                ["broker", "--listener-url", url, "--advertised-listener-url", advertisedListener ?? url, "--cluster-id", "dhcpkafka-test"],
                 logPath: "\(dir)/tansu-\(port).log", standardOutputToLog: true)
             let ready = waitUntil(timeout: readyTimeout) {
                 !child.process.isRunning || kafkaAnswersApiVersions(port: port)

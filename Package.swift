@@ -147,6 +147,16 @@ let package = Package(
             dependencies: [
                 "DHCPKafkaWire", "DHCPKafkaWriter", "DHCPv6", "DHCPKafkaSink", "JSONValue", "DHCPKafkaTestSupport",
             ]),
+        // In-process: worker services and thread groups under the lifecycle, latency percentiles.
+        .testTarget(
+            name: "DHCPKafkaRuntimeTests",
+            dependencies: [
+                "DHCPKafkaRuntime", "DHCPKafkaTestSupport",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // In-process: the metrics endpoint on an ephemeral port, its HTTP handling and limits.
+        .testTarget(name: "DHCPKafkaMetricsTests", dependencies: ["DHCPKafkaMetrics", "DHCPKafkaTestSupport"]),
         // A real broker (tansu) and an independent consumer (confluent-kafka + dhcpkit-kafka).
         .testTarget(
             name: "TansuInteropTests",

@@ -82,11 +82,18 @@ public struct ChildSupervisor: Service, CustomStringConvertible {
         defer { launch.exited() }
         logger.info("started \(name)", metadata: ["pid": "\(pid)"])
         let stopTimeout = self.stopTimeout
-        return await withGracefulShutdownHandler {
-            var status: Int32 = -1
-            for await value in exited.stream { status = value }
-            return status
-        } onGracefulShutdown: {
+        // Cancellation (another service of the group failed) stops the child as graceful shutdown
+        // does: the group runs no graceful-shutdown handler then, and the stream ends at once.
+        return await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                var status: Int32 = -1
+                for await value in exited.stream { status = value }
+                return status
+            } onGracefulShutdown: {
+                stopping.set()
+                Self.terminate(pid, timeout: stopTimeout)
+            }
+        } onCancel: {
             stopping.set()
             Self.terminate(pid, timeout: stopTimeout)
         }

@@ -2,6 +2,7 @@ import DHCPKafkaRuntime
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// Why the metrics endpoint cannot listen.
 public struct MetricsEndpointError: Error, CustomStringConvertible {
@@ -10,24 +11,63 @@ public struct MetricsEndpointError: Error, CustomStringConvertible {
 }
 
 /// A minimal HTTP/1.1 server for Prometheus scrapes: `GET /metrics` answers the text exposition
-/// format rendered by `render`; anything else gets 404 or 405.
+/// format rendered by `render`; anything else gets 400, 404, 405 or 431 (see ``HTTPRequestHead``).
 ///
-/// One connection at a time on its own thread: scrapes come every few seconds from one or two
-/// Prometheus servers, so a full HTTP stack (SwiftNIO) would cost more build time than it saves.
-/// A client that stalls is cut off after 2 s, so it can delay the next scrape but never the relay.
+/// One thread runs a `poll(2)` loop over the listening socket and up to ``Limits/maxConnections``
+/// connections, so a slow or idle client never holds up another scrape: each connection has a
+/// deadline for its request head and one for its response, and when every slot is taken the
+/// connection that has waited longest without sending a complete head is closed to make room.
+/// When `accept` fails for lack of resources (EMFILE, ENFILE, ENOBUFS, ENOMEM) the listener is
+/// left alone for a growing pause instead of being polled again at once, which would spin.
+/// A full HTTP stack (SwiftNIO) would cost more build time and code than the few scrapes a
+/// minute it serves; one request per connection (`Connection: close`) keeps it simple.
 public final class MetricsEndpoint: BlockingWorker, @unchecked Sendable {
+    /// Bounds on what clients can make the endpoint hold.
+    public struct Limits: Sendable {
+        /// Connections served at once; beyond it the oldest one still sending its head is closed.
+        public var maxConnections = 64
+        /// The largest request head accepted (431 beyond).
+        public var maxHeadBytes = 8192
+        /// Time from accept to a complete request head (408 after it).
+        public var headTimeout = Duration.seconds(5)
+        /// Time to send the response, then again to drain the client's input before closing.
+        public var writeTimeout = Duration.seconds(5)
+        /// First pause after `accept` failed for lack of resources; doubles up to ``maxAcceptBackoff``.
+        public var acceptBackoff = Duration.milliseconds(100)
+        /// The longest pause between `accept` attempts while resources are short.
+        public var maxAcceptBackoff = Duration.seconds(2)
+
+        /// The defaults: 64 connections, 8 KiB heads, 5 s deadlines, accept backoff 100 ms to 2 s.
+        public init() {}
+    }
+
     /// The address as configured (`host:port`, IPv6 as `[addr]:port`).
     public let address: String
     /// The port actually bound (useful with port 0).
     public let port: UInt16
+    /// What the endpoint refused or cut off, for the metrics and the tests.
+    public let counters: MetricsEndpointCounters
     private let descriptor: Int32
     private let threads = ThreadGroup()
+    private let limits: Limits
     private let render: @Sendable () -> [UInt8]
+    private let report: @Sendable (String) -> Void
 
     /// Binds a listening TCP socket at `listen`; scrapes call `render` for the body.
-    public init(listen: String, render: @escaping @Sendable () -> [UInt8]) throws(MetricsEndpointError) {
+    /// - Parameters:
+    ///   - limits: connection, size and time bounds.
+    ///   - counters: where it counts what it refused (shared with the metrics it renders).
+    ///   - report: called with a one-line message when `accept` starts failing and when it recovers.
+    public init(
+        listen: String, limits: Limits = Limits(), counters: MetricsEndpointCounters = MetricsEndpointCounters(),
+        report: @escaping @Sendable (String) -> Void = { _ in },
+        render: @escaping @Sendable () -> [UInt8]
+    ) throws(MetricsEndpointError) {
         address = listen
+        self.limits = limits
+        self.counters = counters
         self.render = render
+        self.report = report
         let (host, service) = try Self.split(listen)
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
@@ -39,11 +79,12 @@ public final class MetricsEndpoint: BlockingWorker, @unchecked Sendable {
             throw MetricsEndpointError(description: "metrics listen address \(listen): \(String(cString: gai_strerror(resolved)))")
         }
         defer { freeaddrinfo(list) }
-        let fd = socket(first.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let type = Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+        let fd = socket(first.pointee.ai_family, type, 0)
         guard fd >= 0 else { throw MetricsEndpointError(description: "cannot create the metrics socket: \(Self.errnoText())") }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        guard bind(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0, Glibc.listen(fd, 16) == 0 else {
+        guard bind(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0, Glibc.listen(fd, 128) == 0 else {
             let reason = Self.errnoText()
             close(fd)
             throw MetricsEndpointError(description: "cannot listen for metrics on \(listen): \(reason); choose a free local address")
@@ -57,70 +98,17 @@ public final class MetricsEndpoint: BlockingWorker, @unchecked Sendable {
     /// Starts serving on its own thread.
     public func start() {
         threads.spawn("dhcpkafka-metrics") { [self] in
-            while !threads.isStopping {
-                var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-                guard poll(&poller, 1, 250) > 0 else { continue }
-                let client = accept(descriptor, nil, nil)
-                guard client >= 0 else { continue }
-                _ = fcntl(client, F_SETFD, FD_CLOEXEC)
-                serve(client)
-                close(client)
-            }
+            var loop = MetricsLoop(listener: descriptor, limits: limits, counters: counters, render: render, report: report)
+            while !threads.isStopping { loop.turn() }
+            loop.closeAll()
         }
     }
 
-    /// Stops accepting scrapes.
+    /// Stops serving (within a quarter second); open connections are closed.
     public func requestStop() { threads.requestStop() }
 
     /// Waits until the serving thread ended.
     public func waitUntilFinished() async throws { try await threads.waitUntilFinished() }
-
-    private func serve(_ client: Int32) {
-        var timeout = timeval(tv_sec: 2, tv_usec: 0)
-        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(client, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        guard let request = Self.readHead(client) else { return }
-        let line = request.split(separator: "\r\n", maxSplits: 1).first ?? ""
-        let parts = line.split(separator: " ")
-        let response: [UInt8]
-        if parts.count < 2 {
-            response = Self.response(400, "Bad Request", body: Array("bad request\n".utf8))
-        } else if parts[0] != "GET" && parts[0] != "HEAD" {
-            response = Self.response(405, "Method Not Allowed", body: Array("only GET\n".utf8))
-        } else if parts[1] == "/metrics" || parts[1].hasPrefix("/metrics?") {
-            response = Self.response(200, "OK", body: render(), head: parts[0] == "HEAD")
-        } else {
-            response = Self.response(404, "Not Found", body: Array("metrics are at /metrics\n".utf8))
-        }
-        var sent = 0
-        response.withUnsafeBytes { bytes in
-            guard let base = bytes.baseAddress else { return }
-            while sent < bytes.count {
-                let n = send(client, base + sent, bytes.count - sent, Int32(MSG_NOSIGNAL))
-                if n <= 0 { break }
-                sent += n
-            }
-        }
-    }
-
-    private static func readHead(_ client: Int32) -> String? {
-        var head: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 2048)
-        while head.count < 8192 {
-            let n = chunk.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
-            guard n > 0 else { return nil }
-            head += chunk[0..<n]
-            // The request head ends at the first empty line (CR LF CR LF); the body, if any, is ignored.
-            if head.firstRange(of: [13, 10, 13, 10]) != nil { break }
-        }
-        return String(decoding: head, as: UTF8.self)
-    }
-
-    private static func response(_ code: Int, _ reason: String, body: [UInt8], head: Bool = false) -> [UInt8] {
-        let type = code == 200 ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain; charset=utf-8"
-        let header = "HTTP/1.1 \(code) \(reason)\r\nContent-Type: \(type)\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
-        return Array(header.utf8) + (head ? [] : body)
-    }
 
     /// Splits `host:port` / `[v6]:port`; an empty host listens on all addresses.
     static func split(_ listen: String) throws(MetricsEndpointError) -> (host: String?, port: String) {

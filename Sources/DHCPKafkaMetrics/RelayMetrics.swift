@@ -53,6 +53,14 @@ public final class RelayMetrics: Sendable {
         gauge("dhcpkafka_forwarder_delivery_latency_p99_seconds", snapshot.deliveryLatencyP99Seconds)
     }
 
+    /// Brings the endpoint's own counters up to date: connections it cut off and `accept` failures.
+    public func update(endpoint counters: MetricsEndpointCounters) {
+        count("dhcpkafka_metrics_connections_dropped_total", counters.evicted, [("reason", "evicted")])
+        count("dhcpkafka_metrics_connections_dropped_total", counters.timedOut, [("reason", "timeout")])
+        count("dhcpkafka_metrics_connections_dropped_total", counters.refused, [("reason", "busy")])
+        count("dhcpkafka_metrics_accept_errors_total", counters.acceptErrors)
+    }
+
     /// The Prometheus text exposition of every metric.
     public func render() -> [UInt8] { registry.emitToBuffer() }
 

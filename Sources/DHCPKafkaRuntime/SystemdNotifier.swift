@@ -14,11 +14,21 @@ public struct SystemdNotifier: Sendable {
 
     /// The notifier systemd asked for in the environment, or `nil` when not run by systemd.
     public static func fromEnvironment() -> SystemdNotifier? {
-        guard let path = getenv("NOTIFY_SOCKET").map({ String(cString: $0) }), !path.isEmpty else { return nil }
+        var environment: [String: String] = [:]
+        for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] {
+            if let value = getenv(name) { environment[name] = String(cString: value) }
+        }
+        return from(environment: environment, pid: getpid())
+    }
+
+    /// The notifier `environment` asks for in process `pid`: `NOTIFY_SOCKET`, and the watchdog when
+    /// `WATCHDOG_USEC` is set and `WATCHDOG_PID` (if set) is `pid`.
+    public static func from(environment: [String: String], pid: pid_t) -> SystemdNotifier? {
+        guard let path = environment["NOTIFY_SOCKET"], !path.isEmpty else { return nil }
         var interval: Duration?
-        if let usec = getenv("WATCHDOG_USEC").flatMap({ UInt64(String(cString: $0)) }), usec > 0 {
-            let pid = getenv("WATCHDOG_PID").flatMap { Int32(String(cString: $0)) }
-            if pid == nil || pid == getpid() { interval = .microseconds(Int64(usec / 2)) }
+        if let usec = environment["WATCHDOG_USEC"].flatMap({ UInt64($0) }), usec > 0 {
+            let watched = environment["WATCHDOG_PID"].flatMap { Int32($0) }
+            if watched == nil || watched == pid { interval = .microseconds(Int64(usec / 2)) }
         }
         return SystemdNotifier(socketPath: path, watchdogInterval: interval)
     }

@@ -10,9 +10,13 @@ public protocol BlockingWorker: Sendable {
     func waitUntilFinished() async throws
 }
 
-/// A ``BlockingWorker`` as a lifecycle service: runs until graceful shutdown (SIGTERM/SIGINT), then
-/// asks the worker to stop and waits for it. Throws when the worker stopped on an error, which
-/// shuts the rest of the service group down.
+/// A ``BlockingWorker`` as a lifecycle service: runs until graceful shutdown (SIGTERM/SIGINT) or
+/// cancellation, then asks the worker to stop and waits for it. Throws when the worker stopped on
+/// an error, which shuts the rest of the service group down.
+///
+/// Cancellation matters as much as graceful shutdown: when another service of the group throws,
+/// the group cancels the rest without running their graceful-shutdown handlers, and a worker that
+/// only listened for those would keep the process alive, doing nothing, for ever.
 public struct WorkerService<Worker: BlockingWorker>: Service {
     /// The worker this service runs.
     public let worker: Worker
@@ -25,9 +29,13 @@ public struct WorkerService<Worker: BlockingWorker>: Service {
     /// Starts the worker and waits for it to finish.
     public func run() async throws {
         worker.start()
-        try await withGracefulShutdownHandler {
-            try await worker.waitUntilFinished()
-        } onGracefulShutdown: {
+        try await withTaskCancellationHandler {
+            try await withGracefulShutdownHandler {
+                try await worker.waitUntilFinished()
+            } onGracefulShutdown: {
+                worker.requestStop()
+            }
+        } onCancel: {
             worker.requestStop()
         }
     }

@@ -226,8 +226,12 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
             let source = MetricsSource(
                 spool: spool, counters: counters, inFlightWindowFrames: noForward ? 0 : forward.maxInFlightFrames)
             let metrics = RelayMetrics()
-            let bound = try MetricsEndpoint(listen: metricsListen) {
+            let endpointCounters = MetricsEndpointCounters()
+            let bound = try MetricsEndpoint(
+                listen: metricsListen, counters: endpointCounters, report: { logger.warning("\($0)") }
+            ) {
                 metrics.update(source.snapshot())
+                metrics.update(endpoint: endpointCounters)
                 return metrics.render()
             }
             let host = metricsListen[..<(metricsListen.lastIndex(of: ":") ?? metricsListen.endIndex)]
@@ -281,10 +285,22 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
                         + "\(counters.pendingFrames) waiting in memory"
                 })))
         }
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Bounds on stopping: a graceful stop that outlasts the forwarder's own stop timeout is
+        // escalated to cancellation, and a cancellation that still hangs ends the process (non-zero)
+        // rather than leaving a daemon that neither receives nor exits.
+        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(Int64(forward.shutdownTimeout * 1000)) + .seconds(30)
+        groupConfiguration.maximumCancellationDuration = .seconds(30)
+        let group = ServiceGroup(configuration: groupConfiguration)
+        do {
+            try await group.run()
+        } catch {
+            // A service failed; the group cancelled the others and they stopped. Exit non-zero so
+            // systemd (Restart=on-failure) starts the daemon again.
+            logger.critical("stopping because a service failed: \(error)")
+            throw ExitCode(ExitStatus.runtimeFailure)
+        }
         logger.notice(
             "stopped",
             metadata: [

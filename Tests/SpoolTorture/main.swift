@@ -5,6 +5,8 @@
 //   spool-torture hold-reader DIR      open a read transaction, print "ready", hold it until killed
 //   spool-torture short-readers DIR    loop: read transaction held 20 ms, 5 ms pause, until killed
 //   spool-torture hold-writer DIR      open the spool for writing, print "ready", sleep until killed
+//   spool-torture hold-write-txn DIR   begin a raw LMDB write transaction (taking LMDB's writer
+//                                      mutex, so a daemon's commits block), print "ready", hold it until killed
 import CLMDB
 import DHCPKafkaSpool
 
@@ -20,7 +22,7 @@ func emit(_ line: String, to fd: Int32 = 1) {
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else {
-    emit("usage: spool-torture append|hold-reader|short-readers|hold-writer DIR [MODE]", to: 2)
+    emit("usage: spool-torture append|hold-reader|short-readers|hold-writer|hold-write-txn DIR [MODE]", to: 2)
     exit(2)
 }
 let directory = arguments[2]
@@ -86,6 +88,16 @@ case "short-readers":
         mdb_txn_abort(txn)
         usleep(5_000)
     }
+case "hold-write-txn":
+    var env: OpaquePointer?
+    guard mdb_env_create(&env) == 0, let env else { fail("mdb_env_create") }
+    mdb_env_set_maxdbs(env, 8)
+    let rc = mdb_env_open(env, directory, UInt32(MDB_NOTLS), 0o640)
+    guard rc == 0 else { fail("mdb_env_open: \(String(cString: mdb_strerror(rc)))") }
+    var txn: OpaquePointer?
+    guard mdb_txn_begin(env, nil, 0, &txn) == 0 else { fail("mdb_txn_begin") }
+    emit("ready")
+    while true { sleep(60) }
 case "hold-writer":
     let spool: Spool
     do { spool = try Spool.open(at: directory) } catch { fail("\(error)") }

@@ -6,7 +6,7 @@ import Testing
 
 /// The whole relay against an independent broker: writers → `dhcpkafka run` (ingest) and
 /// `dhcpkafka forward` (on librdkafka 2.16) → tansu → confluent-kafka → dhcpkit-kafka 1.0.0.
-@Suite("The daemon forwarding to tansu", .serialized)
+@Suite("The daemon forwarding to tansu", .serialized, .heavy)
 struct DaemonThroughTansuTests {
     @Test("frames and a gap record reach tansu in sequence order; dhcpkit-kafka decodes the frames and skips the gap record")
     func daemonForwardsToTansu() throws {

@@ -21,7 +21,7 @@ run: build
 
 test: build
 	DHCPKAFKA_PYTHON=$(CURDIR)/.venv/bin/python swift test
-	.ci/demo >/dev/null
+	.ci/demo --check >/dev/null
 
 bench: deps
 	swift build -c release --product dhcpkafka

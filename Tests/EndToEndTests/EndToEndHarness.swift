@@ -14,7 +14,9 @@ final class RelayUnderTest {
     let cluster: MockCluster
     let socket: String
     let spool: String
-    let daemon: ChildProcess
+    /// The running daemon (a new one after ``restartDaemon()``).
+    private(set) var daemon: ChildProcess
+    private var starts = 0
 
     init() throws {
         directory = try TemporaryDirectory(prefix: "dk-e2e")
@@ -23,13 +25,30 @@ final class RelayUnderTest {
         spool = directory.appending("spool")
         cluster = try MockCluster(brokers: 1)
         try cluster.createTopic("dhcpkit.messages", partitions: 3, replicationFactor: 1)
-        daemon = try ChildProcess(
-            TestPaths.dhcpkafka,
-            ["run", "--socket", socket, "--spool", spool, "--socket-mode", "0666", "--broker", cluster.bootstrapServers],
-            logPath: directory.appending("daemon.log"))
-        guard waitUntil(timeout: 10, { socketExists(socket) || !daemon.process.isRunning }), daemon.process.isRunning else {
+        daemon = try Self.startDaemon(socket: socket, spool: spool, broker: cluster.bootstrapServers, log: directory.appending("daemon.log"))
+    }
+
+    private static func startDaemon(socket: String, spool: String, broker: String, log: String) throws -> ChildProcess {
+        let daemon = try ChildProcess(
+            TestPaths.dhcpkafka, ["run", "--socket", socket, "--spool", spool, "--socket-mode", "0666", "--broker", broker],
+            logPath: log)
+        guard waitUntil(timeout: 60, { socketExists(socket) || !daemon.process.isRunning }), daemon.process.isRunning else {
             throw SubprocessError(description: "daemon did not start: \(daemon.log)")
         }
+        return daemon
+    }
+
+    /// Stops the daemon with SIGTERM (it removes its socket) and waits for a clean exit.
+    func stopDaemon() throws {
+        daemon.signal(SIGTERM)
+        guard daemon.wait(timeout: 60) == 0 else { throw SubprocessError(description: "daemon did not stop: \(daemon.log)") }
+    }
+
+    /// Starts a new daemon on the same socket, spool and broker, as a restart does.
+    func restartDaemon() throws {
+        starts += 1
+        daemon = try Self.startDaemon(
+            socket: socket, spool: spool, broker: cluster.bootstrapServers, log: directory.appending("daemon-\(starts).log"))
     }
 
     deinit {

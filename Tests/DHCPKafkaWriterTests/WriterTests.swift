@@ -83,7 +83,7 @@ import Testing
             for _ in 0..<20_000 { writer.finish(writer.begin(incoming: solicit), reply: advertise) }
             finished.store(true, ordering: .releasing)
         }
-        #expect(waitUntil(timeout: 30) { finished.load(ordering: .acquiring) }, "20,000 sends to a stalled daemon returned")
+        #expect(waitUntil(timeout: 120) { finished.load(ordering: .acquiring) }, "20,000 sends to a stalled daemon returned")
         let counters = writer.counters
         #expect(counters.droppedQueueFull > 0)
         #expect(counters.transactions == 20_000)

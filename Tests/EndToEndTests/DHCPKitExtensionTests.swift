@@ -36,7 +36,7 @@ import Testing
 
         // (a) ISC dhclient: Solicit/Advertise, Request/Reply for an address and a prefix.
         let dhclient = try Dhclient(network: network, directory: server.directory, options: ["-D", "LL"])
-        _ = waitUntil(timeout: 20) { dhclient.leaseFile.contains("iaprefix") }
+        _ = waitUntil(timeout: 120) { dhclient.leaseFile.contains("iaprefix") }
         let lease = dhclient.leaseFile
         #expect(lease.contains("iaaddr 2001:db8:1::100") && lease.contains("iaprefix 2001:db8:100::/56"),
                 "dhclient got no lease from DHCPKit:\n\(dhclient.log)\n\(server.process.log)")
@@ -168,7 +168,7 @@ final class DHCPKitServer {
         process = try network.start(
             in: network.server, python, ["-m", "dhcpkit.ipv6.server.main", directory.appending("dhcpkit.conf")],
             logPath: directory.appending("dhcpkit.log"))
-        guard waitUntil(timeout: 15, { process.log.contains("ready to handle requests") || !process.process.isRunning }),
+        guard waitUntil(timeout: 120, { process.log.contains("ready to handle requests") || !process.process.isRunning }),
             process.process.isRunning
         else { throw SubprocessError(description: "DHCPKit did not start: \(process.log)") }
         // The legacy key is accepted and explained, not silently dropped.
@@ -178,7 +178,7 @@ final class DHCPKitServer {
     /// SIGTERM; returns the sum of the workers' counters from their exit log lines.
     func stop() -> [String: Int] {
         process.signal(SIGTERM)
-        #expect(process.wait(timeout: 15) == 0, "DHCPKit exits cleanly: \(process.log)")
+        #expect(process.wait(timeout: 60) == 0, "DHCPKit exits cleanly: \(process.log)")
         var sums: [String: Int] = [:]
         for line in process.log.split(separator: "\n") where line.contains("counters (at exit):") {
             for field in line.split(separator: ":").last!.split(separator: " ") {

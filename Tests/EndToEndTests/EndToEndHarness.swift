@@ -65,7 +65,7 @@ final class RelayUnderTest {
 
     /// Waits until the daemon accepted at least `frames` frames and forwarded everything it holds;
     /// returns whether that happened within `timeout` seconds.
-    func waitForwarded(atLeast frames: Int, timeout: Double = 30) -> Bool {
+    func waitForwarded(atLeast frames: Int, timeout: Double = 120) -> Bool {
         waitUntil(timeout: timeout) {
             guard let stats = try? stats() else { return false }
             let accepted = stats["accepted"]?.intValue ?? 0
@@ -74,7 +74,7 @@ final class RelayUnderTest {
     }
 
     /// Every frame in the topic, decoded (after ``waitForwarded(atLeast:timeout:)``).
-    func frames(expected: Int, timeout: Double = 30) throws -> [DHCPKafkaMessage] {
+    func frames(expected: Int, timeout: Double = 120) throws -> [DHCPKafkaMessage] {
         let consumer = try KafkaConsumer(bootstrapServers: cluster.bootstrapServers)
         defer { consumer.close() }
         try consumer.assign(topic: "dhcpkit.messages", partitions: [0, 1, 2], fromBeginning: true)
@@ -197,7 +197,7 @@ final class Dhclient {
     @discardableResult
     func stop() -> Bool {
         process.signal(SIGTERM)
-        guard process.wait(timeout: 5) != nil else {
+        guard process.wait(timeout: 60) != nil else {
             process.killHard()
             return false
         }
@@ -207,7 +207,7 @@ final class Dhclient {
     /// Runs `dhclient -r` (after ``stop()``): releases the lease.
     func release() throws -> ProcessResult {
         let result = try network.run(
-            in: network.client, "/usr/sbin/dhclient", arguments + ["-r", DHCPTestNetwork.clientInterface], timeout: 20)
+            in: network.client, "/usr/sbin/dhclient", arguments + ["-r", DHCPTestNetwork.clientInterface], timeout: 60)
         releaseOutput = result.stdoutText + result.stderrText
         return result
     }

@@ -25,7 +25,7 @@ test: build
 	@for node in /dev/null /dev/zero /dev/full; do \
 		[ -c $$node ] || { echo "make test: $$node is no longer a character device; a test replaced it" >&2; exit 1; }; \
 	done
-	.ci/demo >/dev/null
+	.ci/demo --check >/dev/null
 
 bench: deps
 	swift build -c release --product dhcpkafka

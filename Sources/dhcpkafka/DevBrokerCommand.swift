@@ -18,6 +18,10 @@ struct DevBrokerCommand: ParsableCommand {
     @Option(help: "Partitions of the topic.") var partitions = 3
 
     func run() throws {
+        // Handlers, not a blocked mask and sigwait: the signal may land on any of the mock
+        // cluster's threads (librdkafka sets their masks itself), and it killed the process there
+        // before the cluster was closed (exit "killed by SIGTERM" instead of 0).
+        StopSignals.install()
         let cluster: MockCluster
         do {
             cluster = try MockCluster(brokers: brokers)
@@ -28,13 +32,7 @@ struct DevBrokerCommand: ParsableCommand {
         }
         FileHandle.standardOutput.write(Data((cluster.bootstrapServers + "\n").utf8))
         printError("DEVELOPMENT-ONLY Kafka (librdkafka mock cluster) at \(cluster.bootstrapServers), topic \(topic); stop with Ctrl-C")
-        var signals = sigset_t()
-        sigemptyset(&signals)
-        sigaddset(&signals, SIGTERM)
-        sigaddset(&signals, SIGINT)
-        pthread_sigmask(SIG_BLOCK, &signals, nil)
-        var received: Int32 = 0
-        sigwait(&signals, &received)
+        while !StopSignals.requested { StopSignals.sleep(3600) }
         cluster.close()
     }
 }

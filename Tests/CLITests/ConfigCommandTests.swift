@@ -73,18 +73,30 @@ import Testing
         #expect(check.status == 0, "\(check.stderrText)")
         let settings = try #require(try JSONValue.parse(check.stdoutText)["settings"]?.arrayValue)
         #expect(settings.first { $0["key"] == "listen" }?["values"] == ["127.0.0.1:9464"])
-        let port = freeLocalPort()
-        let served = try Self.write(
-            "<metrics>\n    listen 127.0.0.1:\(port)\n</metrics>\n<socket>\n    path \(directory.appending("s.sock"))\n</socket>\n"
-                + "<spool>\n    path \(directory.appending("spool"))\n</spool>\n", "served.conf", in: directory)
-        let daemon = try ChildProcess(
-            TestPaths.dhcpkafka, ["run", "--config", served, "--no-forward"], logPath: directory.appending("daemon.log"))
-        #expect(waitUntil(timeout: 10) { daemon.log.contains("serving metrics") }, "\(daemon.log)")
+        // The file takes no port 0, so a free port is chosen first; a parallel test may take it
+        // before the daemon binds it: then the daemon exits with "Address already in use" and
+        // the test tries another port.
+        var started: (daemon: ChildProcess, port: UInt16)?
+        for attempt in 0..<5 where started == nil {
+            let port = freeLocalPort()
+            let served = try Self.write(
+                "<metrics>\n    listen 127.0.0.1:\(port)\n</metrics>\n<socket>\n    path \(directory.appending("s.sock"))\n</socket>\n"
+                    + "<spool>\n    path \(directory.appending("spool"))\n</spool>\n", "served.conf", in: directory)
+            let daemon = try ChildProcess(
+                TestPaths.dhcpkafka, ["run", "--config", served, "--no-forward"], logPath: directory.appending("daemon-\(attempt).log"))
+            #expect(waitUntil(timeout: 60) { daemon.log.contains("serving metrics") || !daemon.process.isRunning }, "\(daemon.log)")
+            if daemon.log.contains("serving metrics") {
+                started = (daemon, port)
+            } else {
+                #expect(daemon.wait(timeout: 60) != nil && daemon.log.contains("Address already in use"), "\(daemon.log)")
+            }
+        }
+        let (daemon, port) = try #require(started, "the daemon never served metrics on a free port")
         #expect(daemon.log.contains("http://127.0.0.1:\(port)/metrics"))
         let scraped = try #require(httpGet(port: port, path: "/metrics"))
         #expect(scraped.status == 200 && scraped.body.contains("dhcpkafka_accepted_frames_total 0"))
         daemon.signal(SIGTERM)
-        #expect(daemon.wait(timeout: 20) == 0)
+        #expect(daemon.wait(timeout: 60) == 0)
         let bad = try Self.write("<metrics>\n    listen everywhere\n</metrics>\n", "bad.conf", in: directory)
         let refused = try Self.dhcpkafka(["check-config", bad])
         #expect(refused.status == 2)

@@ -17,12 +17,12 @@ final class InspectionHarness: @unchecked Sendable {
         spool = directory.appending("spool")
     }
 
-    /// Starts the daemon and waits until its socket exists.
-    func start() throws {
+    /// Starts the daemon with `options` after its socket and spool, and waits until its socket exists.
+    func start(options: [String] = ["--no-forward"]) throws {
         let daemon = try ChildProcess(
-            TestPaths.dhcpkafka, ["run", "--socket", socket, "--spool", spool, "--no-forward"],
+            TestPaths.dhcpkafka, ["run", "--socket", socket, "--spool", spool] + options,
             logPath: directory.appending("daemon.log"))
-        guard waitUntil(timeout: 10, { socketExists(socket) || !daemon.process.isRunning }), daemon.process.isRunning else {
+        guard waitUntil(timeout: 60, { socketExists(socket) || !daemon.process.isRunning }), daemon.process.isRunning else {
             daemon.killHard()
             throw SubprocessError(description: "daemon did not start: \(daemon.log)")
         }
@@ -33,7 +33,7 @@ final class InspectionHarness: @unchecked Sendable {
     func stop() throws {
         guard let daemon else { return }
         daemon.signal(SIGTERM)
-        guard daemon.wait(timeout: 10) == 0 else { throw SubprocessError(description: "daemon did not stop: \(daemon.log)") }
+        guard daemon.wait(timeout: 60) == 0 else { throw SubprocessError(description: "daemon did not stop: \(daemon.log)") }
         self.daemon = nil
     }
 
@@ -47,7 +47,7 @@ final class InspectionHarness: @unchecked Sendable {
         guard result.status == 0, counters["sent"]?.intValue == Int64(frames) else {
             throw SubprocessError(description: "send did not send \(frames) frames: \(result.stdoutText) \(result.stderrText)")
         }
-        guard waitUntil(timeout: 20, { (try? self.accepted()) == before + frames }) else {
+        guard waitUntil(timeout: 60, { (try? self.accepted()) == before + frames }) else {
             throw SubprocessError(description: "the daemon did not accept \(frames) frames: \(daemon?.log ?? "")")
         }
     }

@@ -9,27 +9,23 @@ struct FailureTests {
         let fixture = try SinkFixture()
         defer { fixture.close() }
         for i in 0..<10 { #expect(fixture.producer.produce(value: [UInt8(i)], token: UInt64(i)) == .accepted) }
-        #expect(fixture.reports(count: 10, within: 10).filter { $0.isDelivered }.count == 10)
+        #expect(fixture.reports(count: 10, within: 60).filter { $0.isDelivered }.count == 10)
         #expect(fixture.producer.brokerState == .up)
 
         try fixture.cluster.setBrokerDown(1)
         for i in 10..<30 { #expect(fixture.producer.produce(value: [UInt8(i)], token: UInt64(i)) == .accepted) }
+        // Within message.timeout.ms (30 s here) librdkafka retries by itself: a record is neither
+        // delivered nor failed while the broker is down, so no report at all may arrive.
         let whileDown = fixture.reports(during: 2)
-        #expect(!whileDown.contains { $0.isDelivered })
-        for report in whileDown {
-            #expect(report.failureClass == .retriable)
-            #expect(report.status == .notPersisted || report.status == .possiblyPersisted)
-        }
-        guard case .down = fixture.producer.brokerState else {
-            Issue.record("broker state should be down, is \(fixture.producer.brokerState)")
-            return
-        }
-        #expect(fixture.producer.inFlight >= 20 - whileDown.count)
+        #expect(whileDown.isEmpty, "reports while the broker is down: \(whileDown)")
+        let isDown = { if case .down = fixture.producer.brokerState { true } else { false } }()
+        try #require(isDown, "broker state should be down, is \(fixture.producer.brokerState)")
+        #expect(fixture.producer.inFlight == 20)
 
         try fixture.cluster.setBrokerUp(1)
-        let afterUp = fixture.reports(count: 20 - whileDown.count, within: 15)
-        #expect(afterUp.allSatisfy { $0.isDelivered })
-        #expect(Set(afterUp.map(\.token) + whileDown.map(\.token)) == Set((10..<30).map { UInt64($0) }))
+        let afterUp = fixture.reports(count: 20, within: 120)
+        #expect(afterUp.count == 20 && afterUp.allSatisfy { $0.isDelivered })
+        #expect(Set(afterUp.map(\.token)) == Set((10..<30).map { UInt64($0) }))
         #expect(fixture.producer.brokerState == .up)
         let states = fixture.recorder.stateHistory
         #expect(states.first == .up && states.last == .up)
@@ -48,10 +44,10 @@ struct FailureTests {
         defer { fixture.close() }
         fixture.cluster.pushRequestErrors(apiKey: MockCluster.produceAPIKey, errors: errors)
         for i in 0..<5 { #expect(fixture.producer.produce(value: [UInt8(i)], token: UInt64(i)) == .accepted) }
-        let reports = fixture.reports(count: 5, within: 15)
+        let reports = fixture.reports(count: 5, within: 60)
         #expect(reports.count == 5)
         #expect(reports.allSatisfy { $0.isDelivered })
-        let records = try fixture.consume(count: 5, within: 10, settle: 0.5)
+        let records = try fixture.consume(count: 5, within: 60, settle: 0.5)
         #expect(records.map(\.value) == (0..<5).map { [UInt8($0)] })
         #expect(fixture.producer.fatalError() == nil)
     }
@@ -68,11 +64,11 @@ struct FailureTests {
         defer { fixture.close() }
         // Connect and deliver one record first, so the injected error hits a Produce request.
         #expect(fixture.producer.produce(value: [0], token: 0) == .accepted)
-        #expect(fixture.reports(count: 1, within: 10).first?.isDelivered == true)
+        #expect(fixture.reports(count: 1, within: 60).first?.isDelivered == true)
 
         fixture.cluster.pushRequestErrors(apiKey: MockCluster.produceAPIKey, errors: [error])
         #expect(fixture.producer.produce(value: [1], token: 1) == .accepted)
-        let failed = fixture.reports(count: 1, within: 10)
+        let failed = fixture.reports(count: 1, within: 60)
         try #require(failed.count == 1)
         #expect(failed[0].token == 1)
         #expect(failed[0].error == error)
@@ -87,7 +83,7 @@ struct FailureTests {
             #expect(refusal.failureClass == expected)
         } else {
             #expect(outcome == .accepted)
-            let next = fixture.reports(count: 1, within: 10)
+            let next = fixture.reports(count: 1, within: 60)
             #expect(next.map(\.token) == [2])
             #expect(next.first?.isDelivered == true)
         }
@@ -108,7 +104,7 @@ struct FatalErrorTests {
         let fatal = try #require(fixture.producer.fatalError())
         #expect(fatal.code == .outOfOrderSequenceNumber)
         #expect(fatal.failureClass == .fatal)
-        let reports = fixture.reports(count: 3, within: 5)
+        let reports = fixture.reports(count: 3, within: 60)
         #expect(reports.count == 3)
         #expect(reports.allSatisfy { $0.failureClass == .fatal && !$0.isDelivered })
         guard case .failed(let error) = fixture.producer.produce(value: [9], token: 9) else {
@@ -127,7 +123,7 @@ struct MessageTimeoutTests {
         defer { fixture.close() }
         try fixture.cluster.setBrokerDown(1)
         for i in 0..<3 { #expect(fixture.producer.produce(value: [UInt8(i)], token: UInt64(i)) == .accepted) }
-        let reports = fixture.reports(count: 3, within: 8)
+        let reports = fixture.reports(count: 3, within: 60)
         #expect(reports.count == 3)
         for report in reports {
             #expect(report.error == .messageTimedOut)
@@ -141,11 +137,11 @@ struct MessageTimeoutTests {
         // they time out (reconnecting can take longer than this test's 1 s message timeout).
         try fixture.cluster.setBrokerUp(1)
         var delivered = Set<UInt64>()
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(120)
         while delivered.count < 3 && Date() < deadline {
             let pending = (0..<3).map(UInt64.init).filter { !delivered.contains($0) }
             for token in pending { #expect(fixture.producer.produce(value: [UInt8(token)], token: token) == .accepted) }
-            for report in fixture.reports(count: pending.count, within: 10) {
+            for report in fixture.reports(count: pending.count, within: 60) {
                 if report.isDelivered { delivered.insert(report.token) } else { #expect(report.error == .messageTimedOut) }
             }
         }

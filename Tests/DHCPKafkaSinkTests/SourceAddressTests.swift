@@ -13,7 +13,7 @@ struct SourceAddressTests {
         let fixture = try SinkFixture(sourceAddress: "127.0.0.2")
         defer { fixture.close() }
         #expect(fixture.producer.produce(value: [1, 2, 3], token: 7) == .accepted)
-        let reports = fixture.reports(count: 1, within: 10)
+        let reports = fixture.reports(count: 1, within: 60)
         #expect(reports.first?.isDelivered == true)
         let local = fixture.producer.boundLocalAddresses
         #expect(!local.isEmpty)

@@ -18,6 +18,7 @@ public final class ChildProcess: @unchecked Sendable {
         environment: [String: String]? = nil, standardOutputToLog: Bool = false
     ) throws {
         self.logPath = logPath
+        HostSettings.rememberOriginalValues()  // a daemon raises net.unix.max_dgram_qlen; restored at exit
         let log = try openLogFile(logPath)
         process.executableURL = executable
         process.arguments = arguments

@@ -7,16 +7,25 @@ import Testing
 /// DHCPKit 1.0.7 (`ipv6-dhcpd` from the venv) with our extension (deploy/dhcpkit, installed into the
 /// venv by .ci/bootstrap) in the server namespace, workers running as nobody/nogroup, handing every
 /// transaction to `dhcpkafka run`.
-@Suite(.serialized) struct DHCPKitExtensionTests {
+@Suite(.serialized, .heavy) struct DHCPKitExtensionTests {
     static let serverName = "dhcpkit-e2e"
     /// dhclient's DUID-LL (`-D LL`) from the client interface's MAC 02:00:00:00:c1:01.
     static let dhclientDUID = "0003000102000000c101"
 
+    /// How many unit tests deploy/dhcpkit/tests holds today: fewer means tests were lost (a module
+    /// that no longer imports is silently not discovered). Raise it when adding tests.
+    static let packageUnitTestFloor = 16
+
+    /// The extension's own Python unit tests: all of them run (none skipped, none lost) and pass.
     @Test func packageUnitTests() throws {
         let tests = TestPaths.repositoryRoot.appendingPathComponent("deploy/dhcpkit/tests").path
-        let result = try runProcess(TestPaths.python, ["-m", "unittest", "discover", "-s", tests], timeout: 60)
-        #expect(result.status == 0, "deploy/dhcpkit unit tests failed:\n\(result.stderrText)")
-        #expect(result.stderrText.contains("\nOK"), "\(result.stderrText)")
+        let result = try runProcess(TestPaths.python, ["-m", "unittest", "discover", "-v", "-s", tests], timeout: 120)
+        let output = result.stderrText
+        #expect(result.status == 0, "deploy/dhcpkit unit tests failed:\n\(output)")
+        let report = try #require(PythonUnittestReport(output), "no unittest summary in:\n\(output)")
+        #expect(report.ran >= Self.packageUnitTestFloor, "ran \(report.ran) of at least \(Self.packageUnitTestFloor) tests:\n\(output)")
+        #expect(report.skipped.isEmpty, "Python tests skipped (install what they need):\n\(report.skipped.joined(separator: "\n"))")
+        #expect(report.passed, "\(output)")
     }
 
     @Test func everyTransactionOfRealAndScriptedClientsReachesKafka() throws {
@@ -27,7 +36,7 @@ import Testing
 
         // (a) ISC dhclient: Solicit/Advertise, Request/Reply for an address and a prefix.
         let dhclient = try Dhclient(network: network, directory: server.directory, options: ["-D", "LL"])
-        _ = waitUntil(timeout: 20) { dhclient.leaseFile.contains("iaprefix") }
+        _ = waitUntil(timeout: 120) { dhclient.leaseFile.contains("iaprefix") }
         let lease = dhclient.leaseFile
         #expect(lease.contains("iaaddr 2001:db8:1::100") && lease.contains("iaprefix 2001:db8:100::/56"),
                 "dhclient got no lease from DHCPKit:\n\(dhclient.log)\n\(server.process.log)")
@@ -159,7 +168,7 @@ final class DHCPKitServer {
         process = try network.start(
             in: network.server, python, ["-m", "dhcpkit.ipv6.server.main", directory.appending("dhcpkit.conf")],
             logPath: directory.appending("dhcpkit.log"))
-        guard waitUntil(timeout: 15, { process.log.contains("ready to handle requests") || !process.process.isRunning }),
+        guard waitUntil(timeout: 120, { process.log.contains("ready to handle requests") || !process.process.isRunning }),
             process.process.isRunning
         else { throw SubprocessError(description: "DHCPKit did not start: \(process.log)") }
         // The legacy key is accepted and explained, not silently dropped.
@@ -169,7 +178,7 @@ final class DHCPKitServer {
     /// SIGTERM; returns the sum of the workers' counters from their exit log lines.
     func stop() -> [String: Int] {
         process.signal(SIGTERM)
-        #expect(process.wait(timeout: 15) == 0, "DHCPKit exits cleanly: \(process.log)")
+        #expect(process.wait(timeout: 60) == 0, "DHCPKit exits cleanly: \(process.log)")
         var sums: [String: Int] = [:]
         for line in process.log.split(separator: "\n") where line.contains("counters (at exit):") {
             for field in line.split(separator: ":").last!.split(separator: " ") {
@@ -207,5 +216,45 @@ final class DHCPKitServer {
             throw SubprocessError(description: "dhcpkafka_dhcpkit not importable as nobody (run .ci/bootstrap): \(check.stderrText)")
         }
         return target + "/bin/python"
+    }
+}
+
+/// What `python -m unittest -v` reported: how many tests ran, which were skipped and why, and whether
+/// the run ended in a plain "OK" (not "OK (skipped=N)", not "FAILED").
+struct PythonUnittestReport {
+    /// N of "Ran N tests".
+    let ran: Int
+    /// The verbose lines of skipped tests ("test_x (module.Class.test_x) ... skipped 'reason'").
+    let skipped: [String]
+    /// The last line is exactly "OK".
+    let passed: Bool
+
+    /// Parses unittest's standard error; `nil` without a "Ran N test(s)" line.
+    init?(_ output: String) {
+        let lines = output.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
+        guard let summary = lines.last(where: { $0.hasPrefix("Ran ") && $0.contains(" test") }),
+            let count = Int(summary.dropFirst(4).prefix { $0.isNumber })
+        else { return nil }
+        ran = count
+        skipped = lines.filter { $0.contains(" ... skipped") || $0.hasPrefix("skipped ") }
+        passed = lines.last { !$0.isEmpty } == "OK"
+    }
+}
+
+/// The check above rejects the outputs a plain `contains("OK")` accepted.
+@Suite struct PythonUnittestReportTests {
+    @Test func rejectsEmptySkippedAndFailedRuns() throws {
+        let none = try #require(PythonUnittestReport("\n----------------------------------------------------------------------\nRan 0 tests in 0.000s\n\nOK\n"))
+        #expect(none.ran == 0 && none.passed, "zero tests is parsed as zero, which the floor rejects")
+        let skipped = try #require(PythonUnittestReport(
+            "test_a (t.T.test_a) ... ok\ntest_b (t.T.test_b) ... skipped 'dhcpkit-kafka not installed'\n\nRan 2 tests in 0.1s\n\nOK (skipped=1)\n"))
+        #expect(skipped.ran == 2 && !skipped.passed && skipped.skipped == ["test_b (t.T.test_b) ... skipped 'dhcpkit-kafka not installed'"])
+        let failed = try #require(PythonUnittestReport("Ran 16 tests in 0.9s\n\nFAILED (failures=1)\n"))
+        #expect(failed.ran == 16 && !failed.passed)
+        #expect(PythonUnittestReport("Traceback: no tests collected\n") == nil)
+        let good = try #require(PythonUnittestReport("test_a (t.T.test_a) ... ok\n\nRan 16 tests in 0.9s\n\nOK\n"))
+        #expect(good.ran == 16 && good.passed && good.skipped.isEmpty)
     }
 }

@@ -14,7 +14,9 @@ final class RelayUnderTest {
     let cluster: MockCluster
     let socket: String
     let spool: String
-    let daemon: ChildProcess
+    /// The running daemon (a new one after ``restartDaemon()``).
+    private(set) var daemon: ChildProcess
+    private var starts = 0
 
     init() throws {
         directory = try TemporaryDirectory(prefix: "dk-e2e")
@@ -23,13 +25,30 @@ final class RelayUnderTest {
         spool = directory.appending("spool")
         cluster = try MockCluster(brokers: 1)
         try cluster.createTopic("dhcpkit.messages", partitions: 3, replicationFactor: 1)
-        daemon = try ChildProcess(
-            TestPaths.dhcpkafka,
-            ["run", "--socket", socket, "--spool", spool, "--socket-mode", "0666", "--broker", cluster.bootstrapServers],
-            logPath: directory.appending("daemon.log"))
-        guard waitUntil(timeout: 10, { socketExists(socket) || !daemon.process.isRunning }), daemon.process.isRunning else {
+        daemon = try Self.startDaemon(socket: socket, spool: spool, broker: cluster.bootstrapServers, log: directory.appending("daemon.log"))
+    }
+
+    private static func startDaemon(socket: String, spool: String, broker: String, log: String) throws -> ChildProcess {
+        let daemon = try ChildProcess(
+            TestPaths.dhcpkafka, ["run", "--socket", socket, "--spool", spool, "--socket-mode", "0666", "--broker", broker],
+            logPath: log)
+        guard waitUntil(timeout: 60, { socketExists(socket) || !daemon.process.isRunning }), daemon.process.isRunning else {
             throw SubprocessError(description: "daemon did not start: \(daemon.log)")
         }
+        return daemon
+    }
+
+    /// Stops the daemon with SIGTERM (it removes its socket) and waits for a clean exit.
+    func stopDaemon() throws {
+        daemon.signal(SIGTERM)
+        guard daemon.wait(timeout: 60) == 0 else { throw SubprocessError(description: "daemon did not stop: \(daemon.log)") }
+    }
+
+    /// Starts a new daemon on the same socket, spool and broker, as a restart does.
+    func restartDaemon() throws {
+        starts += 1
+        daemon = try Self.startDaemon(
+            socket: socket, spool: spool, broker: cluster.bootstrapServers, log: directory.appending("daemon-\(starts).log"))
     }
 
     deinit {
@@ -46,7 +65,7 @@ final class RelayUnderTest {
 
     /// Waits until the daemon accepted at least `frames` frames and forwarded everything it holds;
     /// returns whether that happened within `timeout` seconds.
-    func waitForwarded(atLeast frames: Int, timeout: Double = 30) -> Bool {
+    func waitForwarded(atLeast frames: Int, timeout: Double = 120) -> Bool {
         waitUntil(timeout: timeout) {
             guard let stats = try? stats() else { return false }
             let accepted = stats["accepted"]?.intValue ?? 0
@@ -55,7 +74,7 @@ final class RelayUnderTest {
     }
 
     /// Every frame in the topic, decoded (after ``waitForwarded(atLeast:timeout:)``).
-    func frames(expected: Int, timeout: Double = 30) throws -> [DHCPKafkaMessage] {
+    func frames(expected: Int, timeout: Double = 120) throws -> [DHCPKafkaMessage] {
         let consumer = try KafkaConsumer(bootstrapServers: cluster.bootstrapServers)
         defer { consumer.close() }
         try consumer.assign(topic: "dhcpkit.messages", partitions: [0, 1, 2], fromBeginning: true)
@@ -178,7 +197,7 @@ final class Dhclient {
     @discardableResult
     func stop() -> Bool {
         process.signal(SIGTERM)
-        guard process.wait(timeout: 5) != nil else {
+        guard process.wait(timeout: 60) != nil else {
             process.killHard()
             return false
         }
@@ -188,7 +207,7 @@ final class Dhclient {
     /// Runs `dhclient -r` (after ``stop()``): releases the lease.
     func release() throws -> ProcessResult {
         let result = try network.run(
-            in: network.client, "/usr/sbin/dhclient", arguments + ["-r", DHCPTestNetwork.clientInterface], timeout: 20)
+            in: network.client, "/usr/sbin/dhclient", arguments + ["-r", DHCPTestNetwork.clientInterface], timeout: 60)
         releaseOutput = result.stdoutText + result.stderrText
         return result
     }

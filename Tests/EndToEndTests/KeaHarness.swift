@@ -62,7 +62,7 @@ final class KeaServer {
         process = try network.start(
             in: network.server, "/usr/sbin/kea-dhcp6", ["-c", configPath], logPath: directory.appending("kea.out"),
             environment: ["KEA_PIDFILE_DIR": directory.path, "KEA_LOCKFILE_DIR": directory.path])
-        guard waitUntil(timeout: 20, { log.contains("DHCP6_STARTED") || !process.process.isRunning }),
+        guard waitUntil(timeout: 120, { log.contains("DHCP6_STARTED") || !process.process.isRunning }),
             process.process.isRunning
         else {
             throw SubprocessError(description: "kea-dhcp6 did not start:\n\(log)\n\(process.log)")
@@ -81,7 +81,7 @@ final class KeaServer {
             print(b''.join(iter(lambda: s.recv(65536), b'')).decode())
             """
         let request = "{\"command\": \"\(name)\", \"arguments\": \(arguments)}"
-        let result = try runProcess(URL(fileURLWithPath: "/usr/bin/python3"), ["-c", script, controlSocket, request], timeout: 10)
+        let result = try runProcess(URL(fileURLWithPath: "/usr/bin/python3"), ["-c", script, controlSocket, request], timeout: 60)
         let answer = try JSONValue.parse(result.stdoutText)
         guard result.status == 0, answer["result"]?.intValue == 0, let values = answer["arguments"] else {
             throw SubprocessError(description: "Kea command \(name) failed: \(result.stdoutText)\(result.stderrText)")
@@ -108,7 +108,7 @@ final class KeaServer {
     /// SIGTERMs Kea (which unloads the hook) and waits for it; returns its log.
     func stop() -> String {
         process.signal(SIGTERM)
-        process.wait(timeout: 10)
+        process.wait(timeout: 60)
         return log
     }
 }

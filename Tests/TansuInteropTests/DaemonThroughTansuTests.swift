@@ -6,7 +6,7 @@ import Testing
 
 /// The whole relay against an independent broker: writers → `dhcpkafka run` (ingest) and
 /// `dhcpkafka forward` (on librdkafka 2.16) → tansu → confluent-kafka → dhcpkit-kafka 1.0.0.
-@Suite("The daemon forwarding to tansu", .serialized)
+@Suite("The daemon forwarding to tansu", .serialized, .heavy)
 struct DaemonThroughTansuTests {
     @Test("frames and a gap record reach tansu in sequence order; dhcpkit-kafka decodes the frames and skips the gap record")
     func daemonForwardsToTansu() throws {
@@ -21,14 +21,14 @@ struct DaemonThroughTansuTests {
         let ingest = try ChildProcess(
             TestPaths.dhcpkafka, ["run", "--no-forward", "--socket", socket, "--spool", spool, "--capacity", "64KiB", "--max-frames", "50"],
             logPath: directory.appending("ingest.log"))
-        #expect(waitUntil(timeout: 10) { socketExists(socket) })
+        #expect(waitUntil(timeout: 60) { socketExists(socket) })
         let early = try runProcess(
             TestPaths.dhcpkafka, ["send", "--socket", socket, "--frames", "200", "--rate", "2000", "--server-name", "early",
                                   "--log", directory.appending("early"), "--json"])
         #expect(early.status == 0)
         let earlySent = try JSONValue.parse(early.stdoutText)["sent"]?.intValue ?? 0
         #expect(earlySent > 150, "enough early frames to overflow the 50-frame ring")
-        #expect(waitUntil(timeout: 10) { Self.stats(spool)?["accepted"]?.intValue == earlySent })
+        #expect(waitUntil(timeout: 60) { Self.stats(spool)?["accepted"]?.intValue == earlySent })
 
         // The forwarder on the librdkafka 2.16 runtime (2.0.2 cannot talk to tansu).
         let forwarder = try ChildProcess(
@@ -46,9 +46,9 @@ struct DaemonThroughTansuTests {
             return stats?["accepted"]?.intValue == Int64(total) && stats?["stored_frames"]?.intValue == 0
         }, "\(forwarder.log)")
         forwarder.signal(SIGTERM)
-        #expect(forwarder.wait(timeout: 30) == 0)
+        #expect(forwarder.wait(timeout: 60) == 0)
         ingest.signal(SIGTERM)
-        #expect(ingest.wait(timeout: 30) == 0)
+        #expect(ingest.wait(timeout: 60) == 0)
         #expect(forwarder.log.contains("Kafka brokers reachable"))
 
         // What the forwarder published: every surviving frame, and a gap record for every evicted run

@@ -9,7 +9,7 @@ import Testing
 /// `sink-probe` child process, running librdkafka 2.16 from the confluent-kafka wheel) produces the
 /// fixture frames to tansu, and confluent-kafka reads them back and decodes them with the original
 /// dhcpkit-kafka 1.0.0 (`Tests/interop-python/consume_decode.py`).
-@Suite("Interop with tansu, an independent Kafka-compatible broker", .serialized)
+@Suite("Interop with tansu, an independent Kafka-compatible broker", .serialized, .heavy)
 struct TansuInteropTests {
     @Test("fixture frames go through tansu byte-identical with key, headers and timestamp, and dhcpkit-kafka decodes them")
     func fixtureFramesThroughTansu() throws {

@@ -163,6 +163,9 @@ struct RunCommand: AsyncParsableCommand {
         // Trap SIGHUP before the socket appears: whoever sees the daemon ready may reload it, and
         // SIGHUP's default action would end the daemon.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
+        // The same for SIGTERM/SIGINT: a stop sent as soon as the socket appears (before the
+        // service group runs) is kept and starts the graceful stop, instead of killing the daemon.
+        let stops = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         let ingest = try ingestConfiguration()
         let options = SpoolOptions(capacityBytes: capacity.bytes, maxFrames: maxFrames, durability: durability.value)
         if !noForward { _ = try forward.configuration() }  // refuse bad Kafka settings before starting anything
@@ -244,8 +247,17 @@ struct RunCommand: AsyncParsableCommand {
         }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+                services: services, logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                for await signal in stops {
+                    logger.notice("received \(signal); stopping gracefully")
+                    await group.triggerGracefulShutdown()
+                }
+            }
+            defer { tasks.cancelAll() }
+            try await group.run()
+        }
         logger.notice(
             "stopped",
             metadata: [

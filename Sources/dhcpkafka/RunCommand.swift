@@ -196,6 +196,9 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
         // Trap SIGHUP before the socket appears: whoever sees the daemon ready may reload it, and
         // SIGHUP's default action would end the daemon.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
+        // The same for SIGTERM/SIGINT: a stop sent as soon as the socket appears (before the
+        // service group runs) is kept and starts the graceful stop, instead of killing the daemon.
+        let stops = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         let ingest = try ingestConfiguration()
         let options = SpoolOptions(capacityBytes: capacity.bytes, maxFrames: maxFrames, durability: durability.value)
         ConfigResolution.warnAboutSecrets(
@@ -285,8 +288,7 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
                         + "\(counters.pendingFrames) waiting in memory"
                 })))
         }
-        var groupConfiguration = ServiceGroupConfiguration(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
         // Bounds on stopping: a graceful stop that outlasts the forwarder's own stop timeout is
         // escalated to cancellation, and a cancellation that still hangs ends the process (non-zero)
         // rather than leaving a daemon that neither receives nor exits.
@@ -294,7 +296,16 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
         groupConfiguration.maximumCancellationDuration = .seconds(30)
         let group = ServiceGroup(configuration: groupConfiguration)
         do {
-            try await group.run()
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask {
+                    for await signal in stops {
+                        logger.notice("received \(signal); stopping gracefully")
+                        await group.triggerGracefulShutdown()
+                    }
+                }
+                defer { tasks.cancelAll() }
+                try await group.run()
+            }
         } catch {
             // A service failed; the group cancelled the others and they stopped. Exit non-zero so
             // systemd (Restart=on-failure) starts the daemon again.

@@ -17,14 +17,18 @@ final class DaemonHarness {
         spool = directory.appending("spool")
     }
 
-    /// Starts `dhcpkafka run` and waits until its socket accepts frames.
+    /// Starts `dhcpkafka run` and waits until its socket accepts frames and it logged "ready"
+    /// (the socket file alone may be a stale one left by a SIGKILLed daemon, and a signal sent
+    /// before the daemon trapped it would kill it instead of stopping it gracefully).
     /// Without `--broker` in `extra`, the daemon runs ingest only (`--no-forward`).
     func start(_ extra: [String] = [], log: String = "daemon.log") throws -> ChildProcess {
         let forwarding = extra.contains("--broker") ? [] : ["--no-forward"]
         let daemon = try ChildProcess(
             TestPaths.dhcpkafka, ["run", "--socket", socket, "--spool", spool] + forwarding + extra,
             logPath: directory.appending(log))
-        guard waitUntil(timeout: 10, { socketExists(socket) || !daemon.process.isRunning }), daemon.process.isRunning else {
+        guard waitUntil(timeout: 30, { (socketExists(socket) && daemon.log.contains(" ready")) || !daemon.process.isRunning }),
+            daemon.process.isRunning
+        else {
             daemon.killHard()
             throw SubprocessError(description: "daemon did not start: \(daemon.log)")
         }

@@ -81,6 +81,17 @@ import Testing
         #expect(socketExists(harness.socket), "the daemon removes only its own socket file")
     }
 
+    /// SIGTERM the moment the socket appears (before the service group would have trapped it):
+    /// the daemon still stops gracefully and exits 0, it is not killed by the signal.
+    @Test func stopRightAfterTheSocketAppears() throws {
+        let harness = try DaemonHarness()
+        for round in 0..<8 {
+            let daemon = try harness.start(log: "daemon-\(round).log")
+            daemon.signal(SIGTERM)
+            #expect(daemon.wait(timeout: 60) == 0, "round \(round): \(daemon.log)")
+        }
+    }
+
     private func metricsPort(_ daemon: ChildProcess) -> UInt16? {
         _ = waitUntil(timeout: 20) { daemon.log.contains("serving metrics") }
         guard let range = daemon.log.range(of: #"url=http://127\.0\.0\.1:(\d+)/metrics"#, options: .regularExpression) else { return nil }

@@ -36,6 +36,7 @@ import Testing
 
         let records = try cluster.readAll(expected: 100)
         _ = try verifyDelivery(records, accepted: UInt64(total), spoolIdentity: identity)
+        #expect(records.allSatisfy { $0.epoch == "0" }, "frames and gap records carry the spool's epoch")
         let delivered = Set(records.compactMap(\.frameSequence))
         var gapCovered = Set<UInt64>()
         for record in records where record.frameSequence == nil {

@@ -90,11 +90,14 @@ extension ForwardLoop {
     mutating func advanceWatermark(force: Bool) throws {
         guard let end = window.donePrefixEnd, end > watermark else { return }
         guard force || ContinuousClock.now - lastFlush >= .milliseconds(20) else { return }
-        let (frames, gaps) = window.removeDone(through: end)
+        let (frames, gaps, gapFrames) = window.removeDone(through: end)
         let forwardedFrames = frames - min(pendingDead, frames)
         pendingDead -= frames - forwardedFrames
+        // gap_frames: the frames lost to eviction, exactly those the published gap records cover
+        // (frames evicted after they were sent and then acknowledged are not lost).
         try spool.removeThrough(
-            end, counterDeltas: ["forwarded": UInt64(forwardedFrames), "gap_records": UInt64(gaps)])
+            end, counterDeltas: ["forwarded": UInt64(forwardedFrames), "gap_records": UInt64(gaps),
+                                 SpoolStats.lostFramesCounter: gapFrames])
         watermark = end
         lastFlush = .now
         counters.forwardedCount.add(UInt64(forwardedFrames), ordering: .relaxed)

@@ -87,11 +87,17 @@ struct InFlightWindow {
 
     /// Drops the done entries at the front through `sequence`; returns how many frames, gap
     /// records and bytes they were.
-    mutating func removeDone(through sequence: UInt64) -> (frames: Int, gaps: Int) {
+    mutating func removeDone(through sequence: UInt64) -> (frames: Int, gaps: Int, gapFrames: UInt64) {
         var frames = 0
         var gaps = 0
+        var gapFrames: UInt64 = 0
         while head < entries.count, entries[head].done, entries[head].last <= sequence {
-            if entries[head].isGap { gaps += 1 } else { frames += 1 }
+            if entries[head].isGap {
+                gaps += 1
+                gapFrames += entries[head].last - entries[head].first + 1
+            } else {
+                frames += 1
+            }
             bytes -= entries[head].bytes
             head += 1
         }
@@ -99,7 +105,7 @@ struct InFlightWindow {
             entries.removeFirst(head)
             head = 0
         }
-        return (frames, gaps)
+        return (frames, gaps, gapFrames)
     }
 
     /// Forgets everything from the first entry that is not done onwards and returns its sequence,

@@ -91,11 +91,10 @@ public final class Spool: @unchecked Sendable {
                                        durability: durability)
             let env = try LMDBEnvironment(path: path, mapSize: 0, maxDatabases: 8, flags: durability.lmdbFlags)
             try checkFileCoversMap(env, path: path)
-            let dbs = try env.write { txn in
-                let dbs = try SpoolDatabases.open(in: txn, create: false)
-                try checkConsistency(txn, dbs, path: path)
-                return dbs
-            }
+            let dbs = try env.write { txn in try SpoolDatabases.open(in: txn, create: false) }
+            // In a read transaction: the walk must not hold up the ingest writer's commits.
+            try env.read { txn in try checkConsistency(txn, dbs, path: path) }
+            env.releaseMappedPages()
             let pages = (2 * options.capacityBytes) / (try env.pageSize()) + 16
             let limits = RingLimits(capacityBytes: options.capacityBytes, maxFrames: options.maxFrames,
                                     framePageBudget: pages, deadCapacityBytes: options.deadLetterCapacityBytes)
@@ -138,6 +137,7 @@ public final class Spool: @unchecked Sendable {
                 try initializeMeta(txn, dbs, options: options, path: path)
                 return dbs
             }
+            env.releaseMappedPages()  // the consistency walk mapped every frame page in
             if options.durability != .sync { try env.sync() }  // the "open" mark must survive an OS crash
             let pages = (2 * options.capacityBytes) / (try env.pageSize()) + 16
             let limits = RingLimits(capacityBytes: options.capacityBytes, maxFrames: options.maxFrames,

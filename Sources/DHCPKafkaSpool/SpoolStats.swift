@@ -29,7 +29,9 @@ public struct SpoolStats: Sendable, Equatable {
     public var nextSequence: UInt64
     /// Frames ever accepted.
     public var appendedFrames: UInt64
-    /// Frames evicted to make room, ever.
+    /// Frames evicted from the ring to make room, ever: lost ones (``lostFrames``), ones the
+    /// forwarder had sent before and Kafka acknowledged (``evictedDeliveredFrames``), and ones whose
+    /// fate is not known yet (``pendingGapFrames``).
     public var evictedFrames: UInt64
     /// Stored bytes evicted, ever.
     public var evictedBytes: UInt64
@@ -43,12 +45,30 @@ public struct SpoolStats: Sendable, Equatable {
     public var deadLettersDropped: UInt64
     /// Gap records not yet cleared.
     public var pendingGaps: Int
+    /// Frames in the gap records not yet cleared: evicted, and neither published as lost nor
+    /// acknowledged yet (they may still be in flight to Kafka).
+    public var pendingGapFrames: UInt64
     /// Persisted caller counters (e.g. `rejected.truncated`).
     public var counters: [String: UInt64]
     /// The LMDB map size: the most `data.mdb` can grow to.
     public var mapSize: Int
     /// The size of `data.mdb` on disk.
     public var fileSize: Int
+}
+
+extension SpoolStats {
+    /// The persisted counter the forwarder adds the frames of acknowledged gap records to.
+    public static let lostFramesCounter = "gap_frames"
+
+    /// Frames lost to eviction: evicted before the forwarder sent them, covered by gap records
+    /// that Kafka acknowledged. Only these are lost; it never goes down.
+    public var lostFrames: UInt64 { counters[Self.lostFramesCounter] ?? 0 }
+
+    /// Frames evicted after the forwarder had sent them, and acknowledged by Kafka: not lost.
+    public var evictedDeliveredFrames: UInt64 {
+        let resolved = lostFrames + pendingGapFrames
+        return evictedFrames > resolved ? evictedFrames - resolved : 0
+    }
 }
 
 extension Spool {
@@ -89,10 +109,23 @@ extension Spool {
                     deadLetterBytes: Int(try txn.metaValue(dbs, MetaKey.deadBytes)),
                     deadLettersDropped: try txn.metaValue(dbs, MetaKey.deadDropped),
                     pendingGaps: Int(gaps.ms_entries),
+                    pendingGapFrames: try pendingGapFrames(txn),
                     counters: try readCounters(txn),
                     mapSize: mapSize,
                     fileSize: SpoolDirectory.dataFileSize(path))
             }
+        }
+    }
+
+    private func pendingGapFrames(_ txn: LMDBTransaction) throws -> UInt64 {
+        try txn.withCursor(dbs.gaps) { cursor in
+            var frames: UInt64 = 0
+            var entry = try cursor.get(MDB_FIRST)
+            while let (key, value) = entry {
+                frames &+= GapRecord.decode(key: key, value: value)?.frames ?? 0
+                entry = try cursor.get(MDB_NEXT)
+            }
+            return frames
         }
     }
 

@@ -23,7 +23,7 @@ struct MetricsSource: Sendable {
         if let stats = try? spool.stats() {
             snapshot.totals.received = stats.counters["received"] ?? 0
             snapshot.totals.accepted = stats.appendedFrames
-            snapshot.totals.evicted = stats.evictedFrames
+            snapshot.totals.evicted = stats.lostFrames
             snapshot.totals.forwarded = stats.counters["forwarded"] ?? 0
             snapshot.totals.gapRecords = stats.counters["gap_records"] ?? 0
             for (key, value) in stats.counters where key.hasPrefix("rejected.") {

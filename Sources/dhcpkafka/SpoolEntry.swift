@@ -109,8 +109,8 @@ enum SequenceNote {
                 ("frames", .uint(gap.frames)), ("bytes", .uint(gap.bytes)),
             ]).compactText
         }
-        return "\(gap.firstSequence)…\(gap.lastSequence)  evicted: \(gap.frames) frame(s), \(gap.bytes) bytes lost "
-            + "before they were forwarded (the forwarder publishes a gap record)"
+        return "\(gap.firstSequence)…\(gap.lastSequence)  evicted: \(gap.frames) frame(s), \(gap.bytes) bytes no longer "
+            + "in the spool: lost unless the forwarder had sent them already (for those it had not, it publishes a gap record)"
     }
 
     /// Sequences that were assigned but gone before they could be read.

@@ -133,6 +133,9 @@ struct SpoolStatsView {
             ("rejected_by_reason", .object(rejected.map { ($0.0, .uint($0.1)) })),
             ("evicted_frames", .uint(stats.evictedFrames)),
             ("evicted_bytes", .uint(stats.evictedBytes)),
+            ("lost_frames", .uint(stats.lostFrames)),
+            ("evicted_delivered_frames", .uint(stats.evictedDeliveredFrames)),
+            ("pending_gap_frames", .uint(stats.pendingGapFrames)),
             ("forwarded", .uint(stats.counters["forwarded"] ?? 0)),
             ("gap_records", .uint(stats.counters["gap_records"] ?? 0)),
             ("acked_watermark", .uint(stats.ackedWatermark)),
@@ -189,7 +192,9 @@ struct SpoolStatsView {
             "accepted           \(stats.appendedFrames)",
             "rejected           \(rejected.reduce(0) { $0 + $1.1 })"
                 + (rejected.isEmpty ? "" : " (" + rejected.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")"),
-            "evicted            \(stats.evictedFrames) frames, \(ByteSize.format(Int(clamping: stats.evictedBytes)))",
+            "evicted            \(stats.evictedFrames) frames, \(ByteSize.format(Int(clamping: stats.evictedBytes))) from the ring: "
+                + "\(stats.lostFrames) lost (covered by gap records), \(stats.evictedDeliveredFrames) had been sent and were "
+                + "delivered, \(stats.pendingGapFrames) not known yet",
             "forwarded          \(stats.counters["forwarded"] ?? 0) frames, \(stats.counters["gap_records"] ?? 0) gap records",
             "oldest unsent      \(unsent ?? "- (nothing waiting for Kafka)")",
             "acked watermark    \(stats.ackedWatermark)",

@@ -9,6 +9,8 @@ struct Delivered {
     let partition: Int32
     let sequence: String
     let spool: String
+    /// The `dhcpkafka-epoch` header ("" if absent).
+    var epoch = ""
     let value: [UInt8]
 
     /// The frame's sequence number (nil for a gap record, whose header is a range).
@@ -53,7 +55,7 @@ extension MockCluster {
                 record.headers.first { $0.0 == name }.map { String(decoding: $0.1, as: UTF8.self) } ?? ""
             }
             out.append(Delivered(partition: record.partition, sequence: header("dhcpkafka-sequence"),
-                                 spool: header("dhcpkafka-spool"), value: record.value))
+                                 spool: header("dhcpkafka-spool"), epoch: header("dhcpkafka-epoch"), value: record.value))
         }
         return out
     }

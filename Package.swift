@@ -125,7 +125,7 @@ let package = Package(
             path: "Tests/SpoolTorture"),
         .testTarget(
             name: "DaemonTests",
-            dependencies: ["DHCPKafkaSpool", "DHCPKafkaWire", "DHCPKafkaSink", "JSONValue", "DHCPKafkaTestSupport"]),
+            dependencies: ["DHCPKafkaSpool", "DHCPKafkaWire", "DHCPKafkaSink", "DHCPKafkaRuntime", "JSONValue", "DHCPKafkaTestSupport"]),
         .testTarget(
             name: "DHCPKafkaSinkTests",
             dependencies: ["DHCPKafkaSink", "DHCPKafkaTestSupport"]),

@@ -1,3 +1,4 @@
+import CSystemShims
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -6,6 +7,11 @@ import Synchronization
 /// Runs a child process for the daemon's whole life (the forwarder), restarting it with
 /// exponential backoff when it dies, and stopping it with SIGTERM on graceful shutdown.
 /// ``restart(arguments:environment:)`` replaces it with one started with new values (SIGHUP reload).
+///
+/// The child is signalled through a pidfd, never by its bare pid number: once it has exited and
+/// been reaped, a later process that reuses the number is never hit. The child's environment
+/// carries ``parentPIDVariable`` (this process's pid), so it can tell whether the process that
+/// started it is still its parent (`dhcpkafka forward --exit-with-parent`).
 ///
 /// Keeping the forwarder in its own process means a crash, hang or SIGKILL of the Kafka side
 /// never stops ingest: the spool keeps accepting frames, and the restarted forwarder resumes
@@ -36,6 +42,9 @@ public struct ChildSupervisor: Service, CustomStringConvertible {
         self.stopTimeout = stopTimeout
         self.logger = logger
     }
+
+    /// The environment variable that tells the child which pid started it.
+    public static let parentPIDVariable = "DHCPKAFKA_PARENT_PID"
 
     /// The child's name only: arguments and environment stay out of logs.
     public var description: String { "ChildSupervisor(\(name))" }
@@ -70,13 +79,13 @@ public struct ChildSupervisor: Service, CustomStringConvertible {
             exited.continuation.yield(finished.terminationStatus)
             exited.continuation.finish()
         }
-        try launch.started { arguments, environment in
+        let child = try launch.started { arguments, environment in
             process.arguments = arguments
-            if !environment.isEmpty {
-                process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-            }
+            var variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+            variables[Self.parentPIDVariable] = String(getpid())
+            process.environment = variables
             try process.run()
-            return process.processIdentifier
+            return ChildHandle(process)
         }
         let pid = process.processIdentifier
         defer { launch.exited() }
@@ -95,7 +104,7 @@ public struct ChildSupervisor: Service, CustomStringConvertible {
             }
         } onCancel: {
             stopping.set()
-            Self.terminate(pid, timeout: stopTimeout)
+            Self.terminate(child, timeout: stopTimeout)
         }
     }
 
@@ -104,22 +113,62 @@ public struct ChildSupervisor: Service, CustomStringConvertible {
     /// once Kafka acknowledged them, so nothing is lost). Without a running child, the next start
     /// uses the new values.
     public func restart(arguments: [String], environment: [String: String]) {
-        if let pid = launch.replace(arguments: arguments, environment: environment) {
-            Self.terminate(pid, timeout: stopTimeout)
+        if let child = launch.replace(arguments: arguments, environment: environment) {
+            Self.terminate(child, timeout: stopTimeout)
         }
     }
 
-    /// SIGTERM, then SIGKILL if the child is still there after `timeout`.
-    private static func terminate(_ pid: pid_t, timeout: Duration) {
-        kill(pid, SIGTERM)
-        let deadline = ContinuousClock.now + timeout
+    /// SIGTERM, then SIGKILL if the child has not exited after `timeout` (waiting on its pidfd).
+    private static func terminate(_ child: ChildHandle, timeout: Duration) {
+        child.signal(SIGTERM)
         Thread.detachNewThread {
-            while ContinuousClock.now < deadline {
-                if kill(pid, 0) != 0 { return }
-                Thread.sleep(forTimeInterval: 0.05)
-            }
-            kill(pid, SIGKILL)
+            let milliseconds = Int32(clamping: timeout.components.seconds * 1000
+                + timeout.components.attoseconds / 1_000_000_000_000_000)
+            if !child.waitForExit(timeoutMs: milliseconds) { child.signal(SIGKILL) }
         }
+    }
+}
+
+/// One started child: its `Process` and a pidfd for it, which this object owns and closes.
+final class ChildHandle: @unchecked Sendable {
+    private let process: Process
+    /// -1 when the kernel has no pidfds (before 5.3) or the child was gone before it was opened.
+    private let pidfd: Int32
+
+    /// Opens a pidfd for the just-started `process`. If it has already been reaped the number may
+    /// belong to another process by now, so the pidfd is only kept while `process` still runs.
+    init(_ process: Process) {
+        self.process = process
+        let fd = dk_pidfd_open(process.processIdentifier)
+        if fd >= 0 && !process.isRunning {
+            close(fd)
+            pidfd = -1
+        } else {
+            pidfd = fd
+        }
+    }
+
+    deinit { if pidfd >= 0 { close(pidfd) } }
+
+    /// The child's pid, for log lines.
+    var pid: pid_t { process.processIdentifier }
+
+    /// Sends `signal` to the child if it still exists; never to a process that reused its number.
+    func signal(_ signal: Int32) {
+        if pidfd >= 0 {
+            _ = dk_pidfd_send_signal(pidfd, signal)
+        } else if process.isRunning {
+            // No pidfd (old kernel): Foundation has not reaped the child, so the number is still its.
+            kill(process.processIdentifier, signal)
+        }
+    }
+
+    /// Waits up to `timeoutMs` for the child to exit; true once it has.
+    func waitForExit(timeoutMs: Int32) -> Bool {
+        if pidfd >= 0 { return dk_pidfd_wait_exit(pidfd, timeoutMs) != 0 }
+        let deadline = ContinuousClock.now + .milliseconds(Int64(timeoutMs))
+        while process.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        return !process.isRunning
     }
 }
 
@@ -130,7 +179,7 @@ private final class LaunchState: Sendable {
         var arguments: [String]
         var environment: [String: String]
         /// The running child, if any.
-        var pid: pid_t?
+        var child: ChildHandle?
         /// Set by a restart while a child runs, so its exit is not taken for a crash.
         var restartRequested = false
     }
@@ -141,24 +190,26 @@ private final class LaunchState: Sendable {
         state = Mutex(Values(arguments: arguments, environment: environment))
     }
 
-    /// Runs `start` with the current arguments and environment (it returns the child's pid) with
-    /// the lock held, so a concurrent restart either stops the new child or its values reach it.
-    func started(_ start: ([String], [String: String]) throws -> pid_t) throws {
+    /// Runs `start` with the current arguments and environment (it returns the child) with the
+    /// lock held, so a concurrent restart either stops the new child or its values reach it.
+    func started(_ start: ([String], [String: String]) throws -> ChildHandle) throws -> ChildHandle {
         try state.withLock { values in
-            values.pid = try start(values.arguments, values.environment)
+            let child = try start(values.arguments, values.environment)
+            values.child = child
             values.restartRequested = false
+            return child
         }
     }
 
-    func exited() { state.withLock { $0.pid = nil } }
+    func exited() { state.withLock { $0.child = nil } }
 
-    /// Stores new values; returns the pid to stop, if a child runs.
-    func replace(arguments: [String], environment: [String: String]) -> pid_t? {
+    /// Stores new values; returns the child to stop, if one runs.
+    func replace(arguments: [String], environment: [String: String]) -> ChildHandle? {
         state.withLock { values in
             values.arguments = arguments
             values.environment = environment
-            values.restartRequested = values.pid != nil
-            return values.pid
+            values.restartRequested = values.child != nil
+            return values.child
         }
     }
 

@@ -69,17 +69,26 @@ struct ForwardLoop {
         if let producer { return producer }
         let counters = self.counters
         let logger = self.logger
+        let limiter = forwarder.kafkaLogLimiter
         do {
             let made = try KafkaProducer(
                 configuration: configuration.sink,
                 log: { record in
-                    if record.level <= 4 { logger.warning("librdkafka: \(record.facility): \(record.message)") }
+                    guard record.level <= 4,
+                        case .log(let suppressed) = limiter.decide(facility: record.facility, message: record.message)
+                    else { return }
+                    let more = suppressed > 0 ? " (\(suppressed) more like it suppressed in the last minute)" : ""
+                    logger.warning("librdkafka: \(record.facility): \(record.message)\(more)")
                 },
                 brokerStateChanged: { state in
                     counters.setBrokerState(state)
                     switch state {
                     case .up: logger.notice("Kafka brokers reachable")
                     case .down(let reason): logger.warning("Kafka brokers unreachable; frames stay in the spool", metadata: ["reason": "\(reason)"])
+                    case .authenticationFailed(let reason):
+                        logger.error(
+                            "Kafka refused the login (SASL authentication failed); frames stay in the spool until the credentials (sasl.* properties) or the broker's user database are fixed",
+                            metadata: ["reason": "\(reason)"])
                     case .unknown: break
                     }
                 })

@@ -20,6 +20,8 @@ public final class Forwarder: BlockingWorker, @unchecked Sendable {
     let logger: Logger
     let builder: RecordBuilder
     let spoolIdentity: [UInt8]
+    /// librdkafka's log lines, one per kind per minute; kept across producer restarts.
+    let kafkaLogLimiter = KafkaLogLimiter()
 
     private let threads = ThreadGroup()
 

@@ -44,7 +44,7 @@ public final class RelayMetrics: Sendable {
         gauge("dhcpkafka_spool_dead_letters", Double(snapshot.deadLetters))
         gauge("dhcpkafka_spool_commit_latency_p99_seconds", snapshot.commitLatencyP99Seconds)
         gauge("dhcpkafka_forwarder_up", snapshot.forwarderRunning ? 1 : 0)
-        for state in ["up", "down", "unknown"] {
+        for state in ["up", "down", "authentication_failed", "unknown"] {
             gauge("dhcpkafka_broker_state", snapshot.brokerState == state ? 1 : 0, [("state", state)])
         }
         gauge("dhcpkafka_forwarder_backing_off", snapshot.backingOff ? 1 : 0)

@@ -76,16 +76,20 @@ public enum BrokerState: Sendable, Hashable, CustomStringConvertible {
     case unknown
     /// A record was delivered since the last outage report.
     case up
-    /// librdkafka reported that no broker is reachable (`_ALL_BROKERS_DOWN`) or that authentication
-    /// failed; the reason includes the last connection error seen.
+    /// librdkafka reported that no broker is reachable (`_ALL_BROKERS_DOWN`); the reason includes
+    /// the last connection error seen, without librdkafka's varying timing tail.
     case down(reason: String)
+    /// The brokers are reachable but refuse our credentials (SASL authentication failed): no retry
+    /// fixes that, the configuration or the broker's user database must change.
+    case authenticationFailed(reason: String)
 
-    /// `up`, `unknown` or `down: reason`.
+    /// `up`, `unknown`, `down: reason` or `authentication failed: reason`.
     public var description: String {
         switch self {
         case .unknown: return "unknown"
         case .up: return "up"
         case .down(let reason): return "down: \(reason)"
+        case .authenticationFailed(let reason): return "authentication failed: \(reason)"
         }
     }
 }

@@ -15,6 +15,8 @@ final class ProducerCallbackContext: Sendable {
         var reports: [DeliveryReport] = []
         var brokerState: BrokerState = .unknown
         var lastConnectionError: String?
+        /// Whether ``lastConnectionError`` was a refused login.
+        var lastErrorWasAuthentication = false
         var localAddresses: [String] = []
     }
 
@@ -66,13 +68,24 @@ final class ProducerCallbackContext: Sendable {
 
     func handleError(code: KafkaErrorCode, reason: String) {
         emitLog(level: code == .fatal ? 2 : 3, facility: "ERROR", message: "\(code.name): \(reason)")
+        // The reasons carry "(after Nms in state …)", different every time: without it, the same
+        // failure repeating is the same state and is reported once.
+        let stable = KafkaLogLimiter.stableReason(reason)
         switch code {
         case .transport, .resolve, .ssl, .authentication:
-            state.withLock { $0.lastConnectionError = reason }
-            if code == .authentication { transition(to: .down(reason: reason)) }
+            state.withLock {
+                $0.lastConnectionError = stable
+                $0.lastErrorWasAuthentication = code == .authentication
+            }
+            if code == .authentication { transition(to: .authenticationFailed(reason: stable)) }
         case .allBrokersDown:
-            let last = state.withLock { $0.lastConnectionError }
-            transition(to: .down(reason: last.map { "\(reason); last error: \($0)" } ?? reason))
+            let (last, wasAuthentication) = state.withLock { ($0.lastConnectionError, $0.lastErrorWasAuthentication) }
+            if wasAuthentication, let last {
+                // Every broker is "down" because each refused the login: that is the state to show.
+                transition(to: .authenticationFailed(reason: last))
+            } else {
+                transition(to: .down(reason: last.map { "\(stable); last error: \($0)" } ?? stable))
+            }
         default:
             break
         }

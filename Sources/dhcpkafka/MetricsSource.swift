@@ -39,9 +39,11 @@ struct MetricsSource: Sendable {
         }
         if let (status, running) = ForwarderStatus.read(spoolPath: spool.path) {
             snapshot.forwarderRunning = running
-            // The status says "down: <reason>"; the metric has the three states only.
+            // The status says "down: <reason>" or "authentication failed: <reason>"; the metric has
+            // the states only.
             let state = status["broker_state"]?.stringValue ?? "unknown"
-            snapshot.brokerState = !running ? "unknown" : state.hasPrefix("down") ? "down" : state
+            snapshot.brokerState = !running ? "unknown" : state.hasPrefix("down") ? "down"
+                : state.hasPrefix("authentication failed") ? "authentication_failed" : state
             snapshot.backingOff = running && status["backing_off"] == .bool(true)
             snapshot.inFlightFrames = running ? Int(status["in_flight"]?.intValue ?? 0) : 0
             snapshot.totals.deadLettered = UInt64(status["dead_lettered"]?.intValue ?? 0)

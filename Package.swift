@@ -125,7 +125,9 @@ let package = Package(
             path: "Tests/SpoolTorture"),
         .testTarget(
             name: "DaemonTests",
-            dependencies: ["DHCPKafkaSpool", "DHCPKafkaWire", "DHCPKafkaSink", "DHCPv6", "JSONValue", "DHCPKafkaTestSupport"]),
+            dependencies: [
+                "DHCPKafkaSpool", "DHCPKafkaWire", "DHCPKafkaSink", "DHCPKafkaRuntime", "DHCPv6", "JSONValue", "DHCPKafkaTestSupport",
+            ]),
         // In-process tests of the forwarder's parts: in-flight window, backoff, record builder.
         .testTarget(
             name: "DHCPKafkaForwarderTests",

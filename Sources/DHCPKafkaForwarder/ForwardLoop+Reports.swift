@@ -15,7 +15,7 @@ extension ForwardLoop {
             guard let index = window.index(of: report.token) else { continue }
             let entry = window.entries[index]
             if report.isDelivered {
-                window.markDone(at: index)
+                window.markDelivered(at: index)
                 delivered = true
                 if entry.timestampIn > 0 {
                     counters.deliveryLatency.record(.nanoseconds(Int64(max(0, now - entry.timestampIn) * 1e9)))
@@ -41,10 +41,18 @@ extension ForwardLoop {
         }
     }
 
-    /// Starts a rewind (once): stop producing, let the window's reports come in, then produce again.
+    /// Starts a rewind (once): stop producing, fail what librdkafka has not sent yet, let the
+    /// window's reports come in, then produce again.
+    ///
+    /// The purge keeps each partition in sequence order: without it, records queued behind the
+    /// failed one (for a partition without a leader, say) would still be sent when the partition
+    /// comes back, and reach Kafka before the failed record is produced again. Records already
+    /// sent need no purge: with idempotence the broker writes a later batch of a partition only
+    /// after the earlier ones.
     mutating func fail(_ what: String, error: String) {
         guard !rewinding else { return }
         rewinding = true
+        producer?.purgeQueued()
         counters.retryCount.add(1, ordering: .relaxed)
         if !backoff.isActive {
             logger.warning("\(what); will retry with backoff, frames stay in the spool", metadata: ["error": "\(error)"])
@@ -59,7 +67,9 @@ extension ForwardLoop {
         counters.setBackingOff(true)
         logger.debug("retrying after backoff", metadata: ["delay": "\(delay)", "failures": "\(backoff.failures)"])
         sleep(delay)
-        next = window.rewind(fallback: next)
+        let (restart, redelivered) = window.rewind(fallback: next)
+        next = restart
+        countResent(redelivered)
         rewinding = false
     }
 
@@ -70,10 +80,27 @@ extension ForwardLoop {
         producer?.close()
         producer = nil
         counters.producerRestartCount.add(1, ordering: .relaxed)
-        for entry in window.entries where entry.awaitingReport { window.markReported(entry.first) }
-        next = window.rewind(fallback: next)
+        // Records the old producer never reported on may have been written by Kafka all the same.
+        var unreported = 0
+        for entry in window.entries where entry.awaitingReport {
+            window.markReported(entry.first)
+            unreported += 1
+        }
+        let (restart, redelivered) = window.rewind(fallback: next)
+        next = restart
+        countResent(redelivered + unreported)
         rewinding = false
         sleep(backoff.fail(using: &rng))
+    }
+
+    /// Counts records about to be produced again that Kafka may already hold (`possibly_persisted`):
+    /// acknowledged ones forgotten by a rewind (certain duplicates) and ones in flight with a
+    /// producer that was destroyed. Logs it once per rewind, so duplicates are never silent.
+    mutating func countResent(_ records: Int) {
+        guard records > 0 else { return }
+        counters.possiblyPersistedCount.add(UInt64(records), ordering: .relaxed)
+        logger.info("producing records again that Kafka may already hold; consumers see them twice (same spool and sequence headers)",
+                    metadata: ["records": "\(records)", "possibly_persisted": "\(counters.possiblyPersisted)"])
     }
 
     /// Moves a frame to the dead letters with the error; it counts as done for the watermark.

@@ -29,8 +29,10 @@ public final class ForwarderCounters: Sendable {
     public var retries: UInt64 { retryCount.load(ordering: .relaxed) }
     /// Times the producer was recreated after a fatal error.
     public var producerRestarts: UInt64 { producerRestartCount.load(ordering: .relaxed) }
-    /// Failed deliveries Kafka may have stored anyway (`RD_KAFKA_MSG_STATUS_POSSIBLY_PERSISTED`): each is
-    /// produced again, so it may appear twice in Kafka (same spool and sequence headers).
+    /// Records produced again that Kafka may already hold, so they may appear twice in Kafka (same
+    /// spool and sequence headers): failed deliveries reported *possibly persisted*, acknowledged
+    /// records produced again by a rewind (to keep partition order; certain duplicates), and records
+    /// in flight with a producer recreated after a fatal error.
     public var possiblyPersisted: UInt64 { possiblyPersistedCount.load(ordering: .relaxed) }
     /// Records produced and not yet acknowledged.
     public var inFlight: Int { inFlightCount.load(ordering: .relaxed) }

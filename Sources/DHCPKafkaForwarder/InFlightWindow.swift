@@ -14,6 +14,8 @@ struct InFlightWindow {
         /// The frame's timestamp-in (0 when unknown), for the delivery latency.
         let timestampIn: Double
         var done = false
+        /// Whether Kafka acknowledged it (done and not dead-lettered).
+        var delivered = false
         /// Whether the record is still owed a delivery report by the producer.
         var awaitingReport = true
     }
@@ -68,6 +70,12 @@ struct InFlightWindow {
         entries[index].awaitingReport = false
     }
 
+    /// Marks the entry at `index` done because Kafka acknowledged it.
+    mutating func markDelivered(at index: Int) {
+        markDone(at: index)
+        entries[index].delivered = true
+    }
+
     /// Marks that an entry's report arrived without it being done (a failure to retry).
     mutating func markReported(_ first: UInt64) {
         guard let i = index(of: first) else { return }
@@ -103,16 +111,21 @@ struct InFlightWindow {
     }
 
     /// Forgets everything from the first entry that is not done onwards and returns its sequence,
-    /// the place to produce again from (or `fallback` when everything is done).
+    /// the place to produce again from (or `fallback` when everything is done), and how many of
+    /// the forgotten records Kafka had already acknowledged.
     ///
     /// Done entries after it are forgotten too and produced again: that keeps records in sequence
     /// order per partition, at the price of duplicates bounded by the window (and marked by their
-    /// sequence header).
-    mutating func rewind(fallback: UInt64) -> UInt64 {
-        guard let open = entries[head...].firstIndex(where: { !$0.done }) else { return fallback }
+    /// sequence header). `redelivered` counts them: each will be in Kafka twice.
+    mutating func rewind(fallback: UInt64) -> (restart: UInt64, redelivered: Int) {
+        guard let open = entries[head...].firstIndex(where: { !$0.done }) else { return (fallback, 0) }
         let restart = entries[open].first
-        for entry in entries[open...] { bytes -= entry.bytes }
+        var redelivered = 0
+        for entry in entries[open...] {
+            bytes -= entry.bytes
+            if entry.delivered { redelivered += 1 }
+        }
         entries.removeSubrange(open...)
-        return restart
+        return (restart, redelivered)
     }
 }

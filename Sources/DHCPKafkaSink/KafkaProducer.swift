@@ -64,6 +64,19 @@ public final class KafkaProducer {
         rd_kafka_destroy(handle)
     }
 
+    /// Fails every record still queued in librdkafka and not yet sent to a broker
+    /// (`rd_kafka_purge` with `RD_KAFKA_PURGE_F_QUEUE`): each gets a delivery report with
+    /// `_PURGE_QUEUE` and status ``DeliveryStatus/notPersisted`` from the next ``poll(timeoutMs:)``.
+    /// Records already sent are left alone (their reports still come).
+    ///
+    /// Call it when an earlier record failed and will be produced again: otherwise a later record
+    /// of the same partition still queued (say, behind a partition that had no leader for longer
+    /// than `message.timeout.ms`) could reach Kafka before the failed one is produced again.
+    public func purgeQueued() {
+        guard let handle else { return }
+        _ = rd_kafka_purge(handle, Int32(RD_KAFKA_PURGE_F_QUEUE))
+    }
+
     /// Records queued or in flight, plus undelivered reports and events (`rd_kafka_outq_len`).
     /// Zero once everything produced has been reported and polled.
     public var inFlight: Int {

@@ -43,18 +43,21 @@ struct InFlightWindowTests {
         #expect(window.bytes == 5)
     }
 
-    @Test func rewindRestartsAtTheFirstOpenRecordAndForgetsTheRest() {
+    @Test func rewindRestartsAtTheFirstOpenRecordAndForgetsTheRest() throws {
         var window = window(1...6)
         window.markDone(1)
-        window.markDone(3)  // done, but after the open 2: produced again (a bounded duplicate)
+        // Acknowledged, but after the open 2: produced again (a bounded, counted duplicate).
+        window.markDelivered(at: try #require(window.index(of: 3)))
         window.markReported(2)
         #expect(window.awaitingReports == 3, "4, 5 and 6 still wait for their reports")
-        #expect(window.rewind(fallback: 99) == 2)
+        let rewound = window.rewind(fallback: 99)
+        #expect(rewound.restart == 2)
+        #expect(rewound.redelivered == 1, "3 will be in Kafka twice")
         #expect(window.count == 1 && window.bytes == 10, "only the done 1 is left, waiting to leave the spool")
         #expect(window.awaitingReports == 0)
         #expect(window.removeDone(through: 1).frames == 1)
         #expect(window.isEmpty)
-        #expect(window.rewind(fallback: 7) == 7, "nothing open: produce on from where we were")
+        #expect(window.rewind(fallback: 7) == (7, 0), "nothing open: produce on from where we were")
     }
 
     /// Against a simple model, with a large window that makes the window compact its storage: the

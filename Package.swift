@@ -125,7 +125,16 @@ let package = Package(
             path: "Tests/SpoolTorture"),
         .testTarget(
             name: "DaemonTests",
-            dependencies: ["DHCPKafkaSpool", "DHCPKafkaWire", "DHCPKafkaSink", "DHCPKafkaRuntime", "JSONValue", "DHCPKafkaTestSupport"]),
+            dependencies: [
+                "DHCPKafkaSpool", "DHCPKafkaWire", "DHCPKafkaSink", "DHCPKafkaRuntime", "DHCPv6", "JSONValue", "DHCPKafkaTestSupport",
+            ]),
+        // In-process tests of the forwarder's parts: in-flight window, backoff, record builder.
+        .testTarget(
+            name: "DHCPKafkaForwarderTests",
+            dependencies: [
+                "DHCPKafkaForwarder", "DHCPKafkaSink", "DHCPKafkaSpool", "DHCPKafkaWire", "DHCPv6", "DHCPKafkaTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .testTarget(
             name: "DHCPKafkaSinkTests",
             dependencies: ["DHCPKafkaSink", "DHCPKafkaTestSupport"]),

@@ -9,6 +9,10 @@ struct Delivered {
     let partition: Int32
     let sequence: String
     let spool: String
+    /// The `dhcpkafka-server` header.
+    let server: String
+    /// The record key (nil for a null key).
+    let key: [UInt8]?
     /// The `dhcpkafka-epoch` header ("" if absent).
     var epoch = ""
     let value: [UInt8]
@@ -55,7 +59,8 @@ extension MockCluster {
                 record.headers.first { $0.0 == name }.map { String(decoding: $0.1, as: UTF8.self) } ?? ""
             }
             out.append(Delivered(partition: record.partition, sequence: header("dhcpkafka-sequence"),
-                                 spool: header("dhcpkafka-spool"), epoch: header("dhcpkafka-epoch"), value: record.value))
+                                 spool: header("dhcpkafka-spool"), server: header("dhcpkafka-server"), key: record.key,
+                                 epoch: header("dhcpkafka-epoch"), value: record.value))
         }
         return out
     }

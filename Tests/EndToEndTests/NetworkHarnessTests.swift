@@ -32,6 +32,8 @@ import Testing
         #expect(sleeper.wait(timeout: 60) != nil, "processes left in the namespaces are killed")
         let listed = try runProcess(URL(fileURLWithPath: "/usr/sbin/ip"), ["netns", "list"]).stdoutText
         for name in names { #expect(!listed.contains(name), "\(name) is deleted") }
+        // Its children logged to /dev/null: it must still be the device (the helper once replaced it).
+        #expect(HostDeviceNodes.damaged().isEmpty, "\(HostDeviceNodes.damaged())")
     }
 
     /// Children of the tests start with only SIGCHLD blocked (see `withUnblockedSignals`): test

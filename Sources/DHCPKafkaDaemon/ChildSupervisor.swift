@@ -100,7 +100,7 @@ public struct ChildSupervisor: Service, CustomStringConvertible {
                 return status
             } onGracefulShutdown: {
                 stopping.set()
-                Self.terminate(pid, timeout: stopTimeout)
+                Self.terminate(child, timeout: stopTimeout)
             }
         } onCancel: {
             stopping.set()

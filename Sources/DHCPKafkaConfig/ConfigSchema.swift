@@ -20,7 +20,7 @@ public enum ConfigSchema {
     /// Every key.
     public static let keys: [ConfigKey] = sendToKafka + socket + spool + forwarder + [
         ConfigKey(
-            "metrics", "listen", .hostPort, default: nil, defaultDescription: "disabled", reload: .daemonRestart,
+            "metrics", "listen", .listenAddress, default: nil, defaultDescription: "disabled", reload: .daemonRestart,
             option: "--metrics-listen",
             help: "Serve Prometheus metrics over HTTP on this address (`127.0.0.1:9464`, `[::1]:9464`)."),
         ConfigKey(

@@ -23,6 +23,8 @@ public enum ConfigValueType: Sendable {
     case durability
     /// `host:port`, `a.b.c.d:port` or `[IPv6]:port`.
     case hostPort
+    /// An address to listen on: like ``hostPort``, and port 0 picks a free port (the URL is logged).
+    case listenAddress
     /// A librdkafka property: `name value` or `name=value`.
     case kafkaProperty
 
@@ -40,6 +42,7 @@ public enum ConfigValueType: Sendable {
         case .choice(let words): return "one of " + words.joined(separator: ", ")
         case .durability: return DurabilitySetting.allowedDescription
         case .hostPort: return "host:port, a.b.c.d:port or [IPv6]:port"
+        case .listenAddress: return "host:port, a.b.c.d:port or [IPv6]:port (port 0 picks a free port)"
         case .kafkaProperty: return "a librdkafka property as `name value` or `name=value`"
         }
     }
@@ -72,7 +75,9 @@ public enum ConfigValueType: Sendable {
         case .durability:
             return DurabilitySetting(parsing: value).map { _ in value.lowercased() }
         case .hostPort:
-            return Self.isHostPort(value) ? value : nil
+            return Self.isHostPort(value, allowPortZero: false) ? value : nil
+        case .listenAddress:
+            return Self.isHostPort(value, allowPortZero: true) ? value : nil
         case .kafkaProperty:
             return Self.kafkaProperty(value)
         }
@@ -95,12 +100,12 @@ public enum ConfigValueType: Sendable {
         return nameIsLegal ? name + "=" + rest : nil
     }
 
-    private static func isHostPort(_ text: String) -> Bool {
+    private static func isHostPort(_ text: String, allowPortZero: Bool) -> Bool {
         guard let colon = text.lastIndex(of: ":") else { return false }
         let host = text[..<colon]
         let port = text[text.index(after: colon)...]
         guard (1...5).contains(port.count), port.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(port),
-            (1...65535).contains(number), !host.isEmpty
+            ((allowPortZero ? 0 : 1)...65535).contains(number), !host.isEmpty
         else { return false }
         if host.hasPrefix("[") {
             return host.hasSuffix("]") && host.count > 2

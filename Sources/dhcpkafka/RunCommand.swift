@@ -130,9 +130,9 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
     func settingProblems() -> [SettingProblem] {
         var problems: [SettingProblem] = []
         do throws(SettingProblems) { _ = try ingestConfiguration() } catch { problems += error.problems }
-        if let metricsListen, ConfigValueType.hostPort.normalize(metricsListen) == nil {
+        if let metricsListen, ConfigValueType.listenAddress.normalize(metricsListen) == nil {
             problems.append(SettingProblem(
-                "--metrics-listen", "'\(metricsListen.prefix(80))' is not an address to listen on; use \(ConfigValueType.hostPort.allowed), like 127.0.0.1:9464"))
+                "--metrics-listen", "'\(metricsListen.prefix(80))' is not an address to listen on; use \(ConfigValueType.listenAddress.allowed), like 127.0.0.1:9464"))
         }
         if !noForward {
             do throws(SettingProblems) { _ = try forward.configuration() } catch { problems += error.problems }

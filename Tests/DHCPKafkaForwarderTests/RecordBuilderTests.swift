@@ -28,7 +28,7 @@ struct RecordBuilderTests {
             guard let message = try KafkaMessageRegistry.standard.decodeFrame(frame) as? DHCPKafkaMessage else {
                 // Other frame types (unknown to this relay) carry no server name or client.
                 #expect(record.key == (key == .none ? nil : []))
-                #expect(record.headers.map(\.1) == [Array(Self.identity.utf8), Array(String(index + 1).utf8), []])
+                #expect(record.headers.map(\.1) == [Array(Self.identity.utf8), Array(String(index + 1).utf8), [], Array("0".utf8)])
                 continue
             }
             described += 1
@@ -37,25 +37,25 @@ struct RecordBuilderTests {
             case .serverName: #expect(record.key == Array(message.serverName.utf8))
             case .clientDUID: #expect(record.key == (message.clientDUID?.bytes ?? Array(message.serverName.utf8)))
             }
-            #expect(record.headers.map(\.0) == ["dhcpkafka-spool", "dhcpkafka-sequence", "dhcpkafka-server"])
-            #expect(record.headers.map(\.1) == [Array(Self.identity.utf8), Array(String(index + 1).utf8), Array(message.serverName.utf8)])
+            #expect(record.headers.map(\.0) == ["dhcpkafka-spool", "dhcpkafka-sequence", "dhcpkafka-server", "dhcpkafka-epoch"])
+            #expect(record.headers.map(\.1) == [Array(Self.identity.utf8), Array(String(index + 1).utf8), Array(message.serverName.utf8), Array("0".utf8)])
             #expect(record.timestampMilliseconds == Int64(message.timestampIn * 1000))
         }
         #expect(described > 20, "the fixtures hold enough DHCPKafkaMessage frames: \(described)")
     }
 
     @Test func undecodableFrameStillGoesOutWithEmptyNames() {
-        let builder = RecordBuilder(key: .clientDUID, spoolIdentity: Self.identity)
+        let builder = RecordBuilder(key: .clientDUID, spoolIdentity: Self.identity, epoch: 7)
         let record = builder.record(for: [0xde, 0xad], sequence: 42)
         #expect(record.key == [])
         #expect(record.timestampMilliseconds == 0 && record.timestampIn == 0)
-        #expect(record.headers.map(\.1) == [Array(Self.identity.utf8), Array("42".utf8), []])
+        #expect(record.headers.map(\.1) == [Array(Self.identity.utf8), Array("42".utf8), [], Array("7".utf8)])
     }
 
     @Test func gapHeadersNameTheRange() {
-        let builder = RecordBuilder(key: .none, spoolIdentity: Self.identity)
+        let builder = RecordBuilder(key: .none, spoolIdentity: Self.identity, epoch: 2)
         #expect(builder.gapHeaders(first: 5, last: 9, serverName: "relay").map(\.1)
-                == [Array(Self.identity.utf8), Array("5-9".utf8), Array("relay".utf8)])
+                == [Array(Self.identity.utf8), Array("5-9".utf8), Array("relay".utf8), Array("2".utf8)])
     }
 
     /// The fast produce path (`produce(frame:…)`, reading fields straight from the bytes) against
@@ -68,7 +68,7 @@ struct RecordBuilderTests {
             configuration: KafkaSinkConfiguration(brokers: cluster.brokers, topic: "records"), log: { _ in },
             brokerStateChanged: { _ in })
         defer { producer.close() }
-        let builder = RecordBuilder(key: key, spoolIdentity: Self.identity)
+        let builder = RecordBuilder(key: key, spoolIdentity: Self.identity, epoch: 5)
         let frames = try Self.fixtureFrames() + [[0xde, 0xad, 0xbe, 0xef]]  // the last one takes the decoding path
         for (index, frame) in frames.enumerated() {
             let (outcome, _) = frame.withUnsafeBytes { builder.produce(frame: $0, sequence: UInt64(index + 1), with: producer) }

@@ -92,7 +92,9 @@ import Testing
         #expect(waitUntil(timeout: 30) { value("dhcpkafka_accepted_frames_total") == 500 }, "\(daemon.log)")
         #expect(waitUntil(timeout: 30) { value(#"dhcpkafka_broker_state{state="down"}"#) == 1 })
         let outage = try #require(Self.scrape(port)).values
-        #expect((outage["dhcpkafka_evicted_frames_total"] ?? 0) >= 300, "the 100-frame ring evicted: \(outage)")
+        // Evicted frames count as lost only once the gap record covering them is acknowledged
+        // (some evicted ones were in flight and may still be delivered): none yet.
+        #expect(outage["dhcpkafka_evicted_frames_total"] == 0, "nothing is known lost before a gap record is acknowledged: \(outage)")
         #expect(outage["dhcpkafka_spool_capacity_bytes"] == 65_536)
         #expect((outage["dhcpkafka_spool_stored_frames"] ?? 0) > 0 && (outage["dhcpkafka_spool_stored_frames"] ?? 0) <= 100)
         #expect((outage["dhcpkafka_spool_stored_bytes"] ?? 0) > 0 && (outage["dhcpkafka_spool_stored_bytes"] ?? 0) <= 65_536)
@@ -111,6 +113,9 @@ import Testing
         }, "\(String(describing: Self.scrape(port)?.values))")
         let recovered = try #require(Self.scrape(port)).values
         #expect((recovered["dhcpkafka_gap_records_total"] ?? 0) >= 1, "evicted ranges became gap records: \(recovered)")
+        // 500 frames through a 100-frame ring with at most 20 in flight at a time: most were evicted
+        // before they were ever produced (300 leaves room for the window moving during retries).
+        #expect((recovered["dhcpkafka_evicted_frames_total"] ?? 0) >= 300, "the 100-frame ring lost frames: \(recovered)")
         #expect((recovered["dhcpkafka_forwarded_frames_total"] ?? 0) >= 1)
         #expect((recovered["dhcpkafka_forwarder_delivery_latency_p99_seconds"] ?? 0) > 0)
         #expect((recovered["dhcpkafka_spool_commit_latency_p99_seconds"] ?? 0) > 0)

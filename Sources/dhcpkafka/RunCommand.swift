@@ -92,7 +92,10 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
     func settingProblems() -> [SettingProblem] {
         var problems: [SettingProblem] = []
         do throws(SettingProblems) { _ = try ingestConfiguration() } catch { problems += error.problems }
-        if let metricsListen, ConfigValueType.hostPort.normalize(metricsListen) == nil {
+        // host:port as the config file takes it; port 0 (any free port) is fine too.
+        if let metricsListen, ConfigValueType.hostPort.normalize(metricsListen) == nil,
+            !metricsListen.hasSuffix(":0") || ConfigValueType.hostPort.normalize(metricsListen.dropLast() + "1") == nil
+        {
             problems.append(SettingProblem(
                 "--metrics-listen", "'\(metricsListen.prefix(80))' is not an address to listen on; use \(ConfigValueType.hostPort.allowed), like 127.0.0.1:9464"))
         }

@@ -161,6 +161,9 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
         let options = SpoolOptions(capacityBytes: capacity.bytes, maxFrames: maxFrames, durability: durability.value)
         ConfigResolution.warnAboutSecrets(
             onCommandLine: ConfigResolution.commandLine(after: Self.configuration.commandName ?? "run"), logger: logger)
+        if let effective = reload?.effective {
+            for warning in CheckConfigCommand.secretWarnings(effective, forward: forward) { logger.warning("\(warning)") }
+        }
         // Open the spool first: it refuses a second daemon before we touch the socket path.
         let spool = try Spool.open(at: spoolOptions.spool, options: options)
         defer { try? spool.close() }

@@ -132,6 +132,10 @@ import Testing
         #expect(open.status == 0, "\(open.stderrText)")
         #expect(open.stderrText.contains("warning: \(config):3: sasl.password is a secret, and every local user can read this file (mode 0644)"), "\(open.stderrText)")
         #expect(!open.stderrText.contains("hunter2") && !open.stdoutText.contains("hunter2"))
+        // `run` says the same in its log.
+        let run = try Self.dhcpkafka(["run", "--config", config, "--spool", directory.appending("no/such/parent"), "--no-forward"])
+        #expect(run.status == 1)
+        #expect(run.stderrText.contains("\(config):3: sasl.password is a secret, and every local user can read this file"), "\(run.stderrText)")
         #expect(chmod(config, 0o640) == 0)
         let closed = try Self.dhcpkafka(["check-config", config])
         #expect(closed.status == 0)

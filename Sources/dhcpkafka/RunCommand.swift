@@ -19,7 +19,9 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
             Stops gracefully on SIGTERM or SIGINT: stops reading the socket, commits what it \
             received, and exits 0. A second daemon on the same spool is refused. With --config, \
             the file's settings are the defaults and options given here override them; SIGHUP \
-            re-reads the file (see docs/configuration.md).
+            re-reads the file (see docs/configuration.md). \
+            Exit status: 0 clean stop, 1 starting or running failed, 2 invalid configuration or option \
+            value (nothing started), 64 malformed command line (docs/operations.md).
             """)
 
     @Option(help: "Config file (docs/configuration.md); options given on the command line override its settings.")

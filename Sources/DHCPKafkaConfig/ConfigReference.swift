@@ -125,8 +125,9 @@ public enum ConfigReference {
 
         Order (a later value wins): property files, then credentials, then `kafka-property` lines and
         `--kafka-property` options. `run` and `forward` log a warning for every secret property given
-        with `--kafka-property` on the command line; `check-config` warns about a config file every
-        user can read that holds a secret property, and about a property file every user can read.
+        with `--kafka-property` on the command line; `check-config` (and `run`, in its log) warns about a
+        config file every user can read that holds a secret property, and about a property file every
+        user can read.
         Install the config file `0640 root:dhcpkafka` (README, Installing). Values of secret
         properties are masked (`********`) in every output and log line.
 

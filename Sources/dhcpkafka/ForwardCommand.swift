@@ -20,7 +20,9 @@ struct ForwardCommand: AsyncParsableCommand, CheckedSettings {
             Publishes each stored frame unchanged as a Kafka record, removes frames from the spool \
             only once Kafka acknowledged them (in sequence order), retries with exponential backoff \
             while Kafka is unreachable, and moves frames Kafka rejects permanently to the dead letters. \
-            SIGTERM: waits for records in flight (--shutdown-timeout), persists the watermark, exits 0.
+            SIGTERM: waits for records in flight (--shutdown-timeout), persists the watermark, exits 0. \
+            Exit status: 0 clean stop, 1 starting or running failed, 2 invalid configuration or option \
+            value (nothing started), 64 malformed command line (docs/operations.md).
             """)
 
     @Option(help: "Config file (docs/configuration.md); options given on the command line override its settings.")

@@ -21,7 +21,9 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
             refuses commits until --shutdown-timeout, it logs how many frames it lost and exits 1. \
             It also exits 1 when its socket file is deleted or replaced. A second daemon on the same spool is refused. With --config, \
             the file's settings are the defaults and options given here override them; SIGHUP \
-            re-reads the file (see docs/configuration.md).
+            re-reads the file (see docs/configuration.md). \
+            Exit status: 0 clean stop, 1 starting or running failed, 2 invalid configuration or option \
+            value (nothing started), 64 malformed command line (docs/operations.md).
             """)
 
     @Option(help: "Config file (docs/configuration.md); options given on the command line override its settings.")
@@ -203,6 +205,9 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
         let options = SpoolOptions(capacityBytes: capacity.bytes, maxFrames: maxFrames, durability: durability.value)
         ConfigResolution.warnAboutSecrets(
             onCommandLine: ConfigResolution.commandLine(after: Self.configuration.commandName ?? "run"), logger: logger)
+        if let effective = reload?.effective {
+            for warning in CheckConfigCommand.secretWarnings(effective, forward: forward) { logger.warning("\(warning)") }
+        }
         // Open the spool first: it refuses a second daemon before we touch the socket path.
         try SpoolPreflight.verify(spoolOptions.spool)
         let spool = try Spool.open(at: spoolOptions.spool, options: options)

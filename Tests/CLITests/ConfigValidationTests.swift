@@ -132,6 +132,10 @@ import Testing
         #expect(open.status == 0, "\(open.stderrText)")
         #expect(open.stderrText.contains("warning: \(config):3: sasl.password is a secret, and every local user can read this file (mode 0644)"), "\(open.stderrText)")
         #expect(!open.stderrText.contains("hunter2") && !open.stdoutText.contains("hunter2"))
+        // `run` says the same in its log.
+        let run = try Self.dhcpkafka(["run", "--config", config, "--spool", directory.appending("no/such/parent"), "--no-forward"])
+        #expect(run.status == 1)
+        #expect(run.stderrText.contains("\(config):3: sasl.password is a secret, and every local user can read this file"), "\(run.stderrText)")
         #expect(chmod(config, 0o640) == 0)
         let closed = try Self.dhcpkafka(["check-config", config])
         #expect(closed.status == 0)
@@ -141,5 +145,28 @@ import Testing
         let readable = try Self.dhcpkafka(["check-config", withFile])
         #expect(readable.status == 0)
         #expect(readable.stderrText.contains("warning: \(properties): this Kafka property file is readable by every local user (mode 0604)"), "\(readable.stderrText)")
+    }
+
+    /// SIGHUP with a property librdkafka refuses keeps the running configuration (and forwarder)
+    /// and says why, at the line.
+    @Test func reloadRefusesAPropertyLibrdkafkaRejects() throws {
+        let directory = try TemporaryDirectory(prefix: "dk-validate")
+        let socket = directory.appending("s.sock")
+        let base = "<socket>\n    path \(socket)\n</socket>\n<spool>\n    path \(directory.appending("spool"))\n</spool>\n"
+            + "<send-to-kafka>\n    broker 127.0.0.1:\(try freeLoopbackPort())\n</send-to-kafka>\n"
+        let config = try Self.write(base + "<forwarder>\n    backoff-min 0.2\n</forwarder>\n", "dhcpkafka.conf", in: directory)
+        let daemon = try ChildProcess(TestPaths.dhcpkafka, ["run", "--config", config], logPath: directory.appending("daemon.log"))
+        defer { if daemon.process.isRunning { daemon.killHard() } }
+        #expect(waitUntil(timeout: 30) { daemon.log.contains("started forwarder") }, "\(daemon.log)")
+        _ = try Self.write(
+            base + "<forwarder>\n    backoff-min 0.5\n    kafka-property compression.type zstd9\n</forwarder>\n", "dhcpkafka.conf", in: directory)
+        daemon.signal(SIGHUP)
+        #expect(waitUntil(timeout: 30) { daemon.log.contains("config reload failed") }, "\(daemon.log)")
+        #expect(daemon.log.contains(
+            "config reload failed, keeping the running configuration: \(config):12: <forwarder> kafka-property: Invalid value for Kafka property 'compression.type'"),
+            "\(daemon.log)")
+        #expect(!daemon.log.contains("by restarting the forwarder"))
+        daemon.signal(SIGTERM)
+        #expect(daemon.wait(timeout: 60) == 0, "\(daemon.log)")
     }
 }

@@ -44,7 +44,10 @@ import Testing
         #expect(writer.wait(timeout: 30) == 0)
         #expect(waitUntil(timeout: 60) {
             guard let after = try? scrape(port) else { return false }
+            // The broker state comes from the forwarder's status file, written every 2 s: it may lag
+            // the drained spool by that much, so wait for it too.
             return after["dhcpkafka_spool_stored_frames"] == 0 && after["dhcpkafka_forwarded_frames_total"] == 2_000
+                && after[#"dhcpkafka_broker_state{state="up"}"#] == 1
         }, "the backlog drains: \(String(describing: try? scrape(port)))")
         let after = try scrape(port)
         #expect(after["dhcpkafka_spool_oldest_unsent_age_seconds"] == 0)

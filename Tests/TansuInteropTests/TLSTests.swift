@@ -10,7 +10,7 @@ import Testing
 /// here, and the daemon runs on librdkafka 2.16.)
 @Suite("TLS to the broker", .serialized)
 struct TLSTests {
-    @Test("a wrong CA keeps every frame in the spool and says why; the right CA, after SIGHUP, delivers them all")
+    @Test("a wrong host name or a wrong CA keeps every frame in the spool and says why; the right CA, after SIGHUP, delivers them all")
     func privateCA() throws {
         let directory = try TemporaryDirectory(prefix: "dhcpkafka-tls")
         try Self.makeCertificates(in: directory)
@@ -44,16 +44,31 @@ struct TLSTests {
         let check = try runProcess(TestPaths.dhcpkafka, ["check-config", config], environment: TestPaths.librdkafkaRuntimeEnvironment)
         #expect(check.status == 0, "\(check.stderrText)")
 
-        let daemon = try ChildProcess(
-            TestPaths.dhcpkafka, ["run", "--config", config], logPath: directory.appending("daemon.log"),
-            environment: TestPaths.librdkafkaRuntimeEnvironment)
-        defer { if daemon.process.isRunning { daemon.killHard() } }
-        #expect(waitUntil(timeout: 30) { socketExists(socket) }, "\(daemon.log)")
+        // The right CA, but the broker named by an address the certificate does not carry: the
+        // host name check fails the handshake and every frame stays.
+        try Self.writeProperties(ca: directory.appending("ca.pem"), to: properties)
+        let misnamed = try ChildProcess(
+            TestPaths.dhcpkafka, ["run", "--config", config, "--broker", "127.0.0.1:\(tlsPort)"],
+            logPath: directory.appending("misnamed.log"), environment: TestPaths.librdkafkaRuntimeEnvironment)
+        defer { if misnamed.process.isRunning { misnamed.killHard() } }
+        #expect(waitUntil(timeout: 30) { socketExists(socket) }, "\(misnamed.log)")
         let sent = try runProcess(TestPaths.dhcpkafka, ["send", "--socket", socket, "--frames", "50", "--rate", "1000", "--json"])
         #expect(sent.status == 0, "\(sent.stderrText)")
         let count = try JSONValue.parse(sent.stdoutText)["sent"]?.intValue ?? 0
         #expect(count > 0)
         #expect(waitUntil(timeout: 30) { Self.stats(spool)?["accepted"]?.intValue == count })
+        #expect(waitUntil(timeout: 60) { misnamed.log.contains("certificate verify failed") }, "\(misnamed.log)")
+        misnamed.signal(SIGTERM)
+        #expect(misnamed.wait(timeout: 60) == 0, "\(misnamed.log)")
+        let kept = try #require(Self.stats(spool))
+        #expect(kept["stored_frames"]?.intValue == count && kept["forwarded"]?.intValue == 0, "\(kept)")
+
+        try Self.writeProperties(ca: directory.appending("wrong-ca.pem"), to: properties)
+        let daemon = try ChildProcess(
+            TestPaths.dhcpkafka, ["run", "--config", config], logPath: directory.appending("daemon.log"),
+            environment: TestPaths.librdkafkaRuntimeEnvironment)
+        defer { if daemon.process.isRunning { daemon.killHard() } }
+        #expect(waitUntil(timeout: 30) { socketExists(socket) }, "\(daemon.log)")
         // The wrong CA: the handshake fails, the reason is logged, nothing leaves the spool.
         #expect(waitUntil(timeout: 60) { daemon.log.contains("certificate verify failed") }, "\(daemon.log)")
         let held = try #require(Self.stats(spool))

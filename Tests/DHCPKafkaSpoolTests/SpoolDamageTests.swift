@@ -154,7 +154,14 @@ struct SpoolEpochTests {
         let appended = waitUntil(timeout: 60) { ((try? Spool.openReadOnly(at: path).stats().nextSequence) ?? 0) > 1 }
         child.kill()
         #expect(appended)
-        var spool = try Spool.open(at: path, options: options)
+        // A process another test spawns may briefly share the lock's file description (between its
+        // clone and exec): wait until the writer lock is free.
+        var opened: Spool?
+        #expect(waitUntil(timeout: 30) {
+            opened = try? Spool.open(at: path, options: options)
+            return opened != nil
+        })
+        var spool = try #require(opened)
         #expect(try spool.stats().epoch == expected)
         try spool.close()
         spool = try Spool.open(at: path, options: options)

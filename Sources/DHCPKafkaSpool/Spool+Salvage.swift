@@ -27,13 +27,18 @@ extension Spool {
     /// For a spool whose bookkeeping is damaged (a flipped bit in a frame key, a watermark beyond the
     /// next sequence), which writers refuse to open. Frame keys are not trusted: a frame whose key is
     /// damaged is copied like the others. Frames whose value is too short or that `validate` refuses
-    /// are counted and left behind. The old spool is only read (one read transaction); stop the
-    /// daemon first, or frames it appends meanwhile are not copied.
+    /// are counted and left behind. The old spool is only read (one read transaction); a spool a
+    /// daemon still writes to is refused.
     ///
-    /// - Throws: ``SpoolError/Code/invalidArgument`` if `target` already holds a spool, and any error
+    /// - Throws: ``SpoolError/Code/heldByAnotherWriter`` while a daemon writes to `source`,
+    ///   ``SpoolError/Code/invalidArgument`` if `target` already holds a spool, and any error
     ///   of ``openReadOnly(at:)``, ``open(at:options:)`` or ``append(_:counterDeltas:)``.
     public static func salvage(from source: String, into target: String,
                                validate: (UnsafeRawBufferPointer) -> Bool) throws(SpoolError) -> SpoolSalvageReport {
+        if let pid = writerPid(at: source) {
+            throw SpoolError(code: .heldByAnotherWriter, message: "spool at \(source) is in use by pid \(pid) (dhcpkafka "
+                + "run?); stop it first, so no frame arrives after the copy")
+        }
         if SpoolDirectory.dataFileSize(target) > 0 {
             throw SpoolError(code: .invalidArgument, message: "\(target) already holds a spool; salvage copies into a "
                 + "new directory only: give --into a path that does not exist yet or an empty directory")

@@ -39,13 +39,13 @@ enum CrashIsolation {
         environment[childVariable] = "1"
         environment["SWIFT_BACKTRACE"] = "enable=no"
         process.environment = environment
-        let pipe = Pipe()
-        if capture { process.standardOutput = pipe }
+        let pipe = capture ? Pipe() : nil
+        if let pipe { process.standardOutput = pipe }
         do { try process.run() } catch {
             throw CLIError("cannot start \(executable) to check the spool in a child process: \(error)")
         }
         var output = Data()
-        if capture {
+        if let pipe {
             let handle = pipe.fileHandleForReading
             while true {
                 let chunk = handle.availableData

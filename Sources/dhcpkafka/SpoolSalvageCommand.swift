@@ -11,7 +11,7 @@ struct SpoolSalvageCommand: ParsableCommand {
         abstract: "Copy every readable frame of a damaged spool into a new spool directory.",
         discussion: """
             For a spool that `run` or `forward` refuse as inconsistent (e.g. a flipped bit in a frame key) \
-            or that `spool check` reports damaged. Reads the old spool only (stop the daemon first) and \
+            or that `spool check` reports damaged. Reads the old spool only (refused while a daemon writes to it) and \
             writes a NEW spool at --into (a path that does not exist yet, or an empty directory) with the \
             old capacity and durability: frames in the old key order, with new sequences and a new spool \
             identity, receive times kept. Frames that do not decode are left behind and counted; dead \

@@ -88,6 +88,7 @@ import Testing
                 crashed.append(spool)
             }
         }
+        print("bit flips: \(crashed.count) of 24 seeds crashed the walk (reported as corrupt)")
         // Some of these flips hit LMDB's page structure badly enough to crash a walk over it.
         let spool = try #require(crashed.first, "no seed damaged the page structure; pick other seeds")
         let text = try dhcpkafka(["spool", "check", "--spool", spool])

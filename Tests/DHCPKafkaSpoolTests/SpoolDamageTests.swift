@@ -91,8 +91,11 @@ struct SpoolDamageTests {
         #expect(tags == Array(0..<1000))
         #expect(frames.map(\.receiveTime) == (0..<1000).map { 1_000 + $0 })
         #expect(try salvaged.stats().identity != (try Spool.openReadOnly(at: path).stats().identity))
-        // Salvage never writes into an existing spool.
+        // Salvage never writes into an existing spool, nor copies a spool a writer still appends to.
         #expect(spoolError { _ = try Spool.salvage(from: path, into: target) { _ in true } }?.code == .invalidArgument)
+        let busy = spoolError { _ = try Spool.salvage(from: target, into: dir.appending("third")) { _ in true } }
+        #expect(busy?.code == .heldByAnotherWriter && busy?.message.contains("pid \(getpid())") == true)
+        try salvaged.close()
     }
 
     @Test("acknowledging at or beyond the next sequence throws and changes nothing")
@@ -151,7 +154,14 @@ struct SpoolEpochTests {
         let appended = waitUntil(timeout: 60) { ((try? Spool.openReadOnly(at: path).stats().nextSequence) ?? 0) > 1 }
         child.kill()
         #expect(appended)
-        var spool = try Spool.open(at: path, options: options)
+        // A process another test spawns may briefly share the lock's file description (between its
+        // clone and exec): wait until the writer lock is free.
+        var opened: Spool?
+        #expect(waitUntil(timeout: 30) {
+            opened = try? Spool.open(at: path, options: options)
+            return opened != nil
+        })
+        var spool = try #require(opened)
         #expect(try spool.stats().epoch == expected)
         try spool.close()
         spool = try Spool.open(at: path, options: options)

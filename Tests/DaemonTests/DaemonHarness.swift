@@ -17,18 +17,19 @@ final class DaemonHarness {
         spool = directory.appending("spool")
     }
 
-    /// Starts `dhcpkafka run` and waits until its socket accepts frames and it logged "ready"
-    /// (the socket file alone may be a stale one left by a SIGKILLed daemon, and a signal sent
-    /// before the daemon trapped it would kill it instead of stopping it gracefully).
+    /// Starts `dhcpkafka run` and waits until it logged that it is ready (its socket is bound).
     /// Without `--broker` in `extra`, the daemon runs ingest only (`--no-forward`).
+    ///
+    /// Not the socket file alone: a SIGKILLed daemon leaves its socket file behind, so it exists
+    /// before the new daemon has even opened the spool (which walks an existing spool first), and a
+    /// SIGTERM sent then would find the daemon without its signal handlers.
     func start(_ extra: [String] = [], log: String = "daemon.log") throws -> ChildProcess {
         let forwarding = extra.contains("--broker") ? [] : ["--no-forward"]
         let daemon = try ChildProcess(
             TestPaths.dhcpkafka, ["run", "--socket", socket, "--spool", spool] + forwarding + extra,
             logPath: directory.appending(log))
-        guard waitUntil(timeout: 30, { (socketExists(socket) && daemon.log.contains(" ready")) || !daemon.process.isRunning }),
-            daemon.process.isRunning
-        else {
+        let ready = { daemon.log.contains(" ready") && socketExists(self.socket) }
+        guard waitUntil(timeout: 60, { ready() || !daemon.process.isRunning }), daemon.process.isRunning else {
             daemon.killHard()
             throw SubprocessError(description: "daemon did not start: \(daemon.log)")
         }

@@ -116,9 +116,9 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
             .filter { !given.contains($0.0) }
         guard !missing.isEmpty, !isDevelopmentCheckout(directory) else { return nil }
         let names = missing.map { "\($0.0) (e.g. \($0.2))" }.joined(separator: " and ")
-        let where_ = config.map { "set \(missing.map(\.1).joined(separator: " and ")) in \($0) or pass " } ?? "pass "
+        let place = config.map { "set \(missing.map(\.1).joined(separator: " and ")) in \($0) or pass " } ?? "pass "
         return "no \(missing.map { $0.0.dropFirst(2) }.joined(separator: " or ")) path given; the built-in defaults are relative "
-            + "to the working directory (\(directory)) and only used in a development checkout; \(where_)\(names)"
+            + "to the working directory (\(directory)) and only used in a development checkout; \(place)\(names)"
     }
 
     /// Whether `directory` is a checkout of this project (its Package.swift and Sources/dhcpkafka).

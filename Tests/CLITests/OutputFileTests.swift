@@ -1,5 +1,6 @@
 import DHCPKafkaTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// Where the tools write files: `spool export --pcap` to a device, to a full disk; the test helper's
@@ -71,6 +72,35 @@ import Testing
         var info = stat()
         #expect(stat(link, &info) == 0 && info.st_nlink == 2 && info.st_size > 24, "written in place: the hard link sees it")
         #expect(info.st_mode & 0o777 == 0o600, "the existing mode stays")
+    }
+
+    /// `send --log` on a full file system: an error naming the file, not a crash or a silently short log.
+    @Test func sendLogOnAFullFileSystemFails() throws {
+        let directory = try TemporaryDirectory(prefix: "dk-output")
+        let socket = directory.appending("ingest.sock")
+        let receiver = bindUnixDatagramSocket(at: socket)
+        try #require(receiver >= 0)
+        // A receiver that drains the socket, so frames are sent (and logged) rather than dropped.
+        var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
+        setsockopt(receiver, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let stop = Atomic(false)
+        let drain = Thread {
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while !stop.load(ordering: .relaxed) { _ = recv(receiver, &buffer, buffer.count, 0) }
+        }
+        drain.start()
+        defer {
+            stop.store(true, ordering: .relaxed)
+            while drain.isExecuting { usleep(10_000) }
+            close(receiver)
+        }
+        let tmpfs = try TmpfsMount(in: directory.path, size: "4k")
+        defer { tmpfs.unmount() }
+        let log = tmpfs.path + "/sent"
+        let result = try runProcess(
+            TestPaths.dhcpkafka, ["send", "--socket", socket, "--frames", "2000", "--rate", "20000", "--log", log], timeout: 120)
+        #expect(result.status != 0 && result.status < 128, "\(result.status): \(result.stdoutText) \(result.stderrText)")
+        #expect(result.stderrText.contains("cannot write \(log).0: No space left on device"), "\(result.stderrText)")
     }
 
     @Test func childProcessLogOnADeviceKeepsTheDevice() throws {

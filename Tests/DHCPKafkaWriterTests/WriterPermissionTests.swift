@@ -14,9 +14,14 @@ import Testing
         try #require(receiver >= 0)
         defer { close(receiver) }
 
+        // A copy of the binary that `nobody` can run, wherever the checkout is (/root is 0700).
+        let bin = try TemporaryDirectory(prefix: "dk-writer-bin")
+        chmod(bin.path, 0o755)
+        let binary = bin.appending("dhcpkafka")
+        try FileManager.default.copyItem(atPath: TestPaths.dhcpkafka.path, toPath: binary)
         let result = try runProcess(
             URL(fileURLWithPath: "/usr/bin/setpriv"),
-            ["--reuid=65534", "--regid=65534", "--clear-groups", TestPaths.dhcpkafka.path,
+            ["--reuid=65534", "--regid=65534", "--clear-groups", binary,
              "send", "--socket", path, "--frames", "50", "--json"],
             timeout: 120)
         #expect(result.status == 0, "\(result.stderrText)")

@@ -9,17 +9,37 @@ import Testing
 @Suite(.serialized) struct CrashSafetyTests {
     @Test func sigkillUnderLoadNeverLosesACommittedFrame() throws {
         let harness = try DaemonHarness()
-        let names = ["w0", "w1", "w2"]
-        let writers = try names.map { try harness.writer(name: $0, frames: 60_000, rate: 2_000) }
+        var names: [String] = []
+        var writers: [ChildProcess] = []
+        /// Three more writers (30 s of load each): started at first and again whenever all have
+        /// finished, so every cycle has frames to commit however slowly a loaded machine runs them.
+        func addWriters() throws {
+            let generation = names.count / 3
+            for index in 0..<3 {
+                let name = "w\(index)-\(generation)"
+                writers.append(try harness.writer(name: name, frames: 60_000, rate: 2_000))
+                names.append(name)
+            }
+        }
+        try addWriters()
         var rng = SplitMix64(seed: 0xD1CE)
         var lastNewest: UInt64 = 0
         var lastNext: UInt64 = 1
         var kills = 0
+        // Kills that hit a live daemon after it committed frames since the previous kill.
+        var midWorkKills = 0
         for cycle in 0..<55 {
+            if writers.allSatisfy({ !$0.process.isRunning }) { try addWriters() }
             let daemon = try harness.start(log: "daemon-\(cycle).log")
-            // Kill at a random moment: sometimes right after start, sometimes mid-stream.
-            usleep(UInt32.random(in: 0...250_000, using: &rng))
+            // Every fifth cycle kills right after start; the others once the daemon committed frames
+            // beyond the last kill's, at a random moment after that.
+            let early = cycle % 5 == 0
+            let progressed = early || waitUntil(timeout: 60) {
+                (try? harness.stats())?["newest_sequence"]?.intValue.map(UInt64.init) ?? 0 > lastNewest
+            }
+            if !early { usleep(UInt32.random(in: 0...250_000, using: &rng)) }
             let observed = try harness.stats()
+            let alive = daemon.process.isRunning
             daemon.killHard()
             kills += 1
             // Everything a reader saw committed before the kill must still be there, and more.
@@ -27,6 +47,10 @@ import Testing
             let observedNewest = observed["newest_sequence"]?.intValue.map(UInt64.init) ?? 0
             let newest = after["newest_sequence"]?.intValue.map(UInt64.init) ?? 0
             let next = UInt64(after["next_sequence"]?.intValue ?? 0)
+            if !early {
+                #expect(progressed && alive, "cycle \(cycle): the daemon committed nothing new before the kill: \(daemon.log)")
+                if progressed && alive && observedNewest > lastNewest { midWorkKills += 1 }
+            }
             #expect(newest >= observedNewest, "cycle \(cycle): newest \(newest) < observed \(observedNewest)")
             #expect(newest >= lastNewest && next >= lastNext, "cycle \(cycle): sequences went backwards")
             #expect(after["stored_frames"]?.intValue == Int64(newest), "cycle \(cycle): sequences 1…\(newest) not contiguous")
@@ -34,10 +58,10 @@ import Testing
             lastNewest = newest
             lastNext = next
         }
-        #expect(kills >= 50)
+        #expect(midWorkKills == 44, "\(midWorkKills) of the 44 waited-for SIGKILLs hit a daemon that had committed frames since the last kill")
         // Let the writers finish against a running daemon, then stop it cleanly.
         let daemon = try harness.start(log: "daemon-final.log")
-        for writer in writers { #expect(writer.wait(timeout: 120) == 0) }
+        for writer in writers { #expect(writer.wait(timeout: 180) == 0) }
         daemon.signal(SIGTERM)
         #expect(daemon.wait(timeout: 20) == 0)
 
@@ -52,7 +76,7 @@ import Testing
             missing += sent.count - mine.count
         }
         let total = names.reduce(0) { $0 + ((try? harness.sentTimestamps($1).count) ?? 0) }
-        print("crash test: \(kills) SIGKILLs, \(stored.count) frames stored of \(total) queued by writers; "
+        print("crash test: \(kills) SIGKILLs (\(midWorkKills) mid-work), \(stored.count) frames stored of \(total) queued by writers; "
               + "\(missing) were in the kernel queue or the uncommitted batch at a kill")
         #expect(stored.count > 10_000, "the daemon made progress between kills")
     }

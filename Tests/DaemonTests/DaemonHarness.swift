@@ -58,6 +58,11 @@ final class DaemonHarness {
         return try JSONValue.parse(result.stdoutText)
     }
 
+    /// The acknowledged watermark from `dhcpkafka spool stats` (0 before anything was forwarded).
+    func ackedWatermark() throws -> Int64 {
+        try stats()["acked_watermark"]?.intValue ?? 0
+    }
+
     /// Every stored frame, in sequence order, read in-process through a read-only spool handle.
     func storedFrames(from first: UInt64 = 1) throws -> [(sequence: UInt64, frame: DHCPKafkaMessage)] {
         let reader = try Spool.openReadOnly(at: spool)

@@ -18,31 +18,45 @@ import Testing
     @Test func brokerOutageUnderLoad() throws {
         let cluster = try MockCluster.forTests()
         let harness = try DaemonHarness()
-        let daemon = try harness.start(["--broker", cluster.bootstrapServers, "--message-timeout", "2", "--backoff-max", "1"])
+        let window = 500
+        let daemon = try harness.start(["--broker", cluster.bootstrapServers, "--message-timeout", "2", "--backoff-max", "1",
+                                        "--max-in-flight-frames", String(window)])
+        let warmUp = try harness.writer(name: "warm-up", frames: 100, rate: 1_000)
+        #expect(warmUp.wait(timeout: 60) == 0)
+        #expect(waitUntil(timeout: 60) { (try? harness.stats())?["forwarded"]?.intValue == 100 }, "the forwarder works: \(daemon.log)")
         let writer = try harness.writer(name: "w", frames: 4_000, rate: 800)
-        Thread.sleep(forTimeInterval: 1)
+        // Take the broker away in mid-stream, then wait (not a fixed time) until the backlog is there.
+        #expect(waitUntil(timeout: 60) { accepted(harness) > 300 }, "the writer is sending")
         try cluster.setBrokerDown(1)
-        Thread.sleep(forTimeInterval: 4)
-        let duringOutage = try harness.stats()
-        #expect((duringOutage["stored_frames"]?.intValue ?? 0) > 1_000, "frames pile up in the spool while Kafka is away")
+        #expect(waitUntil(timeout: 120) { (try? harness.stats())?["stored_frames"]?.intValue ?? 0 > 1_000 },
+                "frames pile up in the spool while Kafka is away: \(String(describing: try? harness.stats()))")
+        // Keep Kafka away until records timed out (--message-timeout 2) and the forwarder backs off.
+        #expect(waitUntil(timeout: 120) { daemon.log.contains("delivery failed; will retry with backoff") }, "\(daemon.log)")
         try cluster.setBrokerUp(1)
-        #expect(writer.wait(timeout: 60) == 0)
+        #expect(writer.wait(timeout: 120) == 0)
         let sent = try harness.sentTimestamps("w")
+        let all = try harness.sentTimestamps("warm-up") + sent
         #expect(sent.count == 4_000, "ingest never stalled: the writer never had to drop")
-        #expect(waitUntil(timeout: 60) { drained(harness) && accepted(harness) == UInt64(sent.count) }, "\(daemon.log)")
+        #expect(waitUntil(timeout: 120) { drained(harness) && accepted(harness) == UInt64(all.count) }, "\(daemon.log)")
         let identity = try #require(try harness.stats()["spool_identity"]?.stringValue)
         daemon.signal(SIGTERM)
         #expect(daemon.wait(timeout: 30) == 0)
-        let records = try cluster.readAll(expected: sent.count)
-        let (duplicates, gaps) = try verifyDelivery(records, accepted: UInt64(sent.count), spoolIdentity: identity)
+        let records = try cluster.readAll(expected: all.count)
+        // Records time out during the outage (--message-timeout 2): see DeliveryOrder.lastCopies.
+        let (duplicates, gaps) = try verifyDelivery(records, accepted: UInt64(all.count), spoolIdentity: identity, order: .lastCopies)
         #expect(gaps == 0)
-        #expect(duplicates <= 10_000, "duplicates stay within the in-flight window")
-        let decoded = records.compactMap { try? KafkaMessageRegistry.standard.decodeFrame($0.value) as? DHCPKafkaMessage }
-        #expect(Set(decoded.map(\.timestampIn)) == Set(sent), "Kafka holds exactly the frames the writer sent")
+        // What the design allows: only a rewind (after a failed delivery or a producer restart)
+        // produces records again, and it re-produces at most the in-flight window.
+        let status = try harness.stats()["forwarder"]
+        let rewinds = Int((status?["retries"]?.intValue ?? 0) + (status?["producer_restarts"]?.intValue ?? 0))
+        #expect(rewinds >= 1, "the outage made deliveries fail and the forwarder rewind")
+        #expect(duplicates <= rewinds * window, "\(duplicates) duplicates after \(rewinds) rewinds of a \(window)-record window")
+        let decoded = try records.map { try #require(try KafkaMessageRegistry.standard.decodeFrame($0.value) as? DHCPKafkaMessage) }
+        #expect(Set(decoded.map(\.timestampIn)) == Set(all), "Kafka holds exactly the frames the writers sent")
         let unreachable = daemon.log.components(separatedBy: "Kafka brokers unreachable").count - 1
         #expect(unreachable >= 1 && unreachable <= 3, "broker state changes are logged once, not per record (\(unreachable))")
         #expect(!daemon.log.contains("retries=0 "), "records timed out during the outage and were produced again")
-        #expect(try harness.stats()["acked_watermark"]?.intValue == Int64(sent.count))
+        #expect(try harness.stats()["acked_watermark"]?.intValue == Int64(all.count))
     }
 
     /// Retriable errors injected into Produce responses: the forwarder keeps going, nothing is
@@ -60,7 +74,7 @@ import Testing
     @Test func injectedRetriableErrors() throws {
         let cluster = try MockCluster.forTests()
         let harness = try DaemonHarness()
-        let daemon = try harness.start(["--broker", cluster.bootstrapServers])
+        let daemon = try harness.start(["--broker", cluster.bootstrapServers, "--kafka-property", "batch.num.messages=1"])
         let warmUp = try harness.writer(name: "warm-up", frames: 100, rate: 1_000)
         #expect(warmUp.wait(timeout: 60) == 0)
         #expect(waitUntil(timeout: 60) { drained(harness) && accepted(harness) == 100 }, "\(daemon.log)")
@@ -77,8 +91,24 @@ import Testing
         #expect(stats["acked_watermark"]?.intValue == 600)
         #expect(stats["dead_letters"]?.intValue == 0, "retriable errors never dead-letter a frame")
         #expect(stats["stored_frames"]?.intValue == 0)
-        let records = try cluster.readAll(expected: 590)
-        #expect(records.count >= 590, "the mock holds (nearly) everything: \(records.count)")
+        // The mock's log: in order per partition, no duplicates, and missing only what the mock bug
+        // described above can lose. With `batch.num.messages=1` a batch is one record, and a Produce
+        // request carries at most one batch per partition, so each of the 5 injected errors can lose
+        // at most 3 records, all produced after the injection (the warm-up's 100 were acknowledged before).
+        let records = try cluster.readAll(expected: 600 - 5 * 3)
+        var seen = Set<UInt64>()
+        var lastByPartition: [Int32: UInt64] = [:]
+        for record in records {
+            let sequence = try #require(record.frameSequence, "no gap records: nothing was evicted")
+            #expect(seen.insert(sequence).inserted, "\(sequence) is in the mock's log twice")
+            #expect(sequence > lastByPartition[record.partition] ?? 0, "partition \(record.partition) out of order at \(sequence)")
+            lastByPartition[record.partition] = sequence
+        }
+        let missing = Set(1...600).subtracting(seen).sorted()
+        #expect(seen.isSubset(of: Set(1...600)))
+        #expect(missing.allSatisfy { $0 > 100 }, "warm-up frames missing: \(missing)")
+        #expect(missing.count <= 5 * 3, "\(missing.count) records missing from the mock's log: \(missing)")
+        print("injected retriable errors: \(records.count) records in the mock's log, missing \(missing)")
     }
 
     /// Permanent per-record errors move those frames to the dead letters; the rest flows on;

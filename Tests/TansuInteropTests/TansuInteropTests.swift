@@ -11,7 +11,9 @@ import Testing
 /// dhcpkit-kafka 1.0.0 (`Tests/interop-python/consume_decode.py`).
 @Suite("Interop with tansu, an independent Kafka-compatible broker", .serialized, .heavy)
 struct TansuInteropTests {
-    @Test("fixture frames go through tansu byte-identical with key, headers and timestamp, and dhcpkit-kafka decodes them")
+    /// Supported-version check (README, docs/forwarder.md "Supported librdkafka and brokers"):
+    /// librdkafka 2.16 with tansu is a supported combination.
+    @Test("supported: librdkafka 2.16 with tansu, fixture frames byte-identical with key, headers and timestamp, decoded by dhcpkit-kafka")
     func fixtureFramesThroughTansu() throws {
         let directory = try TemporaryDirectory(prefix: "dhcpkafka-tansu-interop")
         let broker = try TansuBroker(logDirectory: directory.path)
@@ -76,7 +78,11 @@ struct TansuInteropTests {
         #expect(broker.isRunning, "tansu died: \(broker.log)")
     }
 
-    @Test("Debian's librdkafka 2.0.2 cannot talk to tansu: nothing is delivered and records time out")
+    /// Supported-version check (README, docs/forwarder.md "Supported librdkafka and brokers"):
+    /// Debian's librdkafka 2.0.2 with tansu is documented as not supported, and this is why: it
+    /// cannot parse tansu's responses, so nothing is delivered and every record times out. If a
+    /// change makes this combination work, this test fails: update the compatibility table then.
+    @Test("not supported: librdkafka 2.0.2 (Debian) with tansu, nothing is delivered and records time out")
     func debianLibrdkafkaFails() throws {
         let directory = try TemporaryDirectory(prefix: "dhcpkafka-tansu-interop")
         let broker = try TansuBroker(logDirectory: directory.path)

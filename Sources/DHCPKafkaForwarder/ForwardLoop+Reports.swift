@@ -25,6 +25,16 @@ extension ForwardLoop {
             window.markReported(entry.first)
             if report.status == .possiblyPersisted { counters.possiblyPersistedCount.add(1, ordering: .relaxed) }
             let error = report.error.map { "\($0.name): \($0.text)" } ?? "status \(report.status)"
+            if report.failureClass == .fatal {
+                // A broken idempotence state (fenced, unknown producer id, …): retrying with this
+                // producer fails for ever. The run loop recreates it (and rewinds the window).
+                if recreateCause == nil {
+                    recreateCause = KafkaError(
+                        code: report.error ?? .fatal, message: "Kafka refused the producer: \(error); it must be recreated",
+                        failureClass: .fatal)
+                }
+                continue
+            }
             let permanentForRecord =
                 report.failureClass == .recordRejected
                 || (report.failureClass == .destinationRejected && configuration.onDestinationError == .deadLetter)
@@ -76,7 +86,9 @@ extension ForwardLoop {
     /// A fatal producer error: everything in flight is lost to that producer; make a new one and
     /// produce again from the watermark.
     mutating func recreate(after error: KafkaError) {
-        logger.error("fatal Kafka producer error; recreating the producer", metadata: ["error": "\(error)"])
+        logger.error("fatal Kafka producer error; recreating the producer", metadata: [
+            "error": "\(error)", "producer_restarts": "\(counters.producerRestarts + 1)"])
+        recreateCause = nil
         producer?.close()
         producer = nil
         counters.producerRestartCount.add(1, ordering: .relaxed)

@@ -23,6 +23,9 @@ struct ForwardLoop {
     var rng = SystemRandomNumberGenerator()
     /// Delivery reports of the last poll (a buffer reused across polls).
     var reports: [DeliveryReport] = []
+    /// Set when a delivery report says the producer's idempotence state is broken (fenced, …):
+    /// the producer is recreated as after a fatal error.
+    var recreateCause: KafkaError?
 
     var configuration: ForwarderConfiguration { forwarder.configuration }
     var spool: Spool { forwarder.spool }
@@ -52,7 +55,7 @@ struct ForwardLoop {
             // (10 ms: the most a new frame waits to be noticed; no busy loop).
             producer.poll(timeoutMs: produced > 0 ? 0 : 10, into: &reports)
             handle(reports, producer: producer)
-            if let fatal = producer.fatalError() { recreate(after: fatal) }
+            if let fatal = producer.fatalError() ?? recreateCause { recreate(after: fatal) }
             try advanceWatermark(force: false)
             counters.inFlightCount.store(window.count, ordering: .relaxed)
             if ContinuousClock.now - lastStatus >= .seconds(2) {

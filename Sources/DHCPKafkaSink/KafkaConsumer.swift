@@ -71,6 +71,39 @@ public final class KafkaConsumer {
         rd_kafka_destroy(handle)
     }
 
+    /// The partition ids of `topic`, from the cluster's metadata (waiting up to `timeoutMs`).
+    /// Throws when no broker answers in time (unreachable, unresolvable, TLS or SASL refused) or
+    /// the topic does not exist, with what to check.
+    public func partitions(of topic: String, timeoutMs: Int32) throws(KafkaError) -> [Int32] {
+        guard let handle else { throw KafkaError(code: .destroy, message: "The Kafka consumer is closed") }
+        guard let rkt = rd_kafka_topic_new(handle, topic, nil) else {
+            throw KafkaError(code: .invalidArgument, message: "Cannot use topic '\(topic)'")
+        }
+        defer { rd_kafka_topic_destroy(rkt) }
+        var metadata: UnsafePointer<rd_kafka_metadata_t>?
+        let err = KafkaErrorCode(rd_kafka_metadata(handle, 0, rkt, &metadata, timeoutMs))
+        guard err == .noError, let metadata else {
+            throw KafkaError(
+                code: err,
+                message: "No Kafka broker answered within \(timeoutMs / 1000) s (\(err.name): \(err.text)); "
+                    + "check the broker addresses, that they are reachable from here, and the TLS/SASL properties")
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        guard metadata.pointee.topic_cnt >= 1, let topics = metadata.pointee.topics else {
+            throw KafkaError(code: .unknownTopicOrPartition, message: "The brokers returned no metadata for topic '\(topic)'")
+        }
+        let entry = topics[0]
+        let topicError = KafkaErrorCode(entry.err)
+        guard topicError == .noError else {
+            throw KafkaError(
+                code: topicError, message: "Topic '\(topic)': \(topicError.text) (check the name with the cluster's topic list)")
+        }
+        guard entry.partition_cnt > 0, let partitions = entry.partitions else {
+            throw KafkaError(code: .unknownTopicOrPartition, message: "Topic '\(topic)' has no partitions")
+        }
+        return (0..<Int(entry.partition_cnt)).map { partitions[$0].id }.sorted()
+    }
+
     /// Reads `partitions` of `topic`, from the first retained record or from the end, replacing
     /// any earlier assignment.
     public func assign(topic: String, partitions: [Int32], fromBeginning: Bool) throws(KafkaError) {

@@ -110,6 +110,18 @@ public struct KafkaErrorCode: RawRepresentable, Hashable, Sendable, CustomString
     public static let policyViolation = KafkaErrorCode(RD_KAFKA_RESP_ERR_POLICY_VIOLATION)
     /// The idempotent producer's sequence numbers are out of order.
     public static let outOfOrderSequenceNumber = KafkaErrorCode(RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER)
+    /// The broker already has a batch with this sequence from this producer.
+    public static let duplicateSequenceNumber = KafkaErrorCode(RD_KAFKA_RESP_ERR_DUPLICATE_SEQUENCE_NUMBER)
+    /// The producer's epoch is older than the broker's: another instance took over its id.
+    public static let invalidProducerEpoch = KafkaErrorCode(RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH)
+    /// The producer id does not map to a transactional id.
+    public static let invalidProducerIdMapping = KafkaErrorCode(RD_KAFKA_RESP_ERR_INVALID_PRODUCER_ID_MAPPING)
+    /// The broker no longer knows the producer id (its state expired or was lost).
+    public static let unknownProducerId = KafkaErrorCode(RD_KAFKA_RESP_ERR_UNKNOWN_PRODUCER_ID)
+    /// The broker fenced this producer (a newer epoch of its id exists).
+    public static let producerFenced = KafkaErrorCode(RD_KAFKA_RESP_ERR_PRODUCER_FENCED)
+    /// The client-side view of a fenced producer.
+    public static let fenced = KafkaErrorCode(RD_KAFKA_RESP_ERR__FENCED)
     /// The broker failed to write to its log directory.
     public static let kafkaStorageError = KafkaErrorCode(RD_KAFKA_RESP_ERR_KAFKA_STORAGE_ERROR)
     /// The broker does not support the configured compression codec.

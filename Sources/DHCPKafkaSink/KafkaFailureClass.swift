@@ -15,8 +15,12 @@
 ///   cluster with topic auto-creation off answers), invalid topic, authorization failures, a policy
 ///   violation, `acks` or compression not supported. Dropping the record would lose data because of
 ///   an operator mistake, so the forwarder should keep it, alert the operator, and retry slowly.
-/// - ``fatal``: the producer instance is unusable (`_FATAL`; see ``KafkaProducer/fatalError()``).
-///   Close it and create a new one; records that were in flight count as not delivered.
+/// - ``fatal``: the producer instance is unusable (`_FATAL`; see ``KafkaProducer/fatalError()``),
+///   or its idempotence state is broken: `PRODUCER_FENCED`, `_FENCED`, `INVALID_PRODUCER_EPOCH`,
+///   `UNKNOWN_PRODUCER_ID`, `INVALID_PRODUCER_ID_MAPPING`, `OUT_OF_ORDER_SEQUENCE_NUMBER`,
+///   `DUPLICATE_SEQUENCE_NUMBER` (librdkafka reports these as permanent failures without always
+///   raising a fatal error; the same instance then fails every record, as seen with a fenced
+///   producer). Close it and create a new one; records that were in flight count as not delivered.
 public enum KafkaFailureClass: String, Sendable, Hashable, CustomStringConvertible {
     /// Produce the record again later.
     case retriable
@@ -48,7 +52,11 @@ extension KafkaErrorCode {
             .topicAuthorizationFailed, .clusterAuthorizationFailed, .policyViolation, .invalidRequiredAcks,
             .unsupportedCompressionType:
             return .destinationRejected
-        case .fatal:
+        case .fatal, .producerFenced, .fenced, .invalidProducerEpoch, .unknownProducerId, .invalidProducerIdMapping,
+            .outOfOrderSequenceNumber, .duplicateSequenceNumber:
+            // The idempotence state the producer and the broker share is broken: librdkafka 2.0.2
+            // raises a fatal error for some of these, and for others (a fenced epoch) fails every
+            // record for ever with the same instance. Only a new producer (new id) gets out of it.
             return .fatal
         default:
             return .retriable

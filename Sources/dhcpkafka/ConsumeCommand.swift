@@ -1,6 +1,9 @@
 import ArgumentParser
+import DHCPKafkaConfig
+import DHCPKafkaForwarder
 import DHCPKafkaSink
 import DHCPKafkaWire
+import DHCPv6
 import Foundation
 import JSONValue
 
@@ -8,49 +11,119 @@ import JSONValue
 struct ConsumeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consume",
-        abstract: "Read records from a Kafka topic from the beginning and decode them (a quick looking glass).")
+        abstract: "Read records from a Kafka topic from the beginning and decode them (a quick looking glass).",
+        discussion: """
+            Reads every partition of the topic (found in the cluster's metadata) from its first retained \
+            record, until --count records were read or --idle-timeout seconds pass without a new one \
+            (by default everything there is). Takes the same Kafka settings as `run`: --broker, --topic, \
+            --kafka-property, or --config FILE (its <send-to-kafka> section; options given here override \
+            it). Exits 1 when no broker answers within --connect-timeout or the topic does not exist, \
+            2 on invalid options.
+            """)
 
-    @Option(name: .customLong("broker"), help: "Kafka broker host:port (repeatable).")
-    var brokers: [String] = ["localhost:9092"]
-    @Option(help: "Topic to read.") var topic = "dhcpkit.messages"
-    @Option(help: "Partitions to read.") var partitions = "0,1,2"
-    @Option(help: "Stop after this many records.") var count = 10
+    @Option(help: "Config file: the Kafka settings of its <send-to-kafka> section; options given here override them.")
+    var config: String?
+    @Option(name: .customLong("broker"), help: "Kafka broker host:port (repeatable; default localhost:9092).")
+    var brokers: [String] = []
+    @Option(help: "Topic to read (default dhcpkit.messages).") var topic: String?
+    @Option(name: .customLong("kafka-property"), help: "Any librdkafka property as name=value (repeatable): TLS, SASL, …")
+    var kafkaProperties: [String] = []
+    @Option(help: "Partitions to read, comma-separated (default: every partition of the topic).") var partitions: String?
+    @Option(help: "Stop after this many records (default: no limit; stop when --idle-timeout passes without one).")
+    var count: Int?
     @Option(help: "Stop after this many seconds without a new record.") var idleTimeout = 5.0
-    @Flag(help: "Print JSON Lines: the decoded frame plus partition, offset, key and headers.") var json = false
+    @Option(help: "Seconds to wait for a broker to answer before giving up.") var connectTimeout = 15.0
+    @Flag(help: "Print JSON Lines: the decoded frame plus partition, offset, key, headers and the relay hops.") var json = false
+
+    func validate() throws {
+        if let count, count < 1 { throw ValidationError("--count must be at least 1") }
+        guard idleTimeout > 0, idleTimeout <= 86_400, connectTimeout > 0, connectTimeout <= 3_600 else {
+            throw ValidationError("--idle-timeout must be in (0, 86400] and --connect-timeout in (0, 3600] seconds")
+        }
+        if let partitions, Self.partitionList(partitions) == nil {
+            throw ValidationError("--partitions needs partition numbers separated by commas, e.g. 0,1,2")
+        }
+    }
+
+    static func partitionList(_ text: String) -> [Int32]? {
+        let items = text.split(separator: ",", omittingEmptySubsequences: false)
+        let numbers = items.compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
+        return numbers.count == items.count && !numbers.isEmpty && numbers.allSatisfy { $0 >= 0 } ? numbers : nil
+    }
+
+    /// The Kafka settings: the config file's, then the command line's (validated as `run` does).
+    func kafkaSettings() throws -> KafkaSinkConfiguration {
+        var options: ForwardOptions
+        if let config {
+            do {
+                options = try ConfigResolution.resolve(ForwardCommand.self, file: config, command: .forward, arguments: []).0.options
+            } catch {
+                throw CLIError("invalid configuration\n\(error.description)")
+            }
+        } else {
+            options = try ForwardOptions.parse([])
+        }
+        if !brokers.isEmpty { options.brokers = brokers }
+        if let topic { options.topic = topic }
+        options.kafkaProperties += kafkaProperties
+        return try options.configuration().sink
+    }
 
     func run() throws {
-        let partitionList = partitions.split(separator: ",").compactMap { Int32($0) }
+        let sink: KafkaSinkConfiguration
+        do { sink = try kafkaSettings() } catch {
+            printError("dhcpkafka consume: \(error)")
+            throw ExitCode(2)
+        }
         let consumer: KafkaConsumer
+        let partitionList: [Int32]
         do {
-            consumer = try KafkaConsumer(bootstrapServers: brokers.joined(separator: ","))
-            try consumer.assign(topic: topic, partitions: partitionList, fromBeginning: true)
+            consumer = try KafkaConsumer(bootstrapServers: sink.brokers.joined(separator: ","), properties: sink.properties)
+            partitionList = try partitions.flatMap(Self.partitionList)
+                ?? consumer.partitions(of: sink.topic, timeoutMs: Int32(connectTimeout * 1000))
+            try consumer.assign(topic: sink.topic, partitions: partitionList, fromBeginning: true)
         } catch {
-            printError("cannot read \(topic): \(error)")
+            printError("dhcpkafka consume: cannot read \(sink.topic) from \(sink.brokers.joined(separator: ",")): \(error)")
             throw ExitCode(1)
         }
         defer { consumer.close() }
         var seen = 0
         var idleSince = Date()
-        while seen < count && Date().timeIntervalSince(idleSince) < idleTimeout {
-            guard let record = try? consumer.poll(timeoutMs: 200) else { continue }
+        var lastError: String?
+        while seen < count ?? Int.max && Date().timeIntervalSince(idleSince) < idleTimeout {
+            let record: ConsumedRecord
+            do {
+                guard let next = try consumer.poll(timeoutMs: 200) else { continue }
+                record = next
+            } catch {
+                lastError = "\(error)"
+                continue
+            }
             seen += 1
             idleSince = Date()
-            let frame = try? KafkaMessageRegistry.dhcpKafka.decodeFrame(record.value)
-            let headers = record.headers.map { ($0.0, String(decoding: $0.1, as: UTF8.self)) }
-            if json {
-                let object: JSONValue = .object([
-                    ("partition", .int(Int64(record.partition))), ("offset", .int(record.offset)),
-                    ("timestamp_ms", .int(record.timestamp)),
-                    ("key", record.key.map { .string($0.map { String(format: "%02x", $0) }.joined()) } ?? .null),
-                    ("headers", .object(headers.map { ($0.0, .string($0.1)) })), ("frame", frame?.json ?? .null),
-                ])
-                print(object.compactText)
-            } else {
-                let meta = headers.map { "\($0.0.escapedForDisplay)=\($0.1.escapedForDisplay)" }.joined(separator: " ")
-                print("[\(record.partition):\(record.offset)] \(meta)")
-                print("    " + (frame?.summary ?? "(value does not decode: \(record.value.count) bytes)"))
-            }
+            print(Self.render(record, json: json))
         }
-        if seen < count { printError("read \(seen) of \(count) records (no more within \(idleTimeout) s)") }
+        let limit = count.map { " of \($0)" } ?? ""
+        printError("read \(seen)\(limit) records from \(partitionList.count) partitions of \(sink.topic) (none more within \(idleTimeout) s)"
+                   + (lastError.map { "; last consumer error: \($0)" } ?? ""))
+    }
+
+    /// One record as a JSON line or two text lines.
+    static func render(_ record: ConsumedRecord, json: Bool) -> String {
+        let frame = try? KafkaMessageRegistry.dhcpKafka.decodeFrame(record.value)
+        let headers = record.headers.map { ($0.0, String(decoding: $0.1, as: UTF8.self)) }
+        if json {
+            var members: [(String, JSONValue)] = [
+                ("partition", .int(Int64(record.partition))), ("offset", .int(record.offset)),
+                ("timestamp_ms", .int(record.timestamp)),
+                ("key", record.key.map { .string($0.hexString) } ?? .null),
+                ("headers", .object(headers.map { ($0.0, .string($0.1)) })), ("frame", frame?.json ?? .null),
+            ]
+            if let message = frame as? DHCPKafkaMessage { members += RelayHops.json(message) }
+            return JSONValue.object(members).compactText
+        }
+        let meta = headers.map { "\($0.0.escapedForDisplay)=\($0.1.escapedForDisplay)" }.joined(separator: " ")
+        return "[\(record.partition):\(record.offset)] \(meta)\n    "
+            + (frame?.summary ?? "(value does not decode: \(record.value.count) bytes)")
     }
 }

@@ -167,4 +167,34 @@ import Testing
         let rewinds = Int((status?["producer_restarts"]?.intValue ?? 0) + (status?["retries"]?.intValue ?? 0))
         #expect(rewinds >= 1 && duplicates <= 300 * rewinds, "\(duplicates) duplicates after \(rewinds) rewinds")
     }
+
+    /// A fenced producer (the broker answers PRODUCER_FENCED, as tansu did after a pause, and
+    /// librdkafka 2.0.2 fails every record of that instance with it without raising a fatal
+    /// error) is recreated, once, and everything is delivered in order. Same single-batch set-up
+    /// as above, for the same reason.
+    @Test func fencedProducerIsRecreated() throws {
+        let cluster = try MockCluster.forTests()
+        let harness = try DaemonHarness()
+        let daemon = try harness.start(["--broker", cluster.bootstrapServers])
+        let first = try harness.writer(name: "a", frames: 100, rate: 1_000)
+        #expect(first.wait(timeout: 30) == 0)
+        #expect(waitUntil(timeout: 30) { (try? harness.stats())?["forwarded"]?.intValue == 100 })
+        try cluster.setBrokerDown(1)
+        let second = try harness.writer(name: "b", frames: 200, rate: 1_000)
+        #expect(second.wait(timeout: 30) == 0)
+        #expect(waitUntil(timeout: 60) { (try? harness.stats())?["forwarder"]?["in_flight"]?.intValue == 200 },
+                "\(daemon.log)")
+        cluster.pushRequestErrors(apiKey: MockCluster.produceAPIKey, errors: [.producerFenced])
+        try cluster.setBrokerUp(1)
+        #expect(waitUntil(timeout: 90) { (try? harness.stats())?["stored_frames"]?.intValue == 0
+                                          && (try? harness.stats())?["accepted"]?.intValue == 300 }, "\(daemon.log)")
+        let identity = try #require(try harness.stats()["spool_identity"]?.stringValue)
+        daemon.signal(SIGTERM)
+        #expect(daemon.wait(timeout: 30) == 0)
+        let recreated = daemon.log.components(separatedBy: "recreating the producer").count - 1
+        #expect(recreated == 1, "\(daemon.log)")
+        #expect(daemon.log.contains("PRODUCER_FENCED"), "\(daemon.log)")
+        #expect(try harness.stats()["forwarder"]?["producer_restarts"]?.intValue == 1)
+        _ = try verifyDelivery(try cluster.readAll(expected: 300), accepted: 300, spoolIdentity: identity)
+    }
 }

@@ -40,13 +40,16 @@ import Testing
         let forwarderPID = try #require(Self.forwarderPID(harness), "no running forwarder in spool stats")
         first.killHard()
         #expect(waitUntil(timeout: 60) { !Self.isAlive(forwarderPID) }, "the forwarder outlived its daemon")
+        // The SIGKILLed daemon left its socket file: remove it, so `start` waits for the new one's
+        // (otherwise the writer may send into the stale socket before the new daemon binds).
+        unlink(harness.socket)
         let second = try harness.start(["--broker", cluster.bootstrapServers], log: "second.log")
         let more = try harness.writer(name: "b", frames: 30, rate: 500)
         #expect(more.wait(timeout: 60) == 0)
         #expect(waitUntil(timeout: 90) {
             let stats = try? harness.stats()
             return stats?["forwarded"]?.intValue == 50 && stats?["stored_frames"]?.intValue == 0
-        }, "\(second.log)")
+        }, "\((try? harness.stats())?.compactText ?? "no stats")\n\(second.log)")
         #expect(!second.log.contains("held by pid"), "\(second.log)")
         second.signal(SIGTERM)
         #expect(second.wait(timeout: 30) == 0)

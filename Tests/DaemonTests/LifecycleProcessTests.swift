@@ -163,9 +163,10 @@ import Testing
     }
 }
 
-/// A TCP connection to 127.0.0.1:`port` that sends nothing (-1 on failure).
-func connectTCP(port: UInt16) -> Int32 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+/// A TCP connection to 127.0.0.1:`port` that sends nothing, or -1 when it failed or was not
+/// established within `timeout` seconds (a full listen queue makes a blocking connect wait minutes).
+func connectTCP(port: UInt16, timeout: Int32 = 10) -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
     guard fd >= 0 else { return -1 }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
@@ -174,9 +175,30 @@ func connectTCP(port: UInt16) -> Int32 {
     let connected = withUnsafePointer(to: &address) {
         $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
-    guard connected == 0 else {
+    var waiter = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+    var error: Int32 = 0
+    var length = socklen_t(MemoryLayout<Int32>.size)
+    guard connected == 0 || (errno == EINPROGRESS && poll(&waiter, 1, timeout * 1000) == 1
+                             && getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) == 0 && error == 0) else {
         close(fd)
         return -1
     }
+    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
     return fd
+}
+
+/// The status of `GET /metrics` on a new connection, or nil when connecting, sending or the answer
+/// took longer than `timeout` seconds each.
+func scrapeStatus(port: UInt16, timeout: Int = 8) -> Int? {
+    let fd = connectTCP(port: port, timeout: Int32(timeout))
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var limit = timeval(tv_sec: timeout, tv_usec: 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+    let request = Array("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+    guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == request.count else { return nil }
+    var head = [UInt8](repeating: 0, count: 64)
+    let n = head.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+    guard n > 12 else { return nil }
+    return Int(String(decoding: head[9..<12], as: UTF8.self))
 }

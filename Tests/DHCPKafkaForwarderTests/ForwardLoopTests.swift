@@ -65,7 +65,7 @@ private final class Rig {
 }
 
 /// The forwarder's state machine in process: the acknowledged watermark and the rewind.
-@Suite(.serialized) struct ForwardLoopTests {
+@Suite(.serialized, .ownThreads) struct ForwardLoopTests {
     /// Frames leave the spool one window at a time, only after Kafka acknowledged them, and the
     /// watermark in the spool moves with them.
     @Test func watermarkMovesOnlyOverAcknowledgedFrames() throws {

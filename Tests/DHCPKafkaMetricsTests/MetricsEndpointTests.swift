@@ -5,7 +5,7 @@ import Synchronization
 import Testing
 
 /// The endpoint served in-process on an ephemeral port, spoken to over real TCP connections.
-@Suite struct MetricsEndpointTests {
+@Suite(.ownThreads) struct MetricsEndpointTests {
     static let body = Array("# TYPE test_metric counter\ntest_metric 42\n".utf8)
 
     /// A started endpoint on 127.0.0.1:0 that renders ``body``; stopped by ``stop(_:)``.

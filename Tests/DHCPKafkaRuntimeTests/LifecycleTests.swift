@@ -49,7 +49,7 @@ func eventually(within seconds: Double, _ condition: () -> Bool) async -> Bool {
 /// (the group hangs), else how it ended.
 private func run(_ group: ServiceGroup, within seconds: Double) async -> Result<Void, any Error>? {
     let outcome = Mutex<Result<Void, any Error>?>(nil)
-    Task.detached {
+    Task.detached(executorPreference: TestThreadPool.shared) {
         do {
             try await group.run()
             outcome.withLock { $0 = .success(()) }
@@ -63,7 +63,7 @@ private func run(_ group: ServiceGroup, within seconds: Double) async -> Result<
 
 /// The lifecycle glue every daemon service goes through: a failing service must end the group,
 /// whatever the other services are doing, and a graceful stop must stop the workers.
-@Suite struct LifecycleTests {
+@Suite(.ownThreads) struct LifecycleTests {
     private let logger = Logger(label: "test")
 
     /// One service throws: the group cancels the others, and `run()` returns that error. Before

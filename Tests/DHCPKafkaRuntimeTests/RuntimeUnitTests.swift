@@ -45,7 +45,7 @@ import Testing
 }
 
 /// The watchdog service against a real notification socket, as systemd would run it.
-@Suite struct WatchdogServiceTests {
+@Suite(.ownThreads) struct WatchdogServiceTests {
     /// Receives notifications on a Unix datagram socket in a temporary directory.
     final class NotifyListener {
         let directory: TemporaryDirectory
@@ -89,7 +89,7 @@ import Testing
         let service = WatchdogService(
             notifier: SystemdNotifier(socketPath: listener.path, watchdogInterval: .milliseconds(100)),
             healthy: { healthy.load(ordering: .relaxed) }, status: { "testing" })
-        let task = Task { try await service.run() }
+        let task = Task(executorPreference: TestThreadPool.shared) { try await service.run() }
         #expect(await listener.await(within: 30) { $0.contains("READY=1") && $0.contains("STATUS=testing") })
         #expect(await listener.await(within: 30) { $0.contains("WATCHDOG=1") })
         healthy.store(false, ordering: .relaxed)
@@ -114,7 +114,7 @@ import Testing
         let listener = try NotifyListener()
         let service = WatchdogService(
             notifier: SystemdNotifier(socketPath: listener.path, watchdogInterval: nil), healthy: { true }, status: { "s" })
-        let task = Task { try await service.run() }
+        let task = Task(executorPreference: TestThreadPool.shared) { try await service.run() }
         #expect(await listener.await(within: 30) { $0.contains("READY=1") })
         task.cancel()
         try await task.value

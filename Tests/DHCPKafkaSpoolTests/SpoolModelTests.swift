@@ -138,6 +138,10 @@ struct SpoolModelTests {
                 let maxFrames = Bool.random(using: &rng) ? Int.random(in: 20...200, using: &rng) : nil
                 let evictedBefore = model.evictedFrames
                 model.reopen(capacity: capacity, maxFrames: maxFrames)
+                // A process another test spawns at this moment can share the lock's file description
+                // until it execs (the descriptor is close-on-exec): wait for that, as a restarted
+                // daemon would.
+                #expect(waitUntil(timeout: 30) { Spool.writerPid(at: path) == nil }, "step \(step): the lock is released")
                 spool = try Spool.open(at: path, options: SpoolOptions(capacityBytes: capacity, maxFrames: maxFrames,
                                                                        durability: .noMetaSync))
                 #expect(UInt64(spool.evictedAtOpen.frames) == model.evictedFrames - evictedBefore, "step \(step)")

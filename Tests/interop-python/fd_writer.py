@@ -13,16 +13,7 @@ import socket
 import sys
 import time
 
-
-def frames_from(path):
-    out = []
-    for line in open(path):
-        line = line.strip()
-        if line and not line.startswith("#"):
-            data = bytes.fromhex(line)
-            if data[0] == 1:
-                out.append(data)
-    return out
+from hostile_writer import frames_from
 
 
 def main():

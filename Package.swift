@@ -164,6 +164,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // In-process: the daemon module's parts (sender groups, pending frames, rate-limited log,
+        // ingest progress, the child supervisor with real child processes).
+        .testTarget(
+            name: "DHCPKafkaDaemonTests",
+            dependencies: [
+                "DHCPKafkaDaemon", "DHCPKafkaSpool", "DHCPKafkaTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
         // In-process: the metrics endpoint on an ephemeral port, its HTTP handling and limits.
         .testTarget(name: "DHCPKafkaMetricsTests", dependencies: ["DHCPKafkaMetrics", "DHCPKafkaTestSupport"]),
         // A real broker (tansu) and an independent consumer (confluent-kafka + dhcpkit-kafka).

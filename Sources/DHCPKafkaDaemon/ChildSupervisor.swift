@@ -66,6 +66,9 @@ public struct ChildSupervisor: Service, CustomStringConvertible {
             logger.error("\(name) exited unexpectedly; restarting it", metadata: ["status": "\(status)", "in": "\(delay)"])
             let wait = delay
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+            // A shutdown during the backoff ends it; starting the child only to stop it at once would
+            // make a forwarder connect to Kafka while the daemon stops.
+            if Task.isShuttingDownGracefully { break }
             delay = min(delay * 2, .seconds(30))
         }
     }

@@ -1,4 +1,7 @@
 import CRdKafka
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One record read by ``KafkaConsumer/poll(timeoutMs:)``.
 public struct ConsumedRecord: Sendable, Hashable {
@@ -43,20 +46,29 @@ public struct ConsumedRecord: Sendable, Hashable {
 /// explicitly assigned partitions (no group rebalancing, no offset commits).
 public final class KafkaConsumer {
     private var handle: OpaquePointer?
+    /// The source address its broker connections bind to; the `connect_cb` opaque, kept alive here.
+    private let source: ConsumerSource?
 
     /// Creates the consumer. librdkafka's `rd_kafka_assign` needs a `group.id`, so without
     /// `groupID` a unique one is made up; offsets are never committed.
-    /// `properties` are extra librdkafka properties (TLS, SASL...).
-    public init(bootstrapServers: String, groupID: String? = nil, properties: [(String, String)] = [])
-        throws(KafkaConfigurationError)
-    {
+    /// `properties` are extra librdkafka properties (TLS, SASL...). With `sourceAddress` (an IPv4
+    /// or IPv6 literal) every broker connection is made from that address, as the producer's are.
+    public init(
+        bootstrapServers: String, groupID: String? = nil, properties: [(String, String)] = [], sourceAddress: String? = nil
+    ) throws(KafkaConfigurationError) {
         let conf = KafkaConf()
         let group = groupID ?? "dhcpkafka-reader-\(UInt64.random(in: 0...UInt64.max))"
-        let fixed = [
+        var fixed = [
             ("bootstrap.servers", bootstrapServers), ("group.id", group), ("enable.auto.commit", "false"),
             ("enable.auto.offset.store", "false"), ("auto.offset.reset", "earliest"),
         ]
+        source = try sourceAddress.map { text throws(KafkaConfigurationError) in ConsumerSource(try SourceAddress(parsing: text)) }
+        if let source { fixed.append(("broker.address.family", source.address.isIPv6 ? "v6" : "v4")) }
         for (name, value) in fixed + properties { try conf.set(name, value) }
+        if let source, let pointer = conf.pointer {
+            rd_kafka_conf_set_opaque(pointer, Unmanaged.passUnretained(source).toOpaque())
+            rd_kafka_conf_set_connect_cb(pointer, consumerConnectCallback)
+        }
         let secrets = properties.filter { KafkaSinkConfiguration.isSecretProperty($0.0) }.map(\.1)
         handle = try conf.makeClient(RD_KAFKA_CONSUMER, secrets: secrets)
     }
@@ -161,3 +173,18 @@ public final class KafkaConsumer {
             partition: m.partition, offset: m.offset, key: key, value: value, headers: headers, timestamp: timestamp)
     }
 }
+
+/// The source address of a ``KafkaConsumer``'s broker connections, reached from `connect_cb`.
+private final class ConsumerSource: Sendable {
+    let address: SourceAddress
+    init(_ address: SourceAddress) { self.address = address }
+}
+
+/// `connect_cb` of a consumer with a source address: binds and connects the socket.
+private let consumerConnectCallback:
+    @convention(c) (Int32, UnsafePointer<sockaddr>?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Int32 = {
+        fd, peer, peerLength, _, opaque in
+        guard let peer, let opaque else { return EINVAL }
+        let source = Unmanaged<ConsumerSource>.fromOpaque(opaque).takeUnretainedValue()
+        return source.address.bindAndConnect(fd, to: peer, length: socklen_t(peerLength))
+    }

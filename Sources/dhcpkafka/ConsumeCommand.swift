@@ -16,8 +16,9 @@ struct ConsumeCommand: ParsableCommand {
             Reads every partition of the topic (found in the cluster's metadata) from its first retained \
             record, until --count records were read or --idle-timeout seconds pass without a new one \
             (by default everything there is). Takes the same Kafka settings as `run`: --broker, --topic, \
-            --kafka-property, or --config FILE (its <send-to-kafka> section; options given here override \
-            it). Exits 1 when no broker answers within --connect-timeout or the topic does not exist, \
+            --source-address, --kafka-property, --kafka-property-file, systemd credentials \
+            ($CREDENTIALS_DIRECTORY), or --config FILE (its <send-to-kafka> section; options given here \
+            override it). Exits 1 when no broker answers within --connect-timeout or the topic does not exist, \
             2 on invalid options.
             """)
 
@@ -28,6 +29,9 @@ struct ConsumeCommand: ParsableCommand {
     @Option(help: "Topic to read (default dhcpkit.messages).") var topic: String?
     @Option(name: .customLong("kafka-property"), help: "Any librdkafka property as name=value (repeatable): TLS, SASL, …")
     var kafkaProperties: [String] = []
+    @Option(name: .customLong("kafka-property-file"), help: "A file of librdkafka properties, one name=value per line (repeatable; for secrets), as `run` reads it.")
+    var kafkaPropertyFiles: [String] = []
+    @Option(help: "Local address to connect to the brokers from (as `run`'s --source-address).") var sourceAddress: String?
     @Option(help: "Partitions to read, comma-separated (default: every partition of the topic).") var partitions: String?
     @Option(help: "Stop after this many records (default: no limit; stop when --idle-timeout passes without one).")
     var count: Int?
@@ -66,6 +70,8 @@ struct ConsumeCommand: ParsableCommand {
         if !brokers.isEmpty { options.brokers = brokers }
         if let topic { options.topic = topic }
         options.kafkaProperties += kafkaProperties
+        options.kafkaPropertyFiles += kafkaPropertyFiles
+        if let sourceAddress { options.sourceAddress = sourceAddress }
         return try options.configuration().sink
     }
 
@@ -78,7 +84,8 @@ struct ConsumeCommand: ParsableCommand {
         let consumer: KafkaConsumer
         let partitionList: [Int32]
         do {
-            consumer = try KafkaConsumer(bootstrapServers: sink.brokers.joined(separator: ","), properties: sink.properties)
+            consumer = try KafkaConsumer(bootstrapServers: sink.brokers.joined(separator: ","), properties: sink.properties,
+                                     sourceAddress: sink.sourceAddress)
             partitionList = try partitions.flatMap(Self.partitionList)
                 ?? consumer.partitions(of: sink.topic, timeoutMs: Int32(connectTimeout * 1000))
             try consumer.assign(topic: sink.topic, partitions: partitionList, fromBeginning: true)

@@ -3,7 +3,7 @@ import DHCPKafkaTestSupport
 import Foundation
 import Testing
 
-@Suite("Spool disk bound under churn", .serialized)
+@Suite("Spool disk bound under churn", .serialized, .heavy)
 struct SpoolChurnTests {
     static let capacity = 4 << 20
     /// docs/spool.md, "Disk use": without readers pinning old snapshots, data.mdb stays within the

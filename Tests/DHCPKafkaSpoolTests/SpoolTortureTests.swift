@@ -3,7 +3,7 @@ import DHCPKafkaTestSupport
 import Foundation
 import Testing
 
-@Suite("Spool crash safety", .serialized)
+@Suite("Spool crash safety", .serialized, .heavy)
 struct SpoolTortureTests {
     /// One committed batch as printed by `spool-torture append`.
     struct Committed {

@@ -6,7 +6,7 @@ import Testing
 
 /// SIGKILL the daemon again and again under load from several writer processes: every frame whose
 /// commit returned survives, in order, exactly once; sequences never repeat or go backwards.
-@Suite(.serialized) struct CrashSafetyTests {
+@Suite(.serialized, .heavy) struct CrashSafetyTests {
     @Test func sigkillUnderLoadNeverLosesACommittedFrame() throws {
         let harness = try DaemonHarness()
         var names: [String] = []

@@ -59,4 +59,47 @@ import Testing
         #expect(misspelled.status == 2, "\(misspelled.stderrText)")
         #expect(misspelled.stderrText.contains("is not a Kafka broker address"), "\(misspelled.stderrText)")
     }
+
+    /// `consume` takes `run`'s Kafka settings: a --kafka-property-file (a property librdkafka refuses
+    /// is named at FILE:LINE, exit 2; a good file is used), systemd credentials in
+    /// $CREDENTIALS_DIRECTORY, and --source-address (an address this host does not have cannot
+    /// reach the broker, exit 1; a local one reads every record).
+    @Test func consumeTakesRunsKafkaSettings() throws {
+        let cluster = try MockCluster(brokers: 1)
+        let harness = try DaemonHarness()
+        let daemon = try harness.start(["--broker", cluster.bootstrapServers])
+        let writer = try harness.writer(name: "w", frames: 10, rate: 500)
+        #expect(writer.wait(timeout: 60) == 0)
+        #expect(waitUntil(timeout: 60) { (try? harness.stats())?["forwarded"]?.intValue == 10 }, "\(daemon.log)")
+        daemon.signal(SIGTERM)
+        #expect(daemon.wait(timeout: 30) == 0)
+        let base = ["consume", "--broker", cluster.bootstrapServers, "--connect-timeout", "5", "--idle-timeout", "2"]
+
+        let bad = harness.directory.appending("bad.properties")
+        try Data("# tuning\nno.such.property=1\n".utf8).write(to: URL(fileURLWithPath: bad))
+        let refused = try runProcess(TestPaths.dhcpkafka, base + ["--kafka-property-file", bad], timeout: 120)
+        #expect(refused.status == 2, "\(refused.stderrText)")
+        #expect(refused.stderrText.contains("\(bad):2: ") && refused.stderrText.contains("no.such.property"), "\(refused.stderrText)")
+
+        let credentials = harness.directory.appending("credentials")
+        try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: false)
+        try Data("security.protocol=ssl\nssl.ca.location=/nonexistent/ca.pem\n".utf8).write(to: URL(fileURLWithPath: credentials + "/kafka.properties"))
+        let fromCredentials = try runProcess(
+            TestPaths.dhcpkafka, base, environment: ProcessInfo.processInfo.environment.merging(["CREDENTIALS_DIRECTORY": credentials]) { $1 },
+            timeout: 120)
+        #expect(fromCredentials.status == 2, "\(fromCredentials.stderrText)")
+        #expect(fromCredentials.stderrText.contains("ssl.ca.location"), "\(fromCredentials.stderrText)")
+
+        let good = harness.directory.appending("good.properties")
+        try Data("fetch.wait.max.ms=100\n".utf8).write(to: URL(fileURLWithPath: good))
+        let read = try runProcess(
+            TestPaths.dhcpkafka, base + ["--kafka-property-file", good, "--source-address", "127.0.0.1", "--json"], timeout: 120)
+        #expect(read.status == 0, "\(read.stderrText)")
+        #expect(read.stdoutText.split(separator: "\n").count == 10, "\(read.stderrText)")
+
+        // 192.0.2.1 (TEST-NET-1) is no address of this host: binding to it fails, so no broker answers.
+        let foreign = try runProcess(TestPaths.dhcpkafka, base + ["--source-address", "192.0.2.1"], timeout: 120)
+        #expect(foreign.status == 1, "the source address is applied: \(foreign.stderrText)")
+        #expect(foreign.stdoutText.isEmpty)
+    }
 }

@@ -5,7 +5,7 @@ import Foundation
 import JSONValue
 import Testing
 
-@Suite(.serialized) struct ForwarderCrashTests {
+@Suite(.serialized, .heavy) struct ForwarderCrashTests {
     /// SIGKILL the forwarder process again and again while writers keep sending: ingest never
     /// stops, nothing is lost, every duplicate is an identical copy recognisable by its headers.
     @Test func sigkillTheForwarderUnderLoad() throws {
@@ -116,7 +116,7 @@ import Testing
     }
 }
 
-@Suite(.serialized) struct ForwarderFatalErrorTests {
+@Suite(.serialized, .heavy) struct ForwarderFatalErrorTests {
     /// An unrecoverable idempotence error (out-of-order sequence on the broker) is fatal for the
     /// librdkafka producer: the forwarder makes a new producer and resumes from the watermark.
     ///

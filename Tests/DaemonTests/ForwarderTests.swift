@@ -15,7 +15,7 @@ import Testing
 
     /// Broker down for a while under continuous load, then up: ingest never notices, every frame
     /// reaches Kafka in order per partition, duplicates are identical copies, state changes are logged once.
-    @Test func brokerOutageUnderLoad() throws {
+    @Test(.heavy) func brokerOutageUnderLoad() throws {
         let cluster = try MockCluster.forTests()
         let harness = try DaemonHarness()
         let window = 500

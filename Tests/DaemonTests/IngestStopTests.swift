@@ -14,7 +14,7 @@ import Testing
 
     /// 4 writer processes at full speed, SIGTERM while they send: everything they counted as sent
     /// was received and accepted; what came after the stop they counted as dropped.
-    @Test func gracefulStopUnderLoadLosesNothingSent() throws {
+    @Test(.heavy) func gracefulStopUnderLoadLosesNothingSent() throws {
         let harness = try DaemonHarness()
         let daemon = try harness.start(["--durability", "nometasync"])
         let writers = try (0..<4).map { try harness.writer(name: "w\($0)", frames: 60_000, rate: 12_000) }

@@ -7,7 +7,7 @@ import Testing
 @Suite(.serialized) struct IngestValidationTests {
     /// 16 writer processes at once: 8 well-behaved, 8 sending truncated, malformed, oversize and random
     /// datagrams between valid ones. Every valid frame is stored; every bad one is counted by reason.
-    @Test func sixteenWritersWithHostileDatagrams() throws {
+    @Test(.heavy) func sixteenWritersWithHostileDatagrams() throws {
         let harness = try DaemonHarness()
         let daemon = try harness.start()
         let good = try (0..<8).map { try harness.writer(name: "good\($0)", frames: 3_000, rate: 1_500) }

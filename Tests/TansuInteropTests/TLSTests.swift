@@ -8,7 +8,7 @@ import Testing
 /// so every connection, bootstrap and partition leader, goes through TLS with hostname verification.
 /// (Debian's librdkafka 2.0.2 mock cluster always advertises its own port, so tansu is the broker
 /// here, and the daemon runs on librdkafka 2.16.)
-@Suite("TLS to the broker", .serialized)
+@Suite("TLS to the broker", .serialized, .heavy)
 struct TLSTests {
     @Test("a wrong host name or a wrong CA keeps every frame in the spool and says why; the right CA, after SIGHUP, delivers them all")
     func privateCA() throws {

@@ -1,0 +1,130 @@
+import ArgumentParser
+import DHCPKafkaRuntime
+import Foundation
+import Hummingbird
+import Logging
+import LookingGlassCollector
+import LookingGlassStore
+import LookingGlassWeb
+import ServiceLifecycle
+import UnixSignals
+
+/// `dhcpkafka-lookingglass`: collects every server's transactions from Kafka into SQLite and serves
+/// the dashboard and JSON API (docs/lookingglass.md).
+@main
+struct LookingGlassCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dhcpkafka-lookingglass",
+        abstract: "Collect DHCPv6 transactions from Kafka and show them on one dashboard.",
+        discussion: "Stops on SIGTERM/SIGINT after storing and committing the batch in hand. See docs/lookingglass.md.")
+
+    @Option(help: "Kafka bootstrap servers, HOST:PORT[,HOST:PORT...].")
+    var broker: String
+
+    @Option(help: "The topic the relays publish to.")
+    var topic = "dhcpkit.messages"
+
+    @Option(help: "The Kafka consumer group; looking glasses in one group share the partitions.")
+    var group = "dhcpkafka-lookingglass"
+
+    @Option(help: "The SQLite database file (created when missing).")
+    var db: String
+
+    @Option(help: "Where the dashboard listens, HOST:PORT. A non-loopback address needs --no-auth.")
+    var listen = "127.0.0.1:8080"
+
+    @Flag(help: "Allow a non-loopback --listen address without authentication.")
+    var noAuth = false
+
+    @Option(help: "How to recognise DHCPKit's internal wrapper relay: auto, always or never.")
+    var dhcpkitWrapper = "auto"
+
+    @Option(help: "Transactions kept per client.")
+    var keepPerClient = 1000
+
+    @Option(help: "Days transactions are kept.")
+    var keepDays = 30.0
+
+    @Option(help: "Days lease history is kept after a lease ended.")
+    var leaseDays = 400.0
+
+    @Option(help: "A librdkafka property for the consumer, NAME=VALUE (TLS, SASL); repeatable.")
+    var kafkaProperty: [String] = []
+
+    func validate() throws {
+        guard let (host, _) = Self.hostPort(listen) else {
+            throw ValidationError("--listen must be HOST:PORT, like 127.0.0.1:8080 or [::1]:8080, not '\(listen)'")
+        }
+        guard Self.isLoopback(host) || noAuth else {
+            throw ValidationError(
+                "--listen \(listen) is not a loopback address: the dashboard shows client identities and has no "
+                    + "authentication of its own. Listen on 127.0.0.1 behind an authenticating proxy, or pass --no-auth "
+                    + "to accept that anyone who reaches \(listen) sees everything.")
+        }
+        guard ClientLocation.WrapperMode(rawValue: dhcpkitWrapper) != nil else {
+            throw ValidationError("--dhcpkit-wrapper must be auto, always or never")
+        }
+        guard keepPerClient > 0, keepDays > 0, leaseDays > 0 else {
+            throw ValidationError("--keep-per-client, --keep-days and --lease-days must be positive")
+        }
+        for property in kafkaProperty where !property.contains("=") {
+            throw ValidationError("--kafka-property takes NAME=VALUE, not '\(property)'")
+        }
+    }
+
+    static func hostPort(_ text: String) -> (String, Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : (host, port)
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let logger = Logger(label: "dhcpkafka-lookingglass")
+        let store = try SQLiteStore(path: db)
+        let feed = LiveFeed()
+        let properties = kafkaProperty.map { entry -> (String, String) in
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+        }
+        let configuration = CollectorConfiguration(
+            brokers: broker, topic: topic, group: group, properties: properties,
+            wrapperMode: ClientLocation.WrapperMode(rawValue: dhcpkitWrapper) ?? .auto,
+            retention: Retention(
+                transactionsPerClient: keepPerClient, transactionAge: keepDays * 86400, leaseAge: leaseDays * 86400))
+        let collector = try Collector(configuration: configuration, store: store, feed: feed, logger: logger)
+        let counters = collector.counters
+        let status = WebStatus(
+            health: { Health.check(counters.snapshot) },
+            metrics: { Metrics.text(counters.snapshot, store: store, feed: feed) },
+            lag: { counters.snapshot.lag })
+        guard let (host, port) = Self.hostPort(listen) else { throw ValidationError("bad --listen") }
+        let notifier = SystemdNotifier.fromEnvironment()
+        let app = Application(
+            router: LookingGlassRoutes.router(store: store, feed: feed, status: status),
+            configuration: .init(address: .hostname(host, port: port), serverName: "dhcpkafka-lookingglass"),
+            onServerRunning: { _ in
+                logger.info("Looking glass listening on \(host):\(port)")
+                FileHandle.standardOutput.write(Data("dhcpkafka-lookingglass: listening on http://\(listen)/\n".utf8))
+                _ = notifier?.notify("READY=1\nSTATUS=Serving on \(listen)")
+            },
+            logger: logger)
+        var services: [any Service] = [WorkerService(collector), app]
+        if let notifier, notifier.watchdogInterval != nil {
+            services.append(WatchdogService(
+                notifier: notifier, healthy: { Health.check(counters.snapshot).healthy },
+                status: { "stored \(counters.snapshot.inserted) transaction(s)" }))
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        _ = notifier?.notify("STOPPING=1")
+    }
+}

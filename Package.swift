@@ -22,6 +22,7 @@ let package = Package(
         // The looking glass only (never linked into the relay binary).
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config.
@@ -120,6 +121,7 @@ let package = Package(
             dependencies: [
                 "LookingGlassStore", "JSONValue", "DHCPKafkaWire", "DHCPv6",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ]),
         .executableTarget(
             name: "dhcpkafka-lookingglass",
@@ -201,6 +203,7 @@ let package = Package(
                 "DHCPv6", "JSONValue", "DHCPKafkaTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ]),
         // A real broker (tansu) and an independent consumer (confluent-kafka + dhcpkit-kafka).
         .testTarget(

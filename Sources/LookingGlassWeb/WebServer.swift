@@ -31,14 +31,20 @@ public enum LookingGlassRoutes {
         + "base-uri 'none'; frame-ancestors 'none'"
 
     /// Builds the router.
+    /// With `passwords`, every route but `/healthz` requires HTTP basic authentication against it.
     public static func router(
-        store: any LookingGlassStore, feed: LiveFeed, status: WebStatus,
+        store: any LookingGlassStore, feed: LiveFeed, status: WebStatus, passwords: PasswordFile? = nil,
         clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) -> Router<BasicRequestContext> {
         let api = API(store: store, clock: clock)
         let pages = Pages(store: store, api: api, clock: clock, lag: status.lag)
         let router = Router()
         router.add(middleware: SecurityHeaders())
+        router.get("/healthz") { _, _ in
+            let (healthy, detail) = status.health()
+            return text(healthy ? "ok\n" : "unhealthy: \(detail)\n", status: healthy ? .ok : .serviceUnavailable)
+        }
+        if let passwords { router.add(middleware: BasicAuthentication(passwords: passwords)) }
         router.get("/api/servers") { _, _ in try json { try api.servers() } }
         router.get("/api/transactions") { request, _ in try json { try api.transactions(parameters(request)) } }
         router.get("/api/transactions/:id") { _, context in
@@ -50,10 +56,6 @@ public enum LookingGlassRoutes {
         }
         router.get("/api/leases") { request, _ in try json { try api.leases(parameters(request)) } }
         router.get("/api/stream") { _, _ in try LiveStream.response(feed) }
-        router.get("/healthz") { _, _ in
-            let (healthy, detail) = status.health()
-            return text(healthy ? "ok\n" : "unhealthy: \(detail)\n", status: healthy ? .ok : .serviceUnavailable)
-        }
         router.get("/metrics") { _, _ in text(status.metrics(), type: "text/plain; version=0.0.4; charset=utf-8") }
         router.get("/") { _, _ in try html { try pages.overview() } }
         router.get("/search") { request, _ in try html { try pages.search(parameters(request)) } }

@@ -30,8 +30,11 @@ struct LookingGlassCommand: AsyncParsableCommand {
     @Option(help: "The SQLite database file (created when missing).")
     var db: String
 
-    @Option(help: "Where the dashboard listens, HOST:PORT. A non-loopback address needs --no-auth.")
+    @Option(help: "Where the dashboard listens, HOST:PORT. A non-loopback address needs --password-file or --no-auth.")
     var listen = "127.0.0.1:8080"
+
+    @Option(help: "Require HTTP basic authentication against this bcrypt password file (htpasswd -B).")
+    var passwordFile: String?
 
     @Flag(help: "Allow a non-loopback --listen address without authentication.")
     var noAuth = false
@@ -55,11 +58,14 @@ struct LookingGlassCommand: AsyncParsableCommand {
         guard let (host, _) = Self.hostPort(listen) else {
             throw ValidationError("--listen must be HOST:PORT, like 127.0.0.1:8080 or [::1]:8080, not '\(listen)'")
         }
-        guard Self.isLoopback(host) || noAuth else {
+        guard Self.isLoopback(host) || noAuth || passwordFile != nil else {
             throw ValidationError(
-                "--listen \(listen) is not a loopback address: the dashboard shows client identities and has no "
-                    + "authentication of its own. Listen on 127.0.0.1 behind an authenticating proxy, or pass --no-auth "
-                    + "to accept that anyone who reaches \(listen) sees everything.")
+                "--listen \(listen) is not a loopback address and the dashboard shows client identities: give "
+                    + "--password-file FILE (bcrypt, made with htpasswd -B), or pass --no-auth to accept that anyone "
+                    + "who reaches \(listen) sees everything.")
+        }
+        guard !(noAuth && passwordFile != nil) else {
+            throw ValidationError("--no-auth and --password-file contradict each other: give one")
         }
         guard ClientLocation.WrapperMode(rawValue: dhcpkitWrapper) != nil else {
             throw ValidationError("--dhcpkit-wrapper must be auto, always or never")
@@ -88,6 +94,7 @@ struct LookingGlassCommand: AsyncParsableCommand {
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "dhcpkafka-lookingglass")
+        let passwords = try passwordFile.map { path throws(PasswordFileError) in try PasswordFile(path: path) }
         let store = try SQLiteStore(path: db)
         let feed = LiveFeed()
         let properties = kafkaProperty.map { entry -> (String, String) in
@@ -108,7 +115,7 @@ struct LookingGlassCommand: AsyncParsableCommand {
         guard let (host, port) = Self.hostPort(listen) else { throw ValidationError("bad --listen") }
         let notifier = SystemdNotifier.fromEnvironment()
         let app = Application(
-            router: LookingGlassRoutes.router(store: store, feed: feed, status: status),
+            router: LookingGlassRoutes.router(store: store, feed: feed, status: status, passwords: passwords),
             configuration: .init(address: .hostname(host, port: port), serverName: "dhcpkafka-lookingglass"),
             onServerRunning: { _ in
                 logger.info("Looking glass listening on \(host):\(port)")

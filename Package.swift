@@ -200,7 +200,7 @@ let package = Package(
             name: "LookingGlassTests",
             dependencies: [
                 "LookingGlassStore", "LookingGlassCollector", "LookingGlassWeb", "DHCPKafkaSink", "DHCPKafkaWire",
-                "DHCPv6", "JSONValue", "DHCPKafkaTestSupport",
+                "DHCPv6", "JSONValue", "DHCPKafkaTestSupport", "DHCPKafkaWriter",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

@@ -6,8 +6,8 @@ public struct HTML: Sendable, ExpressibleByArrayLiteral {
 
     private init(markup: String) { self.markup = markup }
 
-    /// Escaped text: `&`, `<`, `>`, `"` and `'` become entities; control characters become U+FFFD
-    /// shown as `\u{...}` so nothing invisible reaches the page.
+    /// Escaped text: `&`, `<`, `>`, `"` and `'` become entities; control characters other than tab
+    /// and newline are shown as `\u{...}`, so nothing invisible reaches the page.
     public static func text(_ text: String) -> HTML { HTML(markup: escape(text)) }
 
     /// Concatenation.
@@ -49,7 +49,8 @@ public struct HTML: Sendable, ExpressibleByArrayLiteral {
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
             default:
-                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || (0x2028...0x2029).contains(scalar.value) {
+                let control = (scalar.value < 0x20 && scalar != "\n" && scalar != "\t") || (0x7F...0x9F).contains(scalar.value)
+                if control || (0x2028...0x2029).contains(scalar.value) {
                     out += "\\u{\(String(scalar.value, radix: 16))}"
                 } else {
                     out.unicodeScalars.append(scalar)

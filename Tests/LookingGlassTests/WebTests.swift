@@ -67,6 +67,11 @@ import Testing
                     #expect(list.first?["addresses"]?.arrayValue == [.string("2001:db8::10")])
                     #expect(json["next"]?.isNull == true)
                     let id = list.first?["id"]?.stringValue ?? ""
+                    try await client.execute(uri: "/transactions/\(id)", method: .get) { page in
+                        let text = Self.body(page)
+                        #expect(text.contains("<pre>{\n  &quot;id&quot;: &quot;\(id)&quot;,\n"))
+                        #expect(!text.contains("\\u{a}"))
+                    }
                     try await client.execute(uri: "/api/transactions/\(id)", method: .get) { detail in
                         let full = try JSONValue.parse(Self.body(detail))
                         #expect(full["message_in"]?["type"]?.stringValue == "relay-forw")

@@ -173,9 +173,10 @@ public final class Collector: BlockingWorker, @unchecked Sendable {
 
     private func publish(_ batch: IngestBatch, _ result: IngestResult) {
         guard let feed, feed.subscriberCount > 0, !result.insertedIDs.isEmpty else { return }
-        // Read the stored rows back (on a read snapshot, only while someone is watching).
+        // Read the stored rows back (on a read snapshot, only while someone is watching), no more than
+        // a subscriber's buffer keeps.
         var summaries: [TransactionSummary] = []
-        for id in result.insertedIDs {
+        for id in result.insertedIDs.suffix(feed.bufferPerSubscriber) {
             if let detail = try? store.transaction(id: id) { summaries.append(detail.summary) }
         }
         feed.publish(summaries)

@@ -47,6 +47,11 @@ extension SQLiteStore {
                     UNIQUE (partition, kafka_offset));
                 """)
         }
+        // Lease updates look for the open interval of a client's address: without `ended` in the index
+        // they walked every closed interval of that address too.
+        migrator.registerMigration("2-open-leases-index") { db in
+            try db.execute(sql: "CREATE INDEX leases_open ON leases (client_id, text, ended, until_time)")
+        }
         return migrator
     }
 }

@@ -137,7 +137,10 @@ let package = Package(
         // Benchmarks against references measured in the same run (results: docs/benchmarks.md).
         .executableTarget(
             name: "dhcpkafka-bench",
-            dependencies: ["DHCPKafkaSpool", "DHCPKafkaSink", "DHCPKafkaWire", "DHCPKafkaWriter", "DHCPKafkaSocket"]),
+            dependencies: [
+                "DHCPKafkaSpool", "DHCPKafkaSink", "DHCPKafkaWire", "DHCPKafkaWriter", "DHCPKafkaSocket",
+                "LookingGlassCollector", "LookingGlassStore",
+            ]),
 
         // Shared helpers for the tests: temp dirs, fixtures, processes, Python oracle.
         .target(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DHCPKafkaConfig
 import DHCPKafkaRuntime
 import Foundation
 import Hummingbird
@@ -18,8 +19,11 @@ struct LookingGlassCommand: AsyncParsableCommand {
         abstract: "Collect DHCPv6 transactions from Kafka and show them on one dashboard.",
         discussion: "Stops on SIGTERM/SIGINT after storing and committing the batch in hand. See docs/lookingglass.md.")
 
-    @Option(help: "Kafka bootstrap servers, HOST:PORT[,HOST:PORT...].")
-    var broker: String
+    @Option(help: "A config file with a <lookingglass> section (docs/configuration.md); options given here override it.")
+    var config: String?
+
+    @Option(help: "Kafka bootstrap servers, HOST:PORT[,HOST:PORT...]; repeatable.")
+    var broker: [String] = []
 
     @Option(help: "The topic the relays publish to.")
     var topic = "dhcpkit.messages"
@@ -28,7 +32,7 @@ struct LookingGlassCommand: AsyncParsableCommand {
     var group = "dhcpkafka-lookingglass"
 
     @Option(help: "The SQLite database file (created when missing).")
-    var db: String
+    var db: String?
 
     @Option(help: "Where the dashboard listens, HOST:PORT. A non-loopback address needs --password-file or --no-auth.")
     var listen = "127.0.0.1:8080"
@@ -55,6 +59,14 @@ struct LookingGlassCommand: AsyncParsableCommand {
     var kafkaProperty: [String] = []
 
     func validate() throws {
+        // With a config file, the merged settings are checked in run().
+        if config == nil { try check() }
+    }
+
+    /// Checks the settings (after the config file was merged).
+    func check() throws {
+        guard !broker.isEmpty else { throw ValidationError("Missing --broker HOST:PORT (or <send-to-kafka> broker in --config)") }
+        guard let db, !db.isEmpty else { throw ValidationError("Missing --db FILE (or <lookingglass> db in --config)") }
         guard let (host, _) = Self.hostPort(listen) else {
             throw ValidationError("--listen must be HOST:PORT, like 127.0.0.1:8080 or [::1]:8080, not '\(listen)'")
         }
@@ -92,6 +104,31 @@ struct LookingGlassCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        guard let config else { return try await serve() }
+        // The file's settings become options in front of the command line's, which win (as `dhcpkafka run`).
+        let file: ConfigFile
+        do {
+            let (parsed, issues) = try ConfigFile.read(path: config)
+            guard issues.isEmpty else { throw ConfigError(issues) }
+            file = parsed
+        } catch {
+            FileHandle.standardError.write(Data("dhcpkafka-lookingglass: invalid configuration\n\(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        if let index = arguments.firstIndex(of: "--config") {
+            arguments.removeSubrange(index...min(index + 1, arguments.count - 1))
+        }
+        arguments.removeAll { $0.hasPrefix("--config=") }
+        let given = Set(arguments.filter { $0.hasPrefix("--") }.map { String($0.prefix { $0 != "=" }) })
+        let effective = EffectiveConfiguration(file: file, command: .lookingglass, commandLineOptions: given)
+        let merged = try Self.parse(effective.arguments + arguments)
+        try merged.check()
+        try await merged.serve()
+    }
+
+    func serve() async throws {
+        guard let db else { throw ValidationError("Missing --db FILE") }
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "dhcpkafka-lookingglass")
         let passwords = try passwordFile.map { path throws(PasswordFileError) in try PasswordFile(path: path) }
@@ -102,7 +139,7 @@ struct LookingGlassCommand: AsyncParsableCommand {
             return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
         }
         let configuration = CollectorConfiguration(
-            brokers: broker, topic: topic, group: group, properties: properties,
+            brokers: broker.joined(separator: ","), topic: topic, group: group, properties: properties,
             wrapperMode: ClientLocation.WrapperMode(rawValue: dhcpkitWrapper) ?? .auto,
             retention: Retention(
                 transactionsPerClient: keepPerClient, transactionAge: keepDays * 86400, leaseAge: leaseDays * 86400))

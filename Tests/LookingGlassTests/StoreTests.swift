@@ -154,4 +154,35 @@ import Testing
             #expect(try store.clients(.duid(Frames.clientDUID(1).bytes)).first?.interfaceID == [])
         }
     }
+
+    /// Churn: new clients every round, only the last two rounds kept. Freed pages are reused, so the
+    /// file (with its WAL) stops growing once the retention bound is reached.
+    @Test func retentionHoldsTheDiskWithinItsBoundUnderChurn() async throws {
+        try await TemporaryDirectory.with(prefix: "lg-disk") { dir in
+            let store = try SQLiteStore(path: dir.appending("lg.sqlite"))
+            let t0 = 1_800_000_000.0
+            let retention = Retention(transactionsPerClient: 5, transactionAge: 25, leaseAge: 25)
+            var sequence: UInt64 = 0
+            var sizes: [Int64] = []
+            for round in 0..<24 {
+                let now = t0 + Double(round * 10)
+                let records = (0..<1500).map { n -> ConsumedRecord in
+                    sequence += 1
+                    let frame = Frames.transaction(
+                        server: "s1", client: round * 1500 + n, request: .request, response: .reply,
+                        address: "2001:db8:\(String(round, radix: 16))::\(String(n + 1, radix: 16))", validLifetime: 5, at: now)
+                    return Self.record(frame, offset: Int64(sequence), sequence: sequence)
+                }
+                _ = try store.ingest(Self.batch(records))
+                _ = try store.prune(retention, now: now)
+                sizes.append(try store.statistics().bytesOnDisk)
+            }
+            let stats = try store.statistics()
+            #expect(stats.transactions <= 3 * 1500)
+            // Clients stay while a lease of theirs is kept: leases end 5 s after their round, kept 25 s more.
+            #expect(stats.clients <= 4 * 1500)
+            // Once the bound is reached (round 6), the rest of the churn (18 more rounds) adds at most a quarter.
+            #expect(sizes[23] <= sizes[6] + sizes[6] / 4, "sizes by round: \(sizes)")
+        }
+    }
 }

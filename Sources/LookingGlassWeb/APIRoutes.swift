@@ -13,6 +13,13 @@ struct BadRequest: Error {
 struct API: Sendable {
     let store: any LookingGlassStore
     let clock: @Sendable () -> Double
+    let vendors: OUIDirectory?
+
+    /// The MAC with its vendor when the OUI list knows it: `00:16:3e:00:00:01 (Xensource, Inc.)`.
+    func describe(mac: String?) -> String? {
+        guard let mac else { return nil }
+        return vendors?.vendor(ofMAC: mac).map { "\(mac) (\($0))" } ?? mac
+    }
 
     func servers() throws -> JSONValue {
         let servers = try store.servers(now: clock())
@@ -91,6 +98,7 @@ struct API: Sendable {
         members.append(("latency_ms", Format.number(detail.summary.latencyMs)))
         members.append(("status_codes", .array(detail.statusCodes.map { .string($0) })))
         members.append(("mac", detail.mac.map { .string($0) } ?? .null))
+        members.append(("mac_vendor", detail.mac.flatMap { vendors?.vendor(ofMAC: $0) }.map { .string($0) } ?? .null))
         let decoded = (try? KafkaMessageRegistry.dhcpKafka.decodeFrame(detail.raw)) as? DHCPKafkaMessage
         members.append(("message_in", decoded?.messageIn?.json ?? .null))
         members.append(("message_out", decoded?.messageOut?.json ?? .null))

@@ -37,10 +37,10 @@ extension Pages {
 
     func clientTable(_ clients: [ClientRecord]) -> HTML {
         Self.table(
-            ["Client DUID", "MAC", "Interface-id", "Remote-id", "Subscriber-id", "Transactions kept", "Last seen"],
+            ["Client DUID", "MAC (vendor)", "Interface-id", "Remote-id", "Subscriber-id", "Transactions kept", "Last seen"],
             clients.map { (c: ClientRecord) -> [HTML] in
                 [
-                    Self.link("/clients/" + Format.hex(c.duid), Format.hex(c.duid)), HTML.text(c.mac ?? "-"),
+                    Self.link("/clients/" + Format.hex(c.duid), Format.hex(c.duid)), HTML.text(api.describe(mac: c.mac) ?? "-"),
                     HTML.text(Format.label(c.interfaceID)), HTML.text(Format.label(c.remoteID)),
                     HTML.text(Format.label(c.subscriberID)), HTML.text(String(c.transactions)),
                     HTML.text(Format.time(c.lastSeen) ?? "-"),

@@ -31,12 +31,13 @@ public enum LookingGlassRoutes {
         + "base-uri 'none'; frame-ancestors 'none'"
 
     /// Builds the router.
-    /// With `passwords`, every route but `/healthz` requires HTTP basic authentication against it.
+    /// With `passwords`, every route but `/healthz` requires HTTP basic authentication against it;
+    /// `vendors` names the vendor of each MAC shown.
     public static func router(
         store: any LookingGlassStore, feed: LiveFeed, status: WebStatus, passwords: PasswordFile? = nil,
-        clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+        vendors: OUIDirectory? = nil, clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) -> Router<BasicRequestContext> {
-        let api = API(store: store, clock: clock)
+        let api = API(store: store, clock: clock, vendors: vendors)
         let pages = Pages(store: store, api: api, clock: clock, lag: status.lag)
         let router = Router()
         router.add(middleware: SecurityHeaders())

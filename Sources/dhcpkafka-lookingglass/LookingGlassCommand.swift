@@ -55,6 +55,9 @@ struct LookingGlassCommand: AsyncParsableCommand {
     @Option(help: "Days lease history is kept after a lease ended.")
     var leaseDays = 400.0
 
+    @Option(help: "The IEEE OUI list naming MAC vendors (Debian's ieee-data); shown only when the file is readable.")
+    var ouiFile = OUIDirectory.debianPath
+
     @Option(help: "A librdkafka property for the consumer, NAME=VALUE (TLS, SASL); repeatable.")
     var kafkaProperty: [String] = []
 
@@ -152,7 +155,8 @@ struct LookingGlassCommand: AsyncParsableCommand {
         guard let (host, port) = Self.hostPort(listen) else { throw ValidationError("bad --listen") }
         let notifier = SystemdNotifier.fromEnvironment()
         let app = Application(
-            router: LookingGlassRoutes.router(store: store, feed: feed, status: status, passwords: passwords),
+            router: LookingGlassRoutes.router(
+                store: store, feed: feed, status: status, passwords: passwords, vendors: OUIDirectory(path: ouiFile)),
             configuration: .init(address: .hostname(host, port: port), serverName: "dhcpkafka-lookingglass"),
             onServerRunning: { _ in
                 logger.info("Looking glass listening on \(host):\(port)")

@@ -124,4 +124,27 @@ import Testing
             }
         }
     }
+
+    @Test func macVendorsFromTheOUIList() async throws {
+        try await TemporaryDirectory.with(prefix: "lg-oui") { dir in
+            let store = try Self.seeded(dir)
+            let vendors = OUIDirectory(text: "OUI/MA-L\n52-54-00   (hex)\t\tQEMU <virtual> & Co\n525400     (base 16)\t\tQEMU\n")
+            let status = WebStatus(health: { (true, "") }, metrics: { "" }, lag: { [:] })
+            let app = Application(router: LookingGlassRoutes.router(
+                store: store, feed: LiveFeed(), status: status, vendors: vendors, clock: { Self.now }))
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/clients/\(Frames.clientDUID(1).bytes.hexString)", method: .get) { response in
+                    #expect(Self.body(response).contains("52:54:00:00:00:01 (QEMU &lt;virtual&gt; &amp; Co)"))
+                }
+                try await client.execute(uri: "/api/transactions?limit=1000", method: .get) { response in
+                    let id = try JSONValue.parse(Self.body(response))["transactions"]?.arrayValue?.last?["id"]?.stringValue ?? ""
+                    try await client.execute(uri: "/api/transactions/\(id)", method: .get) { detail in
+                        let json = try JSONValue.parse(Self.body(detail))
+                        #expect(json["mac_vendor"]?.stringValue == "QEMU <virtual> & Co")
+                    }
+                }
+            }
+            #expect(OUIDirectory(path: dir.appending("missing")) == nil)
+        }
+    }
 }

@@ -36,6 +36,7 @@ bench: deps
 	.build/release/dhcpkafka-bench backlog --gigabytes 1
 	.build/release/dhcpkafka-bench writer
 	.build/release/dhcpkafka-bench collector --records 100000
+	.build/release/dhcpkafka-bench lookingglass-queries --transactions 1000000
 	$(MAKE) -C deploy/kea bench
 	.venv/bin/python deploy/dhcpkit/bench/bench_handler.py --frames 20000
 

@@ -8,9 +8,8 @@ extension SQLiteStore {
                 db,
                 sql: """
                     SELECT s.id, s.name, s.last_seen,
-                        (SELECT count(*) FROM transactions t WHERE t.server_id = s.id) AS total,
-                        (SELECT count(*) FROM transactions t WHERE t.server_id = s.id AND t.response_type IS NULL
-                            AND t.request_type IS NOT NULL) AS unanswered,
+                        (SELECT coalesce(sum(transactions), 0) FROM server_types c WHERE c.server_id = s.id) AS total,
+                        (SELECT coalesce(sum(unanswered), 0) FROM server_types c WHERE c.server_id = s.id) AS unanswered,
                         (SELECT coalesce(sum(frames), 0) FROM gaps g WHERE g.server_id = s.id) AS lost
                     FROM servers s ORDER BY s.name
                     """)
@@ -20,7 +19,7 @@ extension SQLiteStore {
                     db,
                     sql: """
                         SELECT latency_ms FROM transactions WHERE server_id = ? AND latency_ms IS NOT NULL
-                        ORDER BY timestamp_in DESC LIMIT 10000
+                        ORDER BY timestamp_in DESC LIMIT 2000
                         """,
                     arguments: [id]
                 ).sorted()
@@ -28,8 +27,8 @@ extension SQLiteStore {
                 for typeRow in try Row.fetchAll(
                     db,
                     sql: """
-                        SELECT coalesce(request_type, '-') AS type, count(*) AS n FROM transactions WHERE server_id = ?
-                        GROUP BY 1 ORDER BY 2 DESC
+                        SELECT request_type AS type, transactions AS n FROM server_types
+                        WHERE server_id = ? AND transactions > 0 ORDER BY 2 DESC, 1
                         """, arguments: [id])
                 {
                     mix.append((typeRow["type"], typeRow["n"]))

@@ -52,6 +52,30 @@ extension SQLiteStore {
         migrator.registerMigration("2-open-leases-index") { db in
             try db.execute(sql: "CREATE INDEX leases_open ON leases (client_id, text, ended, until_time)")
         }
+        // The overview's counts per server and request type, kept by triggers on every insert and
+        // delete (retention included), so a render reads a few rows instead of every transaction.
+        migrator.registerMigration("3-server-type-counts") { db in
+            try db.execute(sql: """
+                CREATE TABLE server_types (
+                    server_id INTEGER NOT NULL, request_type TEXT NOT NULL, transactions INTEGER NOT NULL,
+                    unanswered INTEGER NOT NULL, PRIMARY KEY (server_id, request_type)) WITHOUT ROWID;
+                INSERT INTO server_types
+                    SELECT server_id, coalesce(request_type, '-'), count(*),
+                        sum(response_type IS NULL AND request_type IS NOT NULL)
+                    FROM transactions GROUP BY 1, 2;
+                CREATE TRIGGER transactions_counted AFTER INSERT ON transactions BEGIN
+                    INSERT INTO server_types VALUES (NEW.server_id, coalesce(NEW.request_type, '-'), 1,
+                        NEW.response_type IS NULL AND NEW.request_type IS NOT NULL)
+                    ON CONFLICT (server_id, request_type) DO UPDATE SET
+                        transactions = transactions + 1, unanswered = unanswered + excluded.unanswered;
+                END;
+                CREATE TRIGGER transactions_uncounted AFTER DELETE ON transactions BEGIN
+                    UPDATE server_types SET transactions = transactions - 1,
+                        unanswered = unanswered - (OLD.response_type IS NULL AND OLD.request_type IS NOT NULL)
+                    WHERE server_id = OLD.server_id AND request_type = coalesce(OLD.request_type, '-');
+                END;
+                """)
+        }
         return migrator
     }
 }

@@ -112,6 +112,10 @@ import Testing
             #expect(try store.statistics().transactions == 600)
             _ = try store.prune(Retention(transactionsPerClient: 3, transactionAge: 5, leaseAge: 5), now: t0 + 95)
             #expect(try store.statistics().transactions == 200)
+            // The overview's counts (kept by triggers) follow the deletions.
+            let overview = try store.servers(now: t0 + 95)
+            #expect(overview.map(\.transactions) == [200])
+            #expect(overview.first?.typeMix.map(\.1) == [200])
         }
     }
 

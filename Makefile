@@ -35,6 +35,8 @@ bench: deps
 	.build/release/dhcpkafka-bench latency --rate 5000 --seconds 10
 	.build/release/dhcpkafka-bench backlog --gigabytes 1
 	.build/release/dhcpkafka-bench writer
+	.build/release/dhcpkafka-bench collector --records 100000
+	.build/release/dhcpkafka-bench lookingglass-queries --transactions 1000000
 	$(MAKE) -C deploy/kea bench
 	.venv/bin/python deploy/dhcpkit/bench/bench_handler.py --frames 20000
 

@@ -10,6 +10,8 @@ let package = Package(
         .executable(name: "dhcpkafka", targets: ["dhcpkafka"]),
         // What a Swift DHCPv6 server links to hand its transactions to the daemon.
         .library(name: "DHCPKafkaWriter", targets: ["DHCPKafkaWriter"]),
+        // The looking glass: collector and dashboard over every server's transactions (docs/lookingglass.md).
+        .executable(name: "dhcpkafka-lookingglass", targets: ["dhcpkafka-lookingglass"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -17,6 +19,10 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The looking glass only (never linked into the relay binary).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config.
@@ -96,10 +102,46 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]),
 
+        // The looking glass (docs/lookingglass.md), a separate product: the relay binary links none of it.
+        // Its store: transactions, clients, leases and gaps in SQLite (GRDB), behind a narrow protocol.
+        .target(
+            name: "LookingGlassStore",
+            dependencies: ["JSONValue", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Its collector: a Kafka consumer-group member decoding records into the store.
+        .target(
+            name: "LookingGlassCollector",
+            dependencies: [
+                "LookingGlassStore", "DHCPKafkaSink", "DHCPKafkaWire", "DHCPv6", "JSONValue", "DHCPKafkaRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]),
+        // Its web side: JSON API, server-rendered HTML pages, live tail.
+        .target(
+            name: "LookingGlassWeb",
+            dependencies: [
+                "LookingGlassStore", "JSONValue", "DHCPKafkaWire", "DHCPv6",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ]),
+        .executableTarget(
+            name: "dhcpkafka-lookingglass",
+            dependencies: [
+                "LookingGlassStore", "LookingGlassCollector", "LookingGlassWeb", "DHCPKafkaSink", "DHCPKafkaRuntime",
+                "DHCPKafkaConfig",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]),
+
         // Benchmarks against references measured in the same run (results: docs/benchmarks.md).
         .executableTarget(
             name: "dhcpkafka-bench",
-            dependencies: ["DHCPKafkaSpool", "DHCPKafkaSink", "DHCPKafkaWire", "DHCPKafkaWriter", "DHCPKafkaSocket"]),
+            dependencies: [
+                "DHCPKafkaSpool", "DHCPKafkaSink", "DHCPKafkaWire", "DHCPKafkaWriter", "DHCPKafkaSocket",
+                "LookingGlassCollector", "LookingGlassStore",
+            ]),
 
         // Shared helpers for the tests: temp dirs, fixtures, processes, Python oracle.
         .target(
@@ -175,6 +217,16 @@ let package = Package(
             ]),
         // In-process: the metrics endpoint on an ephemeral port, its HTTP handling and limits.
         .testTarget(name: "DHCPKafkaMetricsTests", dependencies: ["DHCPKafkaMetrics", "DHCPKafkaTestSupport"]),
+        // The looking glass: real SQLite on disk, the mock cluster, in-process HTTP routes, the real relay.
+        .testTarget(
+            name: "LookingGlassTests",
+            dependencies: [
+                "LookingGlassStore", "LookingGlassCollector", "LookingGlassWeb", "DHCPKafkaSink", "DHCPKafkaWire",
+                "DHCPv6", "JSONValue", "DHCPKafkaTestSupport", "DHCPKafkaWriter",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ]),
         // A real broker (tansu) and an independent consumer (confluent-kafka + dhcpkit-kafka).
         .testTarget(
             name: "TansuInteropTests",

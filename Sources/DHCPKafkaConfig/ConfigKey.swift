@@ -63,6 +63,8 @@ public enum ConfigCommand: String, Sendable, Hashable {
     case run
     /// `dhcpkafka forward`, the forwarder on its own.
     case forward
+    /// `dhcpkafka-lookingglass`, the dashboard (its own executable; docs/lookingglass.md).
+    case lookingglass
 }
 
 /// What happens when a key's value in the file changed and the daemon gets SIGHUP.

@@ -2,7 +2,7 @@
 /// shows them in this order, and docs/configuration.md is generated from this table.
 public enum ConfigSchema {
     /// The section names, in the order of the reference.
-    public static let sections = ["send-to-kafka", "socket", "spool", "forwarder", "metrics", "logging"]
+    public static let sections = ["send-to-kafka", "socket", "spool", "forwarder", "metrics", "logging", "lookingglass"]
 
     /// What each section is for, for the reference.
     public static let sectionHelp: [String: String] = [
@@ -12,13 +12,16 @@ public enum ConfigSchema {
         "forwarder": "How the forwarder publishes the spool to Kafka (see docs/forwarder.md).",
         "metrics": "The Prometheus endpoint.",
         "logging": "What the daemon and its forwarder log (to standard error).",
+        "lookingglass": "The looking glass, `dhcpkafka-lookingglass --config FILE` (see docs/lookingglass.md); the relay "
+            + "ignores this section. It reads the brokers and topic of `<send-to-kafka>` and the `kafka-property` lines of `<forwarder>` (TLS, SASL; "
+            + "producer-only properties are ignored by its consumer).",
     ]
 
     /// The log levels, least to most severe (swift-log's names).
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
     /// Every key.
-    public static let keys: [ConfigKey] = sendToKafka + socket + spool + forwarder + [
+    public static let keys: [ConfigKey] = sendToKafka + socket + spool + forwarder + lookingGlass + [
         ConfigKey(
             "metrics", "listen", .listenAddress, default: nil, defaultDescription: "disabled", reload: .daemonRestart,
             option: "--metrics-listen",
@@ -28,14 +31,44 @@ public enum ConfigSchema {
             commands: [.run, .forward], help: "The least severe level that is logged."),
     ]
 
+    private static let lookingGlass = [
+        ConfigKey(
+            "lookingglass", "db", .path, default: nil, defaultDescription: "required", reload: .daemonRestart,
+            option: "--db", commands: [.lookingglass], help: "The SQLite database file (created when missing)."),
+        ConfigKey(
+            "lookingglass", "listen", .hostPort, default: "127.0.0.1:8080", reload: .daemonRestart, option: "--listen",
+            commands: [.lookingglass],
+            help: "Where the dashboard and API listen; a non-loopback address needs `password-file`."),
+        ConfigKey(
+            "lookingglass", "group", .text, default: "dhcpkafka-lookingglass", reload: .daemonRestart, option: "--group",
+            commands: [.lookingglass], help: "The Kafka consumer group; looking glasses in one group share the partitions."),
+        ConfigKey(
+            "lookingglass", "password-file", .path, default: nil, defaultDescription: "no authentication",
+            reload: .daemonRestart, option: "--password-file", commands: [.lookingglass],
+            help: "HTTP basic authentication against this bcrypt password file (`htpasswd -B`)."),
+        ConfigKey(
+            "lookingglass", "dhcpkit-wrapper", .choice(["auto", "always", "never"]), default: "auto",
+            reload: .daemonRestart, option: "--dhcpkit-wrapper", commands: [.lookingglass],
+            help: "How DHCPKit's internal wrapper relay is recognised (docs/lookingglass.md, \"Clients\")."),
+        ConfigKey(
+            "lookingglass", "keep-per-client", .positiveCount, default: "1000", reload: .daemonRestart,
+            option: "--keep-per-client", commands: [.lookingglass], help: "Transactions kept per client."),
+        ConfigKey(
+            "lookingglass", "keep-days", .positiveCount, default: "30", reload: .daemonRestart, option: "--keep-days",
+            commands: [.lookingglass], help: "Days transactions are kept."),
+        ConfigKey(
+            "lookingglass", "lease-days", .positiveCount, default: "400", reload: .daemonRestart, option: "--lease-days",
+            commands: [.lookingglass], help: "Days a lease interval is kept after it ended."),
+    ]
+
     private static let sendToKafka = [
         ConfigKey(
             "send-to-kafka", "broker", .hostPort, default: "localhost:9092", multiple: true, reload: .daemonRestart,
-            option: "--broker", commands: [.run, .forward],
+            option: "--broker", commands: [.run, .forward, .lookingglass],
             help: "A Kafka bootstrap broker; repeat the key for more. IPv6 as `[2001:db8::1]:9092`."),
         ConfigKey(
             "send-to-kafka", "topic", .text, default: "dhcpkit.messages", reload: .daemonRestart, option: "--topic",
-            commands: [.run, .forward], help: "The Kafka topic to publish on: 1-255 characters of `A-Z a-z 0-9 . _ -`."),
+            commands: [.run, .forward, .lookingglass], help: "The Kafka topic to publish on: 1-255 characters of `A-Z a-z 0-9 . _ -`."),
         ConfigKey(
             "send-to-kafka", "server-name", .text, default: nil, defaultDescription: "this host's FQDN",
             reload: .daemonRestart, option: "--server-name", commands: [.run, .forward],
@@ -107,7 +140,7 @@ public enum ConfigSchema {
             help: "The record key: `client-duid` keeps one client's transactions in order, `server-name` one server's."),
         ConfigKey(
             "forwarder", "kafka-property", .kafkaProperty, default: nil, defaultDescription: "none", multiple: true,
-            secret: true, reload: .forwarderRestart, option: "--kafka-property", commands: [.run, .forward],
+            secret: true, reload: .forwarderRestart, option: "--kafka-property", commands: [.run, .forward, .lookingglass],
             help: "Any librdkafka property (TLS, SASL, compression, …); repeat for more. "
                 + "Values of secret properties (passwords, keys, tokens) are never shown; keep them in a "
                 + "`kafka-property-file` or a systemd credential instead (see Secrets below)."),

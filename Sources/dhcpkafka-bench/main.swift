@@ -6,6 +6,8 @@
 //   dhcpkafka-bench latency [--rate R] [--seconds S] socket → Kafka delivery report latency at a steady rate
 //   dhcpkafka-bench backlog [--gigabytes G]          forwarder RSS with a large backlog and the broker down
 //   dhcpkafka-bench writer [--rate R] [--frames N]   Swift writer per-frame cost: daemon healthy, stalled, stopped
+//   dhcpkafka-bench collector [--records N]          looking glass ingest into SQLite vs kcat -C, same topic
+//   dhcpkafka-bench lookingglass-queries [--transactions N]   store query latencies with N stored transactions
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -40,8 +42,12 @@ do {
         try WriterBenchmark(
             rate: Int(option("rate", default: "20000")) ?? 20_000, frames: Int(option("frames", default: "100000")) ?? 100_000
         ).run()
+    case "lookingglass-queries":
+        try LookingGlassQueryBenchmark(transactions: Int(option("transactions", default: "1000000")) ?? 1_000_000).run()
+    case "collector":
+        try CollectorBenchmark(records: Int(option("records", default: "100000")) ?? 100_000).run()
     default:
-        note("unknown benchmark \(benchmark); available: ingest, forward, latency, backlog, writer\n")
+        note("unknown benchmark \(benchmark); available: ingest, forward, latency, backlog, writer, collector, lookingglass-queries\n")
         exit(2)
     }
 } catch {

@@ -1,0 +1,49 @@
+import GRDB
+
+/// Derives lease intervals from Replies: a Reply with a valid lifetime opens or extends an interval
+/// (Request, Renew, Rebind, Solicit with rapid commit); a lifetime of 0, or a Reply to a Release or
+/// Decline, ends it.
+enum LeaseHistory {
+    static let granting: Set<String> = ["request", "renew", "rebind", "solicit", "confirm"]
+    static let ending: Set<String> = ["release", "decline"]
+
+    static func apply(_ transaction: TransactionInput, client: Int64, server: Int64, in db: Database) throws {
+        guard transaction.responseType == "reply", let request = transaction.requestType else { return }
+        let at = transaction.timestampOut > 0 ? transaction.timestampOut : transaction.timestampIn
+        for lease in transaction.leases {
+            if ending.contains(request) || lease.validLifetime == 0 {
+                try db.run(
+                    sql: """
+                        UPDATE leases SET until_time = ?, ended = 1
+                        WHERE client_id = ? AND text = ? AND ended = 0 AND until_time >= ? AND from_time <= ?
+                        """,
+                    arguments: [at, client, lease.text, at, at])
+                continue
+            }
+            guard granting.contains(request) else { continue }
+            let until = at + Double(lease.validLifetime)
+            try db.run(
+                sql: """
+                    UPDATE leases SET until_time = max(until_time, ?)
+                    WHERE client_id = ? AND text = ? AND ended = 0 AND until_time >= ? AND from_time <= ?
+                    """,
+                arguments: [until, client, lease.text, at, at])
+            if db.changesCount == 0 {
+                try db.run(
+                    sql: """
+                        INSERT INTO leases (client_id, server_id, kind, text, from_time, until_time)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [client, server, lease.kind.rawValue, lease.text, at, until])
+            }
+        }
+    }
+}
+
+extension Database {
+    /// Executes `sql` through the connection's statement cache: the ingest path runs the same few
+    /// statements for every transaction, and compiling them each time dominated its cost.
+    func run(sql: String, arguments: StatementArguments = []) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+}

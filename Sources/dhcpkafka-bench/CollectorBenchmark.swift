@@ -1,0 +1,91 @@
+import DHCPKafkaSink
+import Foundation
+import LookingGlassCollector
+import LookingGlassStore
+
+/// The looking glass collector's ingest rate (Kafka → decode → SQLite, offsets committed after each
+/// batch) against a bare consumer, `kcat -C` to /dev/null, reading the same topic of the same mock
+/// broker in the same run.
+struct CollectorBenchmark {
+    let records: Int
+
+    func run() throws {
+        let directory = NSTemporaryDirectory() + "dhcpkafka-bench-collector-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // The mock broker keeps about 5 MiB per partition: 16 partitions hold 100,000 fixture frames.
+        let partitions = max(16, records / 6000)
+        let cluster = try MockCluster(brokers: 1)
+        try cluster.createTopic("dhcpkit.messages", partitions: partitions)
+        try produce(cluster)
+
+        let kcatStart = Date()
+        let kcat = Process()
+        kcat.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
+        kcat.arguments = ["-C", "-b", cluster.bootstrapServers, "-t", "dhcpkit.messages", "-o", "beginning", "-e", "-q"]
+        kcat.standardOutput = FileHandle.nullDevice
+        try kcat.run()
+        kcat.waitUntilExit()
+        let kcatSeconds = Date().timeIntervalSince(kcatStart)
+        guard kcat.terminationStatus == 0 else { throw BenchError("kcat exited \(kcat.terminationStatus)") }
+
+        let path = directory + "/lg.sqlite"
+        let store = try SQLiteStore(path: path)
+        let collector = try Collector(
+            configuration: CollectorConfiguration(brokers: cluster.bootstrapServers, group: "bench-\(getpid())"),
+            store: store)
+        let start = Date()
+        collector.start()
+        while collector.counters.snapshot.records < records, Date().timeIntervalSince(start) < 600 {
+            usleep(10_000)
+        }
+        let seconds = Date().timeIntervalSince(start)
+        collector.requestStop()
+        let stored = try store.statistics()
+        let rss = peakRSS(pid: getpid()) ?? 0
+        // The fixtures include one frame with neither message: kept as undecodable (`no-messages`).
+        let kept = stored.transactions + stored.undecodable.values.reduce(0, +)
+        guard kept == records else {
+            throw BenchError("the collector kept \(kept) of \(records) records in \(Int(seconds)) s")
+        }
+        let collectorRate = Double(records) / seconds
+        let kcatRate = Double(records) / kcatSeconds
+        emit([
+            ("benchmark", "collector-ingest"), ("records", records), ("partitions", partitions),
+            ("collector_tx_per_s", collectorRate), ("kcat_records_per_s", kcatRate), ("ratio", collectorRate / kcatRate),
+            ("db_bytes", Int(stored.bytesOnDisk)), ("db_bytes_per_million", Double(stored.bytesOnDisk) * 1e6 / Double(records)),
+            ("peak_rss_bytes", rss),
+        ])
+        note(String(
+            format: "collector ingest: %d transactions in %.2f s = %.0f tx/s into SQLite; kcat -C: %.0f records/s; ratio %.2f; "
+                + "database %.1f MB (%.0f MB per million)", records, seconds, collectorRate, kcatRate, collectorRate / kcatRate,
+            Double(stored.bytesOnDisk) / 1e6, Double(stored.bytesOnDisk) / Double(records)))
+    }
+
+    /// `records` fixture frames with the relay's headers, as `dhcpkafka run` publishes them.
+    private func produce(_ cluster: MockCluster) throws {
+        let templates = try ForwardBenchmarks.fixtureFrames()
+        let producer = try KafkaProducer(configuration: KafkaSinkConfiguration(
+            brokers: cluster.brokers, properties: [("queue.buffering.max.messages", "1000000"), ("linger.ms", "20")]))
+        defer { producer.close() }
+        let spool = Array("5f0c7e4a-0000-4000-8000-00000000b001".utf8)
+        for sequence in 0..<records {
+            let headers: [(String, [UInt8])] = [
+                ("dhcpkafka-spool", spool), ("dhcpkafka-sequence", Array(String(sequence).utf8)), ("dhcpkafka-epoch", [0x30]),
+            ]
+            while true {
+                let outcome = templates[sequence % templates.count].withUnsafeBytes {
+                    producer.produce(value: $0, key: Array(String(sequence % 997).utf8), headers: headers, token: UInt64(sequence))
+                }
+                if outcome == .queueFull {
+                    _ = producer.poll(timeoutMs: 10)
+                    continue
+                }
+                guard outcome == .accepted else { throw BenchError("produce failed: \(outcome)") }
+                break
+            }
+            if sequence % 10_000 == 0 { _ = producer.poll(timeoutMs: 0) }
+        }
+        guard producer.flush(timeoutMs: 300_000) else { throw BenchError("the producer could not flush") }
+    }
+}

@@ -111,7 +111,8 @@ struct ConsumeCommand: ParsableCommand {
             print(Self.render(record, json: json))
         }
         let limit = count.map { " of \($0)" } ?? ""
-        printError("read \(seen)\(limit) records from \(partitionList.count) partitions of \(sink.topic) (none more within \(idleTimeout) s)"
+        let ending = count.map { seen >= $0 } ?? false ? "" : " (none more within \(idleTimeout) s)"
+        printError("read \(seen)\(limit) records from the \(partitionList.count) partitions of \(sink.topic)\(ending)"
                    + (lastError.map { "; last consumer error: \($0)" } ?? ""))
     }
 

@@ -48,7 +48,7 @@ struct SpoolShowCommand: ParsableCommand {
         }
         if sequence <= stats.ackedWatermark {
             return "it was forwarded to Kafka and removed (acked watermark \(stats.ackedWatermark)); "
-                + "`dhcpkafka consume` finds it by its sequence header"
+                + "in Kafka it carries the header dhcpkafka-sequence=\(sequence) (`dhcpkafka consume --json` prints the headers)"
         }
         if let gap = try spool.pendingGaps().first(where: { ($0.firstSequence...$0.lastSequence).contains(sequence) }) {
             return "it was evicted unsent when the ring was full (gap \(gap.firstSequence)–\(gap.lastSequence))"

@@ -29,7 +29,7 @@ import Testing
         #expect(lines.count == 60, "\(result.stderrText)")
         let partitions = Set(lines.compactMap { $0["partition"]?.intValue })
         #expect(partitions.contains(3), "records of partition 3 are read too: \(partitions)")
-        #expect(result.stderrText.contains("from 4 partitions"), "\(result.stderrText)")
+        #expect(result.stderrText.contains("from the 4 partitions"), "\(result.stderrText)")
         let relayed = lines.filter { $0["frame"]?["interface_id"] != nil }
         #expect(!relayed.isEmpty)
         for line in relayed {

@@ -51,7 +51,11 @@ import Testing
             #expect(partitionsByKey.count > 10, "the samples have many clients: \(partitionsByKey.count)")
             #expect(partitions.count == 3, "different clients spread over the partitions")
         case "server-name": #expect(partitions.count == 1)
-        default: #expect(partitions.count > 1, "null keys spread over the partitions")
+        default:
+            // Null keys promise no partition: librdkafka's sticky partitioner keeps a burst in one
+            // partition (sticky.partitioning.linger.ms), and a forwarder that starts late on a loaded
+            // machine sends all 600 as one burst (seen in CI), so no spread is asserted.
+            break
         }
     }
 

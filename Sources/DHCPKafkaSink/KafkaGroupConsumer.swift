@@ -70,7 +70,7 @@ public final class KafkaGroupConsumer {
                 errors.append(KafkaError(code: err, message: "Kafka consumer error: \(text)"))
                 continue
             }
-            records.append(Self.record(from: message))
+            records.append(ConsumedRecord(message))
         }
         return (records, errors)
     }
@@ -114,27 +114,5 @@ public final class KafkaGroupConsumer {
             lags[entry.partition] = max(0, high - entry.offset)
         }
         return lags
-    }
-
-    private static func record(from message: UnsafeMutablePointer<rd_kafka_message_t>) -> ConsumedRecord {
-        let m = message.pointee
-        let key = m.key.map { Array(UnsafeRawBufferPointer(start: $0, count: m.key_len)) }
-        let value = m.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: m.len)) } ?? []
-        var headers: [(String, [UInt8])] = []
-        var list: OpaquePointer?
-        if rd_kafka_message_headers(message, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list {
-            var index = 0
-            var name: UnsafePointer<CChar>?
-            var bytes: UnsafeRawPointer?
-            var size = 0
-            while rd_kafka_header_get_all(list, index, &name, &bytes, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
-                headers.append((name.map { String(cString: $0) } ?? "", bytes.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? []))
-                index += 1
-            }
-        }
-        var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
-        let timestamp = rd_kafka_message_timestamp(message, &timestampType)
-        return ConsumedRecord(
-            partition: m.partition, offset: m.offset, key: key, value: value, headers: headers, timestamp: timestamp)
     }
 }

@@ -40,7 +40,7 @@ struct SpoolBasicsTests {
         #expect(try spool.removeThrough(10) == 10)
         #expect(try spool.ackedWatermark() == 10)
         try spool.close()
-        spool = try Spool.open(at: path)
+        spool = try reopenSpool(at: path)
         let r = try spool.append(makeBatch(count: 1, size: 30))
         #expect(r.firstSequence == 11)
         #expect(try spool.stats().identity == identity)
@@ -115,7 +115,7 @@ struct SpoolBasicsTests {
         #expect(try spool.stats().durability == mode.description)
         try spool.close()
         #expect(spoolError { _ = try spool.stats() }?.code == .closed)
-        let again = try Spool.open(at: path, options: SpoolOptions(durability: mode))
+        let again = try reopenSpool(at: path, options: SpoolOptions(durability: mode))
         #expect(try again.stats().storedFrames == 250 && again.stats().nextSequence == 251)
     }
 

@@ -44,7 +44,7 @@ struct SpoolDamageTests {
         let small = 256 << 10
         #expect(before.fileSize > SpoolOptions(capacityBytes: small).mapSize)
         try spool.close()
-        spool = try Spool.open(at: path, options: SpoolOptions(capacityBytes: small, durability: .noMetaSync))
+        spool = try reopenSpool(at: path, options: SpoolOptions(capacityBytes: small, durability: .noMetaSync))
         let atOpen = spool.evictedAtOpen
         var stats = try spool.stats()
         #expect(atOpen.frames > 0 && stats.storedBytes <= small)
@@ -146,7 +146,7 @@ struct SpoolEpochTests {
         let options = SpoolOptions(capacityBytes: 256 << 20, durability: durability)
         // A clean stop never changes it.
         try Spool.open(at: path, options: options).close()
-        #expect(try Spool.open(at: path, options: options).stats().epoch == 0)
+        #expect(try reopenSpool(at: path, options: options).stats().epoch == 0)
         // (The spool above was released without close(): deinit closes it, cleanly.)
         #expect(try Spool.openReadOnly(at: path).stats().epoch == 0)
 
@@ -164,7 +164,7 @@ struct SpoolEpochTests {
         var spool = try #require(opened)
         #expect(try spool.stats().epoch == expected)
         try spool.close()
-        spool = try Spool.open(at: path, options: options)
+        spool = try reopenSpool(at: path, options: options)
         #expect(try spool.stats().epoch == expected, "a clean close keeps the epoch")
     }
 }

@@ -22,6 +22,8 @@ struct SpoolProcessTests {
         let dir = try TemporaryDirectory()
         let path = dir.appending("spool")
         try Spool.open(at: path).close()
+        // A process another test spawns may share the lock's file description until it execs.
+        #expect(waitUntil(timeout: 30) { Spool.writerPid(at: path) == nil }, "the lock is released")
         let child = try TortureChild(["hold-writer", path])
         defer { child.kill() }
         #expect(child.waitUntilReady())

@@ -84,3 +84,23 @@ final class TortureChild {
         return String(decoding: data, as: UTF8.self)
     }
 }
+
+/// Opens the spool at `path` again after this process closed it. A process that a concurrent test
+/// spawns at that moment shares the writer lock's file description (it is close-on-exec, but the
+/// child holds it until it execs, which on a loaded machine takes a while), so the lock can still
+/// read as held by this process's own pid: wait for that to end, for up to 30 s, as a restarted
+/// daemon would. Any other refusal is thrown at once.
+func reopenSpool(at path: String, options: SpoolOptions = SpoolOptions()) throws -> Spool {
+    let deadline = Date().addingTimeInterval(30)
+    while true {
+        let error: SpoolError
+        do {
+            return try Spool.open(at: path, options: options)
+        } catch let caught {
+            error = caught
+        }
+        let sharedWithAChild = error.code == .heldByAnotherWriter && Spool.writerPid(at: path) == getpid()
+        guard sharedWithAChild, Date() < deadline else { throw error }
+        usleep(20_000)
+    }
+}

@@ -22,6 +22,9 @@ import Testing
             _ = try spool.append(batch)
         }
         try spool.close()
+        // A process another test spawns may share the writer lock's description until it execs;
+        // the commands run on this spool next take that lock.
+        #expect(waitUntil(timeout: 30) { Spool.writerPid(at: path) == nil }, "the writer lock is released")
     }
 
     /// Copies `source` to `target` and flips `count` random bits of its data.mdb past the meta pages.

@@ -34,9 +34,11 @@ import Testing
         for index in 0..<4 {
             let lines = try String(contentsOfFile: "\(log).\(index)", encoding: .utf8).split(separator: "\n").map(String.init)
             #expect(lines.count == frames / 4, "writer process \(index) sent its share")
+            #expect(Set(lines).count == lines.count, "writer process \(index) sent distinct frames")
             stamps.formUnion(lines)
         }
-        #expect(stamps.count == frames, "the processes sent distinct frames")
+        // Two processes can stamp a frame at the same instant (seen in CI: 397 distinct stamps of
+        // 400), so distinctness across processes is checked by position below, not by stamp.
         #expect(waitUntil(timeout: 120) { (try? harness.stats()["forwarded"]?.intValue) == Int64(frames) },
                 "the daemon forwards everything to dev-broker: \(String(describing: try? harness.stats()))")
 
@@ -51,7 +53,7 @@ import Testing
         })
         #expect(positions.count == frames, "each record once")
         let readStamps = Set(records.compactMap { $0["frame"]?["timestamp_in"]?.doubleValue })
-        #expect(readStamps.count == frames, "the \(frames) distinct frames, none twice")
+        #expect(readStamps.count == stamps.count, "the frames sent, none missing: \(readStamps.count) of \(stamps.count) stamps")
 
         let few = try runProcess(TestPaths.dhcpkafka, ["consume", "--broker", address, "--count", "3", "--json"], timeout: 120)
         #expect(few.status == 0, "\(few.stderrText)")

@@ -145,7 +145,7 @@ let package = Package(
 
         // Shared helpers for the tests: temp dirs, fixtures, processes, Python oracle.
         .target(
-            name: "DHCPKafkaTestSupport", dependencies: ["JSONValue"],
+            name: "DHCPKafkaTestSupport", dependencies: ["JSONValue", "DHCPKafkaSink"],
             path: "Tests/DHCPKafkaTestSupport"),
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
         .testTarget(name: "DHCPKafkaConfigTests", dependencies: ["DHCPKafkaConfig", "JSONValue"]),

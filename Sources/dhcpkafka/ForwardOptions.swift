@@ -200,7 +200,7 @@ enum HostName {
     static var fullyQualified: String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
-        let short = String(cString: buffer)
+        let short = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var hints = addrinfo()
         hints.ai_flags = AI_CANONNAME
         var result: UnsafeMutablePointer<addrinfo>?

@@ -186,7 +186,7 @@ private struct FailWhenReady: Service {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sleep")
         process.arguments = ["600"]
-        try process.run()
+        try SpawnGate.run { try process.run() }
         let handle = ChildHandle(process)
         #expect(handle.pid == process.processIdentifier)
         #expect(handle.waitForExit(timeoutMs: 50) == false, "still running")

@@ -186,12 +186,6 @@ struct FrameInput {
     }
 }
 
-/// A command-line failure with a message for the operator; exits with status 2.
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
 /// Reads a descriptor in chunks, retrying after signals; remembers a read error instead of throwing.
 private struct ChunkReader {
     let fd: Int32

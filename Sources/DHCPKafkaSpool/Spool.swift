@@ -1,4 +1,5 @@
 import CLMDB
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -31,7 +32,8 @@ public final class Spool: @unchecked Sendable {
     let dbs: SpoolDatabases
     let limits: RingLimits
     private let writerLock: SpoolLock?
-    private let mutex = SpoolMutex()
+    /// Serialises every call; guards the handles and the fields below (hence `@unchecked Sendable`).
+    private let mutex = Mutex(())
     private var closed = false
     private var lastSync: ContinuousClock.Instant = .now
     private var lastPageRelease: ContinuousClock.Instant = .now
@@ -223,7 +225,7 @@ public final class Spool: @unchecked Sendable {
     /// Runs `body` under the mutex on an open spool, mapping its errors.
     func locked<T>(_ what: @autoclosure () -> String, write: Bool = false,
                    _ body: () throws -> T) throws(SpoolError) -> T {
-        try mutex.withLock { () throws(SpoolError) -> T in
+        try mutex.withLock { _ throws(SpoolError) -> T in
             guard !closed else {
                 throw SpoolError(code: .closed, message: "spool at \(path) is closed")
             }
@@ -288,7 +290,7 @@ public final class Spool: @unchecked Sendable {
     /// Syncs (unless `.sync`), closes the environment and releases the writer lock.
     /// Further calls throw ``SpoolError/Code/closed``. Calling it twice is harmless.
     public func close() throws(SpoolError) {
-        try mutex.withLock { () throws(SpoolError) in
+        try mutex.withLock { _ throws(SpoolError) in
             guard !closed else { return }
             closed = true
             defer {

@@ -58,7 +58,7 @@ struct RingTransaction {
             try txn.reserve(dbs.frames, key: key, size: size, flags: UInt32(MDB_APPEND))
         }
         guard let base = space.baseAddress, space.count == size else {
-            throw LMDBError(code: .invalid, function: "mdb_put(reserve) returned no space")
+            throw LMDBError(code: .invalid, function: "mdb_put", detail: "MDB_RESERVE gave \(space.count) bytes, not \(size)")
         }
         base.storeBytes(of: receiveTime.bigEndian, as: UInt64.self)
         if let source = frame.baseAddress, frame.count > 0 {
@@ -76,7 +76,7 @@ struct RingTransaction {
         let removed: (UInt64, Int)? = try txn.withCursor(dbs.frames) { cursor in
             guard let (key, value) = try cursor.get(MDB_FIRST) else { return nil }
             guard let sequence = SequenceKey.decode(key) else {
-                throw LMDBError(code: .corrupted, function: "frames key of \(key.count) bytes")
+                throw LMDBError(code: .corrupted, function: "mdb_cursor_get", detail: "a frames key of \(key.count) bytes, not 8")
             }
             let size = value.count
             try cursor.delete()

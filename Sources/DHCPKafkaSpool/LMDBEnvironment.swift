@@ -69,26 +69,22 @@ final class LMDBEnvironment {
 
     /// Runs `body` in a read-only transaction that is committed, keeping database handles opened in it.
     func readCommitting<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
-        let env = try open(for: "mdb_txn_begin")
-        var txn: OpaquePointer?
-        try lmdbCheck(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn), "mdb_txn_begin(read)")
-        guard let txn else { throw LMDBError(code: .badTransaction, function: "mdb_txn_begin") }
-        let result: T
-        do { result = try body(LMDBTransaction(handle: txn)) } catch {
-            mdb_txn_abort(txn)
-            throw error
-        }
-        try lmdbCheck(mdb_txn_commit(txn), "mdb_txn_commit(read)")
-        return result
+        try committing(flags: UInt32(MDB_RDONLY), "read", body)
     }
 
     /// Runs `body` in a write transaction and commits it; aborts it if `body` throws.
     ///
     /// The result is returned only after `mdb_txn_commit` returned success.
     func write<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
+        try committing(flags: 0, "write", body)
+    }
+
+    /// Begins a transaction with `flags`, runs `body` and commits; aborts if `body` throws.
+    /// `kind` names the transaction in errors (`mdb_txn_begin(write)`).
+    private func committing<T>(flags: UInt32, _ kind: String, _ body: (LMDBTransaction) throws -> T) throws -> T {
         let env = try open(for: "mdb_txn_begin")
         var txn: OpaquePointer?
-        try lmdbCheck(mdb_txn_begin(env, nil, 0, &txn), "mdb_txn_begin(write)")
+        try lmdbCheck(mdb_txn_begin(env, nil, flags, &txn), "mdb_txn_begin(\(kind))")
         guard let txn else { throw LMDBError(code: .badTransaction, function: "mdb_txn_begin") }
         let result: T
         do { result = try body(LMDBTransaction(handle: txn)) } catch {
@@ -96,7 +92,7 @@ final class LMDBEnvironment {
             throw error
         }
         // mdb_txn_commit frees the transaction whether it succeeds or not.
-        try lmdbCheck(mdb_txn_commit(txn), "mdb_txn_commit")
+        try lmdbCheck(mdb_txn_commit(txn), "mdb_txn_commit(\(kind))")
         return result
     }
 

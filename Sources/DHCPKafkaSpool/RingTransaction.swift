@@ -10,6 +10,26 @@ struct RingLimits {
     var framePageBudget: Int
     /// Most dead-letter bytes.
     var deadCapacityBytes: Int
+
+    /// The limits of a writer with `options` on an environment with pages of `pageSize` bytes.
+    /// The page budget is twice the capacity in pages plus 16: room for pages that frames fill
+    /// badly and for the B-tree's branch pages.
+    init(_ options: SpoolOptions, pageSize: Int) {
+        capacityBytes = options.capacityBytes
+        maxFrames = options.maxFrames
+        framePageBudget = (2 * options.capacityBytes) / pageSize + 16
+        deadCapacityBytes = options.deadLetterCapacityBytes
+    }
+
+    private init(capacityBytes: Int, maxFrames: Int?, framePageBudget: Int, deadCapacityBytes: Int) {
+        self.capacityBytes = capacityBytes
+        self.maxFrames = maxFrames
+        self.framePageBudget = framePageBudget
+        self.deadCapacityBytes = deadCapacityBytes
+    }
+
+    /// A read-only spool's: it never appends, so nothing fits.
+    static let readOnly = RingLimits(capacityBytes: 0, maxFrames: nil, framePageBudget: 0, deadCapacityBytes: 0)
 }
 
 /// The ring's bookkeeping inside one write transaction: loads the meta counters, appends and

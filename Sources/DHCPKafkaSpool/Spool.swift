@@ -97,9 +97,7 @@ public final class Spool: @unchecked Sendable {
             // In a read transaction: the walk must not hold up the ingest writer's commits.
             try env.read { txn in try checkConsistency(txn, dbs, path: path) }
             env.releaseMappedPages()
-            let pages = (2 * options.capacityBytes) / (try env.pageSize()) + 16
-            let limits = RingLimits(capacityBytes: options.capacityBytes, maxFrames: options.maxFrames,
-                                    framePageBudget: pages, deadCapacityBytes: options.deadLetterCapacityBytes)
+            let limits = RingLimits(options, pageSize: try env.pageSize())
             return Spool(path: path, readOnly: false, options: options, env: env, dbs: dbs, limits: limits, lock: lock)
         } catch let error as LMDBError where error.code == .notFound {
             lock?.release()
@@ -141,9 +139,7 @@ public final class Spool: @unchecked Sendable {
             }
             env.releaseMappedPages()  // the consistency walk mapped every frame page in
             if options.durability != .sync { try env.sync() }  // the "open" mark must survive an OS crash
-            let pages = (2 * options.capacityBytes) / (try env.pageSize()) + 16
-            let limits = RingLimits(capacityBytes: options.capacityBytes, maxFrames: options.maxFrames,
-                                    framePageBudget: pages, deadCapacityBytes: options.deadLetterCapacityBytes)
+            let limits = RingLimits(options, pageSize: try env.pageSize())
             let evicted = try shrink(env, dbs, limits)
             let spool = Spool(path: path, readOnly: false, options: options, env: env, dbs: dbs,
                               limits: limits, lock: lock, marksCleanClose: true)
@@ -165,8 +161,7 @@ public final class Spool: @unchecked Sendable {
             try checkFileCoversMap(env, path: path)
             _ = try? env.readerCheck()
             let dbs = try env.readCommitting { txn in try SpoolDatabases.open(in: txn, create: false) }
-            let limits = RingLimits(capacityBytes: 0, maxFrames: nil, framePageBudget: 0, deadCapacityBytes: 0)
-            return Spool(path: path, readOnly: true, options: nil, env: env, dbs: dbs, limits: limits, lock: nil)
+            return Spool(path: path, readOnly: true, options: nil, env: env, dbs: dbs, limits: .readOnly, lock: nil)
         } catch let error as LMDBError where error.code == .notFound {
             throw SpoolError(code: .noSpool, message: "\(path) holds an LMDB environment but not a spool "
                 + "(databases missing); check the --spool directory", cause: error)

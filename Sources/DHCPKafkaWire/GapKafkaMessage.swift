@@ -1,4 +1,5 @@
 import JSONValue
+import TextCodecs
 
 /// Frames the spool evicted before they were forwarded (Kafka message type 200, our own).
 ///
@@ -85,17 +86,7 @@ public struct GapKafkaMessage: RegisteredKafkaMessage, Hashable {
     }
 
     /// The identity in the usual UUID text form.
-    public var spoolIdentityText: String {
-        let hex = hexString(spoolIdentity)
-        guard hex.count == 32 else { return hex }
-        let cuts = [8, 12, 16, 20]
-        var text = ""
-        for (index, character) in hex.enumerated() {
-            if cuts.contains(index) { text.append("-") }
-            text.append(character)
-        }
-        return text
-    }
+    public var spoolIdentityText: String { Hex.uuid(spoolIdentity) }
 
     /// `{"kafka_type": 200, "type": "gap", …}`.
     public var json: JSONValue {

@@ -1,4 +1,5 @@
 import JSONValue
+import TextCodecs
 
 /// A DHCP Unique Identifier (RFC 8415 section 11), as carried in client-id and server-id options.
 public enum DUID: Hashable, Sendable, CustomStringConvertible {
@@ -101,9 +102,9 @@ public enum DUID: Hashable, Sendable, CustomStringConvertible {
     /// `"duid-en 9/0a0b"`, `"duid-uuid <hex>"`, `"unknown-N <hex>"`.
     public var description: String {
         switch self {
-        case let .llt(hw, time, lladdr): "duid-llt \(hw)/\(time)/\(lladdr.colonHexString)"
+        case let .llt(hw, time, lladdr): "duid-llt \(hw)/\(time)/\(Hex.encode(lladdr, separator: ":"))"
         case let .en(enterprise, identifier): "duid-en \(enterprise)/\(identifier.hexString)"
-        case let .ll(hw, lladdr): "duid-ll \(hw)/\(lladdr.colonHexString)"
+        case let .ll(hw, lladdr): "duid-ll \(hw)/\(Hex.encode(lladdr, separator: ":"))"
         case .uuid(let uuid): "duid-uuid \(uuid.hexString)"
         case let .unknown(type, data): "unknown-\(type) \(data.hexString)"
         }

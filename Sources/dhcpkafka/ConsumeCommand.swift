@@ -6,6 +6,7 @@ import DHCPKafkaWire
 import DHCPv6
 import Foundation
 import JSONValue
+import TextCodecs
 
 /// `dhcpkafka consume`: read records back from a topic and decode them, with their headers.
 struct ConsumeCommand: ParsableCommand {

@@ -8,6 +8,7 @@ import LookingGlassCollector
 import LookingGlassStore
 import LookingGlassWeb
 import ServiceLifecycle
+import TextCodecs
 import UnixSignals
 
 /// `dhcpkafka-lookingglass`: collects every server's transactions from Kafka into SQLite and serves
@@ -94,12 +95,8 @@ struct LookingGlassCommand: AsyncParsableCommand {
     }
 
     static func hostPort(_ text: String) -> (String, Int)? {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-            (0...65535).contains(port)
-        else { return nil }
-        var host = String(text[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return host.isEmpty ? nil : (host, port)
+        guard let address = HostPort(text), !address.host.isEmpty else { return nil }
+        return (address.host, Int(address.port))
     }
 
     static func isLoopback(_ host: String) -> Bool {

@@ -1,3 +1,4 @@
+import DHCPv6
 import JSONValue
 import TextCodecs
 
@@ -46,7 +47,7 @@ public struct GapKafkaMessage: RegisteredKafkaMessage, Hashable {
     /// Decodes a type-200 frame starting at `offset`.
     public static func decode(_ bytes: [UInt8], offset: Int, end: Int) throws(KafkaWireError) -> (Self, consumed: Int) {
         try bytes.withUnsafeBufferPointer { (buffer) throws(KafkaWireError) -> (Self, consumed: Int) in
-            var reader = FrameReader(buffer, offset: offset, end: end)
+            var reader = FrameReader(bytes: buffer, position: offset, end: end)
             let type = try reader.u8("msg-type")
             guard type == registeredType else {
                 throw KafkaWireError(
@@ -81,8 +82,8 @@ public struct GapKafkaMessage: RegisteredKafkaMessage, Hashable {
         buffer.append(UInt8(name.count))
         buffer.append(contentsOf: name)
         buffer.append(contentsOf: spoolIdentity)
-        for value in [firstSequence, lastSequence, frames, bytes] { buffer.appendBigEndian(value) }
-        buffer.appendBigEndian(timestamp)
+        for value in [firstSequence, lastSequence, frames, bytes] { buffer.append64(value) }
+        buffer.append64(timestamp.bitPattern)
     }
 
     /// The identity in the usual UUID text form.

@@ -67,13 +67,13 @@ public enum DUID: Hashable, Sendable, CustomStringConvertible {
     /// Parses a whole DUID; error offsets are positions in `bytes`.
     public static func parse(_ bytes: [UInt8]) throws(DHCPv6Error) -> DUID {
         try bytes.withUnsafeBufferPointer { (buffer) throws(DHCPv6Error) in
-            var reader = ByteReader<BuildModel>(bytes: buffer, position: 0, end: buffer.count)
+            var reader = MessageReader<BuildModel>(bytes: buffer, position: 0, end: buffer.count)
             return try parse(&reader)
         }
     }
 
     /// Parses a DUID filling the rest of `reader`.
-    static func parse<Mode>(_ reader: inout ByteReader<Mode>) throws(DHCPv6Error) -> DUID {
+    static func parse<Mode>(_ reader: inout MessageReader<Mode>) throws(DHCPv6Error) -> DUID {
         let type = try reader.u16("duid-type")
         switch type {
         case 1:

@@ -149,7 +149,7 @@ let package = Package(
 
         // Shared helpers for the tests: temp dirs, fixtures, processes, Python oracle.
         .target(
-            name: "DHCPKafkaTestSupport", dependencies: ["JSONValue", "TextCodecs"],
+            name: "DHCPKafkaTestSupport", dependencies: ["JSONValue", "TextCodecs", "DHCPKafkaSpool"],
             path: "Tests/DHCPKafkaTestSupport"),
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
         .testTarget(name: "DHCPKafkaConfigTests", dependencies: ["DHCPKafkaConfig", "JSONValue"]),

@@ -6,7 +6,7 @@ typealias FrameReader = ByteReader<BuildModel, KafkaWireError>
 
 extension KafkaWireError: ByteReaderError {
     /// A fixed-size field past the end of the frame: ``Code/truncated``, `needs 8 bytes, 3 left`.
-    package static func truncated(field: String, offset: Int, needed: Int, remaining: Int) -> KafkaWireError {
+    public static func truncated(field: String, offset: Int, needed: Int, remaining: Int) -> KafkaWireError {
         KafkaWireError(
             .truncated, field: field, offset: offset,
             reason: "needs \(needed) byte\(needed == 1 ? "" : "s"), \(remaining) left")

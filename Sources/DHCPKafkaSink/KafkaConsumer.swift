@@ -18,8 +18,8 @@ public struct ConsumedRecord: Sendable, Hashable {
     /// The record timestamp in ms since the Unix epoch, or -1 if not available.
     public let timestamp: Int64
 
-    /// Creates a record.
-    public init(partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])], timestamp: Int64) {
+    /// Creates a record (consumers make them from librdkafka's; `package` for the package's tests).
+    package init(partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])], timestamp: Int64) {
         self.partition = partition
         self.offset = offset
         self.key = key

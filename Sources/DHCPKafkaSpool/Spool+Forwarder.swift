@@ -13,7 +13,7 @@ extension Spool {
                     var entry = try SequenceKey.with(sequence) { try cursor.get(MDB_SET_RANGE, key: $0) }
                     while let (key, value) = entry, frames.count < maxFrames {
                         guard let seq = SequenceKey.decode(key), value.count >= Self.frameHeaderSize else {
-                            throw LMDBError(code: .corrupted, function: "frames record")
+                            throw LMDBError.undecodable("frames record", from: "mdb_cursor_get")
                         }
                         let size = value.count - Self.frameHeaderSize
                         if !frames.isEmpty && bytes + size > maxBytes { break }
@@ -48,7 +48,7 @@ extension Spool {
                     var entry = try SequenceKey.with(sequence) { try cursor.get(MDB_SET_RANGE, key: $0) }
                     while let (key, value) = entry, count < maxFrames {
                         guard let seq = SequenceKey.decode(key), value.count >= Self.frameHeaderSize else {
-                            throw LMDBError(code: .corrupted, function: "frames record")
+                            throw LMDBError.undecodable("frames record", from: "mdb_cursor_get")
                         }
                         let size = value.count - Self.frameHeaderSize
                         if count > 0 && bytes + size > maxBytes { break }
@@ -129,7 +129,7 @@ extension Spool {
                     var entry = try cursor.get(MDB_FIRST)
                     while let (key, value) = entry {
                         guard let gap = GapRecord.decode(key: key, value: value) else {
-                            throw LMDBError(code: .corrupted, function: "gaps record")
+                            throw LMDBError.undecodable("gaps record", from: "mdb_cursor_get")
                         }
                         gaps.append(gap)
                         entry = try cursor.get(MDB_NEXT)

@@ -1,4 +1,5 @@
 import CLMDB
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -31,7 +32,8 @@ public final class Spool: @unchecked Sendable {
     let dbs: SpoolDatabases
     let limits: RingLimits
     private let writerLock: SpoolLock?
-    private let mutex = SpoolMutex()
+    /// Serialises every call; guards the handles and the fields below (hence `@unchecked Sendable`).
+    private let mutex = Mutex(())
     private var closed = false
     private var lastSync: ContinuousClock.Instant = .now
     private var lastPageRelease: ContinuousClock.Instant = .now
@@ -95,9 +97,7 @@ public final class Spool: @unchecked Sendable {
             // In a read transaction: the walk must not hold up the ingest writer's commits.
             try env.read { txn in try checkConsistency(txn, dbs, path: path) }
             env.releaseMappedPages()
-            let pages = (2 * options.capacityBytes) / (try env.pageSize()) + 16
-            let limits = RingLimits(capacityBytes: options.capacityBytes, maxFrames: options.maxFrames,
-                                    framePageBudget: pages, deadCapacityBytes: options.deadLetterCapacityBytes)
+            let limits = RingLimits(options, pageSize: try env.pageSize())
             return Spool(path: path, readOnly: false, options: options, env: env, dbs: dbs, limits: limits, lock: lock)
         } catch let error as LMDBError where error.code == .notFound {
             lock?.release()
@@ -139,9 +139,7 @@ public final class Spool: @unchecked Sendable {
             }
             env.releaseMappedPages()  // the consistency walk mapped every frame page in
             if options.durability != .sync { try env.sync() }  // the "open" mark must survive an OS crash
-            let pages = (2 * options.capacityBytes) / (try env.pageSize()) + 16
-            let limits = RingLimits(capacityBytes: options.capacityBytes, maxFrames: options.maxFrames,
-                                    framePageBudget: pages, deadCapacityBytes: options.deadLetterCapacityBytes)
+            let limits = RingLimits(options, pageSize: try env.pageSize())
             let evicted = try shrink(env, dbs, limits)
             let spool = Spool(path: path, readOnly: false, options: options, env: env, dbs: dbs,
                               limits: limits, lock: lock, marksCleanClose: true)
@@ -163,8 +161,7 @@ public final class Spool: @unchecked Sendable {
             try checkFileCoversMap(env, path: path)
             _ = try? env.readerCheck()
             let dbs = try env.readCommitting { txn in try SpoolDatabases.open(in: txn, create: false) }
-            let limits = RingLimits(capacityBytes: 0, maxFrames: nil, framePageBudget: 0, deadCapacityBytes: 0)
-            return Spool(path: path, readOnly: true, options: nil, env: env, dbs: dbs, limits: limits, lock: nil)
+            return Spool(path: path, readOnly: true, options: nil, env: env, dbs: dbs, limits: .readOnly, lock: nil)
         } catch let error as LMDBError where error.code == .notFound {
             throw SpoolError(code: .noSpool, message: "\(path) holds an LMDB environment but not a spool "
                 + "(databases missing); check the --spool directory", cause: error)
@@ -223,7 +220,7 @@ public final class Spool: @unchecked Sendable {
     /// Runs `body` under the mutex on an open spool, mapping its errors.
     func locked<T>(_ what: @autoclosure () -> String, write: Bool = false,
                    _ body: () throws -> T) throws(SpoolError) -> T {
-        try mutex.withLock { () throws(SpoolError) -> T in
+        try mutex.withLock { _ throws(SpoolError) -> T in
             guard !closed else {
                 throw SpoolError(code: .closed, message: "spool at \(path) is closed")
             }
@@ -288,7 +285,7 @@ public final class Spool: @unchecked Sendable {
     /// Syncs (unless `.sync`), closes the environment and releases the writer lock.
     /// Further calls throw ``SpoolError/Code/closed``. Calling it twice is harmless.
     public func close() throws(SpoolError) {
-        try mutex.withLock { () throws(SpoolError) in
+        try mutex.withLock { _ throws(SpoolError) in
             guard !closed else { return }
             closed = true
             defer {

@@ -2,6 +2,7 @@ import DHCPKafkaSink
 import DHCPKafkaSocket
 import DHCPKafkaSpool
 import Foundation
+import TextCodecs
 
 /// Forwarding benchmarks against librdkafka's mock cluster (in this process).
 struct ForwardBenchmarks {
@@ -17,10 +18,8 @@ struct ForwardBenchmarks {
     /// The type-1 fixture frames (real Kea/dhclient transactions), used cyclically.
     static func fixtureFrames() throws -> [[UInt8]] {
         let text = try String(contentsOfFile: "Fixtures/frames/all.hex", encoding: .utf8)
-        return text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
-            stride(from: 0, to: line.count - 1, by: 2).compactMap { i in
-                UInt8(line[line.index(line.startIndex, offsetBy: i)..<line.index(line.startIndex, offsetBy: i + 2)], radix: 16)
-            }
+        return try text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line throws(HexError) in
+            try Hex.decode(line)
         }.filter { $0.first == 1 }
     }
 

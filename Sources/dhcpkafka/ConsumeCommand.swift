@@ -7,6 +7,7 @@ import DHCPv6
 import Foundation
 import JSONValue
 import Synchronization
+import TextCodecs
 
 /// `dhcpkafka consume`: read records back from a topic and decode them, with their headers.
 struct ConsumeCommand: ParsableCommand {

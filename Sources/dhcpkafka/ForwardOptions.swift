@@ -65,12 +65,12 @@ struct ForwardOptions: ParsableArguments {
             } catch { add(error) }
         }
         for item in kafkaProperties {
-            guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
+            guard let setting = KafkaPropertySetting(option: item) else {
                 let shown = KafkaSinkConfiguration.isSecretProperty(item) ? "a secret value" : "'\(item.prefix(40))'"
                 problems.append(SettingProblem("--kafka-property", "needs name=value (like compression.type=zstd), got \(shown)"))
                 continue
             }
-            settings.append(KafkaPropertySetting(name: String(item[..<equals]), value: String(item[item.index(after: equals)...])))
+            settings.append(setting)
         }
         guard problems.isEmpty else { throw SettingProblems(problems) }
         return settings

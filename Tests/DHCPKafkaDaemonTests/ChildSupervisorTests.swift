@@ -198,13 +198,3 @@ private struct FailWhenReady: Service {
         #expect(handle.waitForExit(timeoutMs: 0))
     }
 }
-
-/// Polls `condition` every 10 ms (without blocking a thread) until it holds or `seconds` passed.
-func eventually(within seconds: Double, _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
-}

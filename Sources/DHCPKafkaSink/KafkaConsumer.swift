@@ -190,6 +190,6 @@ private let consumerLogCallback: @convention(c) (OpaquePointer?, Int32, UnsafePo
         pointer.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: strlen($0)), as: UTF8.self) } ?? ""
     }
     var line = text(message)
-    for secret in context.secrets { line = line.replacingAll(secret, with: KafkaSinkConfiguration.mask) }
+    for secret in context.secrets { line = line.replacing(secret, with: KafkaSinkConfiguration.mask) }
     log(KafkaLogRecord(level: level, facility: text(facility), message: line))
 }

@@ -1,5 +1,6 @@
 import Foundation
 import DHCPKafkaSink
+import DHCPKafkaTestSupport
 import Testing
 
 @Suite("Kafka producer failure handling")

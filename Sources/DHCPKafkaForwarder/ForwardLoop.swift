@@ -17,7 +17,8 @@ struct ForwardLoop {
     var backoff: Backoff
     /// Set after a failure: produce nothing new until the window's reports are in, then rewind.
     var rewinding = false
-    var lastFlush = ContinuousClock.now
+    /// Removes acknowledged frames from the spool on its own thread.
+    let acknowledger: SpoolAcknowledger
     var lastStatus = ContinuousClock.now - .seconds(10)
     var pendingDead = 0
     var rng = SystemRandomNumberGenerator()
@@ -28,6 +29,8 @@ struct ForwardLoop {
     var recreateCause: KafkaError?
 
     var configuration: ForwarderConfiguration { forwarder.configuration }
+    /// Sequences acknowledged by Kafka but not yet removed from the spool (an upper bound on frames).
+    var uncommitted: Int { Int(clamping: watermark - min(acknowledger.committed, watermark)) }
     var spool: Spool { forwarder.spool }
     var logger: Logger { forwarder.logger }
     var counters: ForwarderCounters { forwarder.counters }
@@ -37,6 +40,7 @@ struct ForwardLoop {
         backoff = Backoff(minimum: forwarder.configuration.backoffMin, maximum: forwarder.configuration.backoffMax)
         watermark = try forwarder.spool.ackedWatermark()
         next = watermark + 1
+        acknowledger = SpoolAcknowledger(spool: forwarder.spool, counters: forwarder.counters, committed: watermark)
         counters.watermarkValue.store(watermark, ordering: .relaxed)
     }
 
@@ -57,6 +61,7 @@ struct ForwardLoop {
             handle(reports, producer: producer)
             if let fatal = producer.fatalError() ?? recreateCause { recreate(after: fatal) }
             try advanceWatermark(force: false)
+            if let error = acknowledger.error { throw error }
             counters.inFlightCount.store(window.count, ordering: .relaxed)
             if ContinuousClock.now - lastStatus >= .seconds(2) {
                 ForwarderStatus.write(counters, spoolPath: spool.path)
@@ -113,7 +118,12 @@ struct ForwardLoop {
         var produced = 0
         let spool = self.spool
         let builder = forwarder.builder
-        while window.count < configuration.maxInFlightFrames && window.bytes < configuration.maxInFlightBytes {
+        // Frames acknowledged but not yet removed from the spool (normally one commit's worth) do not
+        // hold up the window, but are capped by its size too: a crash sends both again, so what a
+        // crash can send twice stays bounded (by twice the window).
+        while window.count < configuration.maxInFlightFrames && uncommitted < configuration.maxInFlightFrames
+            && window.bytes < configuration.maxInFlightBytes
+        {
             let room = configuration.maxInFlightFrames - window.count
             var gapEnd: UInt64?
             var rejected: (sequence: UInt64, reason: String)?

@@ -31,8 +31,11 @@ public final class Spool: @unchecked Sendable {
     let dbs: SpoolDatabases
     let limits: RingLimits
     private let writerLock: SpoolLock?
-    private let mutex = SpoolMutex()
-    private var closed = false
+    let mutex = SpoolMutex()
+    /// Held by ``acknowledge(through:counterDeltas:)`` for its write transaction, which runs without
+    /// ``mutex`` so that reads go on meanwhile; ``close()`` takes it before closing the environment.
+    let commitGate = SpoolMutex()
+    var closed = false
     private var lastSync: ContinuousClock.Instant = .now
     private var lastPageRelease: ContinuousClock.Instant = .now
     /// Frame bytes read or deleted since the mapped pages were last released.
@@ -93,7 +96,7 @@ public final class Spool: @unchecked Sendable {
             try checkFileCoversMap(env, path: path)
             let dbs = try env.write { txn in try SpoolDatabases.open(in: txn, create: false) }
             // In a read transaction: the walk must not hold up the ingest writer's commits.
-            try env.read { txn in try checkConsistency(txn, dbs, path: path) }
+            try env.read { txn in try checkConsistency(txn, dbs, path: path, env: env) }
             env.releaseMappedPages()
             let pages = (2 * options.capacityBytes) / (try env.pageSize()) + 16
             let limits = RingLimits(capacityBytes: options.capacityBytes, maxFrames: options.maxFrames,
@@ -134,7 +137,7 @@ public final class Spool: @unchecked Sendable {
             let dbs = try env.write { txn in
                 if adopting { try requireSpoolDatabase(txn, path: path) }
                 let dbs = try SpoolDatabases.open(in: txn, create: true)
-                try initializeMeta(txn, dbs, options: options, path: path)
+                try initializeMeta(txn, dbs, options: options, path: path, env: env)
                 return dbs
             }
             env.releaseMappedPages()  // the consistency walk mapped every frame page in
@@ -192,7 +195,7 @@ public final class Spool: @unchecked Sendable {
     }
 
     private static func initializeMeta(_ txn: LMDBTransaction, _ dbs: SpoolDatabases,
-                                       options: SpoolOptions, path: String) throws {
+                                       options: SpoolOptions, path: String, env: LMDBEnvironment) throws {
         let format = try txn.metaValue(dbs, MetaKey.format)
         if format == 0 {
             try txn.setMetaValue(dbs, MetaKey.format, MetaKey.currentFormat)
@@ -202,7 +205,7 @@ public final class Spool: @unchecked Sendable {
             throw SpoolError(code: .corrupt, message: "spool at \(path) has format \(format), this "
                 + "dhcpkafka reads format \(MetaKey.currentFormat); use a matching version or a new directory")
         } else {
-            try checkConsistency(txn, dbs, path: path)
+            try checkConsistency(txn, dbs, path: path, env: env)
             try bumpEpochIfTailMayBeLost(txn, dbs)
         }
         try txn.setMetaValue(dbs, MetaKey.openState, MetaKey.openStateRunning)
@@ -292,7 +295,7 @@ public final class Spool: @unchecked Sendable {
             guard !closed else { return }
             closed = true
             defer {
-                env.close()
+                commitGate.withLock { env.close() }
                 writerLock?.release()
             }
             do {

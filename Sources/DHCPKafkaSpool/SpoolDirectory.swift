@@ -112,6 +112,12 @@ final class SpoolMutex: @unchecked Sendable {
         mutex.deallocate()
     }
 
+    /// Takes the mutex; pair with ``unlock()`` (for a hold that spans two scopes).
+    func lock() { pthread_mutex_lock(mutex) }
+
+    /// Releases the mutex taken with ``lock()``.
+    func unlock() { pthread_mutex_unlock(mutex) }
+
     /// Runs `body` holding the mutex.
     func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
         pthread_mutex_lock(mutex)

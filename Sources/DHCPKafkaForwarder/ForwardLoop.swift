@@ -109,6 +109,10 @@ struct ForwardLoop {
         }
     }
 
+    /// The most frames one spool read produces; also the room the window needs before it is refilled
+    /// (or a quarter of the window, if smaller).
+    static let refillBatch = 512
+
     /// Reads frames after `next` and produces them while the window has room; returns how many.
     ///
     /// Frames are produced straight from the spool's read transaction (librdkafka copies them);
@@ -125,11 +129,13 @@ struct ForwardLoop {
             && window.bytes < configuration.maxInFlightBytes
         {
             let room = configuration.maxInFlightFrames - window.count
+            // Refill in batches, not a few frames after every poll: each read costs a transaction.
+            if !window.isEmpty && room < min(Self.refillBatch, configuration.maxInFlightFrames / 4) { return produced }
             var gapEnd: UInt64?
             var rejected: (sequence: UInt64, reason: String)?
             var stop = false
             let seen = try spool.withFrames(
-                from: next, maxFrames: min(room, 512), maxBytes: configuration.maxInFlightBytes - window.bytes
+                from: next, maxFrames: min(room, Self.refillBatch), maxBytes: configuration.maxInFlightBytes - window.bytes
             ) { sequence, bytes in
                 if sequence > next {
                     // Sequences are contiguous at ingest: a hole was evicted (or dead-lettered earlier).

@@ -69,6 +69,8 @@ private final class AcknowledgerCore: @unchecked Sendable {
     private var submitted: UInt64
     private var committed: UInt64
     private var flushing = 0
+    /// The thread waits for work (not for the end of an interval): only then does a submit wake it.
+    private var idle = false
     private var stopping = false
     private var finished = false
     private var failure: SpoolError?
@@ -93,7 +95,9 @@ private final class AcknowledgerCore: @unchecked Sendable {
         batch.gapFrames += gapFrames
         pending = batch
         submitted = max(submitted, sequence)
-        condition.broadcast()
+        // A thread waiting out the interval wakes by itself; waking it for every submit would cost
+        // a context switch per forwarding-loop iteration.
+        if idle { condition.broadcast() }
     }
 
     var error: SpoolError? {
@@ -133,7 +137,11 @@ private final class AcknowledgerCore: @unchecked Sendable {
         var lastCommit = ContinuousClock.now - SpoolAcknowledger.minimumInterval
         condition.lock()
         while true {
-            while pending == nil && !stopping { condition.wait() }
+            while pending == nil && !stopping {
+                idle = true
+                condition.wait()
+                idle = false
+            }
             guard let batch = pending else { break }
             // Let acknowledgements gather for the rest of the interval (not when stopping or flushing).
             let due = lastCommit + SpoolAcknowledger.minimumInterval

@@ -6,7 +6,8 @@ import Foundation
 /// running, then through the drain when the broker comes back.
 ///
 /// The broker (librdkafka's mock, in this process) is down from the start; a paced writer sends
-/// `rate` frames/s for `seconds`; then the broker comes up and the backlog drains. Peak resident
+/// `rate` frames/s for `seconds`; the forwarder is SIGKILLed once (`run` restarts it, and the new
+/// one opens the spool with the whole backlog in it); then the broker comes up and the backlog drains. Peak resident
 /// memory (VmHWM) of both processes is read at the end of the outage and after the drain, and the
 /// largest anonymous and file-backed resident memory (RssAnon / RssFile) seen while sampling twice
 /// a second, which says whether the peak is the heap or mapped spool pages.
@@ -62,8 +63,20 @@ struct OutageBenchmark {
             usleep(500_000)
         }
         sender.waitUntilExit()
-        Thread.sleep(forTimeInterval: 1)
-        peaks.sample(daemon: daemon.processIdentifier)
+        // A forwarder that crashes during the outage: `run` starts a new one, which opens the spool
+        // with the whole backlog in it (its consistency walk reads every frame page).
+        let crashed = ProcessProbe.children(daemon.processIdentifier)
+        for child in crashed { kill(child, SIGKILL) }
+        let restartDeadline = Date().addingTimeInterval(60)
+        while Date() < restartDeadline {
+            peaks.sample(daemon: daemon.processIdentifier)
+            if ProcessProbe.children(daemon.processIdentifier).contains(where: { !crashed.contains($0) }) { break }
+            usleep(100_000)
+        }
+        for _ in 0..<50 {
+            peaks.sample(daemon: daemon.processIdentifier)
+            usleep(100_000)
+        }
         let outage = peaks
         let reader = try Spool.openReadOnly(at: spool)
         defer { try? reader.close() }

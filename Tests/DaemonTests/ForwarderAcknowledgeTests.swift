@@ -1,6 +1,7 @@
 import DHCPKafkaSink
 import DHCPKafkaTestSupport
 import Foundation
+import JSONValue
 import Testing
 
 /// The forwarder removes acknowledged frames in batched transactions on a thread of its own. A

@@ -109,8 +109,7 @@ struct ForwardLoop {
         }
     }
 
-    /// The most frames one spool read produces; also the room the window needs before it is refilled
-    /// (or a quarter of the window, if smaller).
+    /// The most frames one spool read produces.
     static let refillBatch = 512
 
     /// Reads frames after `next` and produces them while the window has room; returns how many.
@@ -129,8 +128,10 @@ struct ForwardLoop {
             && window.bytes < configuration.maxInFlightBytes
         {
             let room = configuration.maxInFlightFrames - window.count
-            // Refill in batches, not a few frames after every poll: each read costs a transaction.
-            if !window.isEmpty && room < min(Self.refillBatch, configuration.maxInFlightFrames / 4) { return produced }
+            // Refill in large steps (half the window), not a few frames after every poll: librdkafka
+            // then builds large batches (fewer requests, reports and checksums per record), and each
+            // spool read costs a transaction.
+            if !window.isEmpty && room < configuration.maxInFlightFrames / 2 { return produced }
             var gapEnd: UInt64?
             var rejected: (sequence: UInt64, reason: String)?
             var stop = false

@@ -156,7 +156,10 @@ struct ForwardLoop {
                     rejected = (sequence, error.description)
                     return false
                 case .failed(let error):
-                    fail("Kafka refused a record", error: error.description)
+                    // librdkafka remembers a topic-level error (TOPIC_AUTHORIZATION_FAILED, …) and refuses
+                    // records for the topic at once: the same destination failure as in a report.
+                    fail(error.failureClass == .destinationRejected ? "Kafka rejects the destination" : "Kafka refused a record",
+                         error: error.description)
                     stop = true
                     return false
                 }

@@ -33,8 +33,11 @@ public final class Spool: @unchecked Sendable {
     let limits: RingLimits
     private let writerLock: SpoolLock?
     /// Serialises every call; guards the handles and the fields below (hence `@unchecked Sendable`).
-    private let mutex = Mutex(())
-    private var closed = false
+    let mutex = Mutex(())
+    /// Held by ``acknowledge(through:counterDeltas:)`` for its write transaction, which runs without
+    /// ``mutex`` so that reads go on meanwhile; ``close()`` takes it before closing the environment.
+    let commitGate = CommitGate()
+    var closed = false
     private var lastSync: ContinuousClock.Instant = .now
     private var lastPageRelease: ContinuousClock.Instant = .now
     /// Frame bytes read or deleted since the mapped pages were last released.
@@ -95,7 +98,7 @@ public final class Spool: @unchecked Sendable {
             try checkFileCoversMap(env, path: path)
             let dbs = try env.write { txn in try SpoolDatabases.open(in: txn, create: false) }
             // In a read transaction: the walk must not hold up the ingest writer's commits.
-            try env.read { txn in try checkConsistency(txn, dbs, path: path) }
+            try env.read { txn in try checkConsistency(txn, dbs, path: path, env: env) }
             env.releaseMappedPages()
             let limits = RingLimits(options, pageSize: try env.pageSize())
             return Spool(path: path, readOnly: false, options: options, env: env, dbs: dbs, limits: limits, lock: lock)
@@ -134,7 +137,7 @@ public final class Spool: @unchecked Sendable {
             let dbs = try env.write { txn in
                 if adopting { try requireSpoolDatabase(txn, path: path) }
                 let dbs = try SpoolDatabases.open(in: txn, create: true)
-                try initializeMeta(txn, dbs, options: options, path: path)
+                try initializeMeta(txn, dbs, options: options, path: path, env: env)
                 return dbs
             }
             env.releaseMappedPages()  // the consistency walk mapped every frame page in
@@ -189,7 +192,7 @@ public final class Spool: @unchecked Sendable {
     }
 
     private static func initializeMeta(_ txn: LMDBTransaction, _ dbs: SpoolDatabases,
-                                       options: SpoolOptions, path: String) throws {
+                                       options: SpoolOptions, path: String, env: LMDBEnvironment) throws {
         let format = try txn.metaValue(dbs, MetaKey.format)
         if format == 0 {
             try txn.setMetaValue(dbs, MetaKey.format, MetaKey.currentFormat)
@@ -199,7 +202,7 @@ public final class Spool: @unchecked Sendable {
             throw SpoolError(code: .corrupt, message: "spool at \(path) has format \(format), this "
                 + "dhcpkafka reads format \(MetaKey.currentFormat); use a matching version or a new directory")
         } else {
-            try checkConsistency(txn, dbs, path: path)
+            try checkConsistency(txn, dbs, path: path, env: env)
             try bumpEpochIfTailMayBeLost(txn, dbs)
         }
         try txn.setMetaValue(dbs, MetaKey.openState, MetaKey.openStateRunning)
@@ -289,7 +292,7 @@ public final class Spool: @unchecked Sendable {
             guard !closed else { return }
             closed = true
             defer {
-                env.close()
+                commitGate.withLock { env.close() }
                 writerLock?.release()
             }
             do {

@@ -1,3 +1,5 @@
+import Synchronization
+
 extension Spool {
     /// ``removeThrough(_:counterDeltas:)`` for a thread of its own: the same transaction (frames and
     /// gaps ≤ `sequence` deleted, watermark raised, counters added, committed with the spool's
@@ -12,7 +14,7 @@ extension Spool {
         let what = "removing frames through \(sequence)"
         // Lock order: mutex, then commitGate (as in close()). The gate keeps the environment open
         // until the transaction ended; the mutex is released before the transaction starts.
-        try mutex.withLock { () throws(SpoolError) in
+        try mutex.withLock { _ throws(SpoolError) in
             guard !closed else { throw SpoolError(code: .closed, message: "spool at \(path) is closed") }
             guard !isReadOnly else {
                 throw SpoolError(code: .readOnly, message: "spool at \(path) was opened read-only; \(what) needs a writer")
@@ -27,7 +29,7 @@ extension Spool {
         }
         commitGate.unlock()
         let (removed, bytes) = try outcome.get()
-        mutex.withLock {
+        mutex.withLock { _ in
             guard !closed else { return }
             bytesSinceRelease += bytes
             maintainIfDueLocked()

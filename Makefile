@@ -3,12 +3,13 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 BIN := .build/debug/dhcpkafka
 
-.PHONY: help run test build deps bench clean
+.PHONY: help run test build deps bench clean deb test-deb
 
 help:
 	@echo "make run    - install dependencies, build, and run the demo"
 	@echo "make test   - install dependencies, build, and run the whole test suite"
 	@echo "make bench  - release build and benchmarks (see docs/benchmarks.md)"
+	@echo "make deb    - Debian packages and the DHCPKit wheel in dist/ (see deploy/debian/README.md)"
 
 deps:
 	.ci/bootstrap deps
@@ -26,6 +27,7 @@ test: build
 		[ -c $$node ] || { echo "make test: $$node is no longer a character device; a test replaced it" >&2; exit 1; }; \
 	done
 	.ci/demo --check >/dev/null
+	$(MAKE) test-deb
 
 bench: deps
 	swift build -c release --product dhcpkafka
@@ -42,5 +44,13 @@ bench: deps
 	$(MAKE) -C deploy/kea bench
 	.venv/bin/python deploy/dhcpkit/bench/bench_handler.py --frames 20000
 
+# Release build with the static Swift standard library, man pages, lintian-clean .debs.
+deb: deps
+	deploy/debian/build-debs
+
+# The packages installed, upgraded and purged in a fresh Debian bookworm root (.ci/test-deb).
+test-deb: deps
+	.ci/test-deb
+
 clean:
-	rm -rf .build .venv var
+	rm -rf .build .venv var dist

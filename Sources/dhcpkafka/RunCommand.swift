@@ -266,7 +266,7 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         var supervisor: ChildSupervisor?
         if !noForward {
-            let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            let executable = SelfExecutable.url
             let child = ChildSupervisor(
                 executable: executable, arguments: forwarderArguments(forward, logLevel: logLevel),
                 environment: forward.childEnvironment, name: "forwarder",

@@ -77,7 +77,7 @@ struct SendCommand: ParsableCommand {
     }
 
     private func spawnWorkers() throws -> [String: Int64] {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let executable = SelfExecutable.url
         var children: [(Process, Pipe)] = []
         for index in 0..<processes {
             let process = Process()

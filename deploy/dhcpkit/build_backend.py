@@ -5,6 +5,7 @@ download. (Only build_wheel; pip needs no more to install from a directory.)
 import base64
 import hashlib
 import os
+import time
 import zipfile
 
 NAME = 'dhcpkafka_dhcpkit'
@@ -54,10 +55,16 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     filename = '{}-{}-py3-none-any.whl'.format(NAME, VERSION)
     dist_info = '{}-{}.dist-info'.format(NAME, VERSION)
     record = ''
+    # Reproducible: every entry carries SOURCE_DATE_EPOCH's time when it is set (deploy/debian/build-debs
+    # sets it to the commit's), instead of the time of the build.
+    stamp = time.gmtime(max(int(os.environ.get('SOURCE_DATE_EPOCH', time.time())), 315532800))[:6]
     with zipfile.ZipFile(os.path.join(wheel_directory, filename), 'w', zipfile.ZIP_DEFLATED) as wheel:
         def add(path, data):
             nonlocal record
-            wheel.writestr(path, data)
+            entry = zipfile.ZipInfo(path, date_time=stamp)
+            entry.external_attr = 0o644 << 16
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            wheel.writestr(entry, data)
             record += _record_line(path, data)
 
         for path, full in _package_files():
@@ -67,5 +74,8 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
         add(dist_info + '/entry_points.txt', ENTRY_POINTS.encode('utf-8'))
         add(dist_info + '/WHEEL', WHEEL.encode('utf-8'))
         record += dist_info + '/RECORD,,\n'
-        wheel.writestr(dist_info + '/RECORD', record)
+        entry = zipfile.ZipInfo(dist_info + '/RECORD', date_time=stamp)
+        entry.external_attr = 0o644 << 16
+        entry.compress_type = zipfile.ZIP_DEFLATED
+        wheel.writestr(entry, record)
     return filename

@@ -76,6 +76,23 @@ extension SQLiteStore {
                 END;
                 """)
         }
+        // The ingest path: the per-server counts are added up per batch by the ingest (one upsert per
+        // server and type instead of one per row); leases_open already starts with (client_id, text);
+        // the address index is the table itself (WITHOUT ROWID), one B-tree instead of three.
+        migrator.registerMigration("4-ingest-write-path") { db in
+            try db.execute(sql: """
+                DROP TRIGGER transactions_counted;
+                DROP INDEX leases_client;
+                CREATE TABLE transaction_leases_new (
+                    text TEXT NOT NULL,
+                    transaction_id INTEGER NOT NULL REFERENCES transactions(id) ON DELETE CASCADE,
+                    PRIMARY KEY (text, transaction_id)) WITHOUT ROWID;
+                INSERT OR IGNORE INTO transaction_leases_new SELECT text, transaction_id FROM transaction_leases;
+                DROP TABLE transaction_leases;
+                ALTER TABLE transaction_leases_new RENAME TO transaction_leases;
+                CREATE INDEX transaction_leases_tx ON transaction_leases (transaction_id);
+                """)
+        }
         return migrator
     }
 }

@@ -1,4 +1,15 @@
+import DHCPv6
 import GRDB
+
+extension LeaseInput {
+    /// The canonical text of a prefix, `ADDR/LEN`, with the bits after `length` cleared, so a prefix
+    /// is stored and looked up under one spelling whatever host bits a server sent.
+    public static func prefixText(_ address: IPv6Address, length: Int) -> String {
+        func mask(_ bits: Int) -> UInt64 { bits <= 0 ? 0 : bits >= 64 ? .max : ~(UInt64.max >> UInt64(bits)) }
+        let masked = IPv6Address(high: address.high & mask(length), low: address.low & mask(length - 64))
+        return "\(masked)/\(length)"
+    }
+}
 
 /// Derives lease intervals from Replies: a Reply with a valid lifetime opens or extends an interval
 /// (Request, Renew, Rebind, Solicit with rapid commit); a lifetime of 0, or a Reply to a Release or

@@ -18,34 +18,43 @@ enum LeaseHistory {
     static let granting: Set<String> = ["request", "renew", "rebind", "solicit", "confirm"]
     static let ending: Set<String> = ["release", "decline"]
 
-    static func apply(_ transaction: TransactionInput, client: Int64, server: Int64, in db: Database) throws {
+    /// The three statements of a lease update, prepared once per batch (looking a cached statement
+    /// up by its SQL text hashes the whole text: per lease, that showed in the profile).
+    struct Statements {
+        let end: Statement
+        let extend: Statement
+        let insert: Statement
+
+        init(_ db: Database) throws {
+            end = try db.cachedStatement(sql: """
+                UPDATE leases SET until_time = ?, ended = 1
+                WHERE client_id = ? AND text = ? AND ended = 0 AND until_time >= ? AND from_time <= ?
+                """)
+            extend = try db.cachedStatement(sql: """
+                UPDATE leases SET until_time = max(until_time, ?)
+                WHERE client_id = ? AND text = ? AND ended = 0 AND until_time >= ? AND from_time <= ?
+                """)
+            insert = try db.cachedStatement(sql: """
+                INSERT INTO leases (client_id, server_id, kind, text, from_time, until_time) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+        }
+    }
+
+    static func apply(
+        _ transaction: TransactionInput, client: Int64, server: Int64, in db: Database, statements: Statements
+    ) throws {
         guard transaction.responseType == "reply", let request = transaction.requestType else { return }
         let at = transaction.timestampOut > 0 ? transaction.timestampOut : transaction.timestampIn
         for lease in transaction.leases {
             if ending.contains(request) || lease.validLifetime == 0 {
-                try db.run(
-                    sql: """
-                        UPDATE leases SET until_time = ?, ended = 1
-                        WHERE client_id = ? AND text = ? AND ended = 0 AND until_time >= ? AND from_time <= ?
-                        """,
-                    arguments: [at, client, lease.text, at, at])
+                try statements.end.execute(arguments: [at, client, lease.text, at, at])
                 continue
             }
             guard granting.contains(request) else { continue }
             let until = at + Double(lease.validLifetime)
-            try db.run(
-                sql: """
-                    UPDATE leases SET until_time = max(until_time, ?)
-                    WHERE client_id = ? AND text = ? AND ended = 0 AND until_time >= ? AND from_time <= ?
-                    """,
-                arguments: [until, client, lease.text, at, at])
+            try statements.extend.execute(arguments: [until, client, lease.text, at, at])
             if db.changesCount == 0 {
-                try db.run(
-                    sql: """
-                        INSERT INTO leases (client_id, server_id, kind, text, from_time, until_time)
-                        VALUES (?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [client, server, lease.kind.rawValue, lease.text, at, until])
+                try statements.insert.execute(arguments: [client, server, lease.kind.rawValue, lease.text, at, until])
             }
         }
     }

@@ -28,6 +28,7 @@ extension SQLiteStore {
                     """)
             let insertLease = try db.cachedStatement(
                 sql: "INSERT OR IGNORE INTO transaction_leases (text, transaction_id) VALUES (?, ?)")
+            let leaseStatements = try LeaseHistory.Statements(db)
             for transaction in batch.transactions {
                 let serverID = try Self.serverID(transaction.serverName, in: db, cache: &servers)
                 lastSeen[serverID] = max(lastSeen[serverID] ?? 0, transaction.timestampIn, transaction.timestampOut)
@@ -65,7 +66,9 @@ extension SQLiteStore {
                 for text in addresses + prefixes {
                     try insertLease.execute(arguments: [text, transactionID])
                 }
-                if let clientID { try LeaseHistory.apply(transaction, client: clientID, server: serverID, in: db) }
+                if let clientID {
+                    try LeaseHistory.apply(transaction, client: clientID, server: serverID, in: db, statements: leaseStatements)
+                }
             }
             for (serverID, seen) in lastSeen {
                 try db.run(

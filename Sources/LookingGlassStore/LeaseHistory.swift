@@ -44,7 +44,8 @@ enum LeaseHistory {
         _ transaction: TransactionInput, client: Int64, server: Int64, in db: Database, statements: Statements
     ) throws {
         guard transaction.responseType == "reply", let request = transaction.requestType else { return }
-        let at = transaction.timestampOut > 0 ? transaction.timestampOut : transaction.timestampIn
+        let at = transaction.timestampOut > 0 && transaction.timestampOut.isFinite ? transaction.timestampOut : transaction.timestampIn
+        guard at.isFinite else { return }
         for lease in transaction.leases {
             if ending.contains(request) || lease.validLifetime == 0 {
                 try statements.end.execute(arguments: [at, client, lease.text, at, at])

@@ -17,6 +17,7 @@ extension SQLiteStore {
             var clients: [ClientInput: Int64] = [:]
             var lastSeen: [Int64: Double] = [:]
             var counts: [TypeCountKey: (transactions: Int, unanswered: Int)] = [:]
+            var minutes: [MinuteKey: Int] = [:]
             var insertedIDs: [Int64] = []
             insertedIDs.reserveCapacity(batchSize)
             var duplicates = 0
@@ -31,7 +32,8 @@ extension SQLiteStore {
             let leaseStatements = try LeaseHistory.Statements(db)
             for transaction in batch.transactions {
                 let serverID = try Self.serverID(transaction.serverName, in: db, cache: &servers)
-                lastSeen[serverID] = max(lastSeen[serverID] ?? 0, transaction.timestampIn, transaction.timestampOut)
+                lastSeen[serverID] = max(
+                    lastSeen[serverID] ?? 0, Self.finite(transaction.timestampIn), Self.finite(transaction.timestampOut))
                 var clientID: Int64?
                 if let client = transaction.client {
                     if let id = clients[client] {
@@ -47,9 +49,12 @@ extension SQLiteStore {
                 for lease in transaction.leases {
                     if lease.kind == .address { addresses.append(lease.text) } else { prefixes.append(lease.text) }
                 }
+                // A frame's timestamps are whatever its server wrote: SQLite turns NaN into NULL, which
+                // would fail the whole batch again on every retry and stall the partition.
+                let latency = transaction.latencyMs.flatMap { $0.isFinite ? $0 : nil }
                 try insertTransaction.execute(arguments: [
-                    transaction.identity, serverID, clientID, transaction.timestampIn, transaction.timestampOut,
-                    transaction.requestType, transaction.responseType, transaction.latencyMs,
+                    transaction.identity, serverID, clientID, Self.finite(transaction.timestampIn),
+                    Self.finite(transaction.timestampOut), transaction.requestType, transaction.responseType, latency,
                     Self.relaysJSON(transaction.relays), Self.textList(addresses), Self.textList(prefixes),
                     Self.textList(transaction.statusCodes), Data(transaction.raw),
                 ])
@@ -63,6 +68,10 @@ extension SQLiteStore {
                 let unanswered = transaction.responseType == nil && transaction.requestType != nil ? 1 : 0
                 let count = counts[key] ?? (0, 0)
                 counts[key] = (count.transactions + 1, count.unanswered + unanswered)
+                // Timestamps come from the frame: anything not a plausible time counts as minute 0.
+                let minutes60 = transaction.timestampIn / 60
+                let minute = minutes60.isFinite && abs(minutes60) < 1e15 ? Int64(minutes60.rounded(.down)) : 0
+                minutes[MinuteKey(server: serverID, minute: minute), default: 0] += 1
                 for text in addresses + prefixes {
                     try insertLease.execute(arguments: [text, transactionID])
                 }
@@ -83,6 +92,14 @@ extension SQLiteStore {
                         """,
                     arguments: [key.server, key.type, count.transactions, count.unanswered])
             }
+            for (key, count) in minutes {
+                try db.run(
+                    sql: """
+                        INSERT INTO server_minutes VALUES (?, ?, ?) ON CONFLICT (server_id, minute) DO UPDATE SET
+                            transactions = transactions + excluded.transactions
+                        """,
+                    arguments: [key.server, key.minute, count])
+            }
             for gap in batch.gaps {
                 let serverID = try Self.serverID(gap.serverName, in: db, cache: &servers)
                 try db.run(
@@ -92,7 +109,7 @@ extension SQLiteStore {
                         """,
                     arguments: [
                         serverID, gap.spool, Int64(truncatingIfNeeded: gap.firstSequence),
-                        Int64(truncatingIfNeeded: gap.lastSequence), Int64(clamping: gap.frames), gap.timestamp,
+                        Int64(truncatingIfNeeded: gap.lastSequence), Int64(clamping: gap.frames), Self.finite(gap.timestamp),
                     ])
             }
             for record in batch.undecodable {
@@ -107,6 +124,15 @@ extension SQLiteStore {
             }
             return IngestResult(inserted: insertedIDs.count, duplicates: duplicates, insertedIDs: insertedIDs)
         }
+    }
+
+    /// `value`, or 0 when it is NaN or infinite.
+    static func finite(_ value: Double) -> Double { value.isFinite ? value : 0 }
+
+    /// A row of `server_minutes`.
+    private struct MinuteKey: Hashable {
+        let server: Int64
+        let minute: Int64
     }
 
     /// A row of `server_types`.

@@ -174,4 +174,28 @@ import Testing
             }
         }
     }
+
+    /// The overview's sparkline comes from per-minute counts kept by the ingest; hostile timestamps
+    /// (NaN, 1e300) are stored without trapping and do not land in the last hour.
+    @Test func sparklineCountsTransactionsPerMinute() async throws {
+        try await TemporaryDirectory.with(prefix: "lg-spark") { dir in
+            let store = try SQLiteStore(path: dir.appending("lg.sqlite"))
+            let now = 1_800_003_600.0
+            var frames = (0..<30).map { n in
+                Frames.transaction(server: "spark", client: n, request: .solicit, response: .advertise, at: now - 150 + Double(n))
+            }
+            frames.append(Frames.transaction(server: "spark", client: 99, request: .solicit, response: nil, at: now - 7200))
+            frames.append(Frames.transaction(server: "spark", client: 98, request: .solicit, response: nil, at: 1e300))
+            frames.append(Frames.transaction(server: "spark", client: 97, request: .solicit, response: nil, at: .nan))
+            _ = try store.ingest(StoreTests.batch(frames.enumerated().map {
+                StoreTests.record($1, offset: Int64($0), sequence: UInt64($0))
+            }))
+            let spark = try #require(try store.servers(now: now).first).perMinute
+            #expect(spark.count == 60)
+            #expect(spark.reduce(0, +) == 30)
+            // now - 150 ... now - 121 falls in the minutes 3 and 2 before the current one.
+            #expect(spark[56] + spark[57] == 30, "\(spark)")
+            #expect(try store.statistics().transactions == 33)
+        }
+    }
 }

@@ -104,6 +104,9 @@ public final class Collector: BlockingWorker, @unchecked Sendable {
 
     private var stopping: Bool { stopRequested.load(ordering: .relaxed) }
 
+    /// Seconds between offset commits while records keep coming.
+    static let commitInterval = 0.5
+
     /// The consumer thread: polls, decodes and hands each batch to the store thread (at most one
     /// waiting, so memory stays bounded), and commits the offsets the store thread reports stored.
     /// Decoding the next batch overlaps storing the previous one.
@@ -119,9 +122,17 @@ public final class Collector: BlockingWorker, @unchecked Sendable {
         storeThread.name = "lg-store"
         storeThread.start()
         var lastPrune = 0.0
+        var lastCommit = 0.0
         while !stopping {
-            commit(handoff.takeStoredOffsets())
             let now = Date().timeIntervalSince1970
+            // A synchronous commit is a round trip to the group coordinator: once per batch it kept
+            // the consumer thread waiting most of the time. Stored offsets are committed at most
+            // every half second (and at the end); a crash in between redelivers records the store
+            // recognises.
+            if now - lastCommit >= Self.commitInterval {
+                lastCommit = now
+                commit(handoff.takeStoredOffsets())
+            }
             if now - lastPrune >= configuration.retentionInterval {
                 lastPrune = now
                 prune(now: now)

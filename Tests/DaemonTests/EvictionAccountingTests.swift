@@ -12,7 +12,7 @@ import Testing
         let cluster = try MockCluster.forTests()
         // The broker is away: the forwarder produces up to 300 frames into librdkafka's queue, where
         // they wait; the ring (100 frames) evicts them and everything after them meanwhile.
-        try cluster.setBrokerDown(1)
+        try cluster.takeBrokerDown(1)
         let harness = try DaemonHarness()
         let daemon = try harness.start(["--broker", cluster.bootstrapServers, "--capacity", "64KiB", "--max-frames", "100",
                                         "--max-in-flight-frames", "300", "--message-timeout", "300"])

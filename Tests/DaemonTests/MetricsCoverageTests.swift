@@ -73,7 +73,7 @@ import Testing
     /// every documented metric is present and each fault shows in its own.
     @Test func everyMetricMovesWithItsFault() throws {
         let cluster = try MockCluster.forTests()
-        try cluster.setBrokerDown(1)
+        try cluster.takeBrokerDown(1)
         let harness = try DaemonHarness()
         let daemon = try harness.start([
             "--broker", cluster.bootstrapServers, "--metrics-listen", "127.0.0.1:0", "--capacity", "64KiB",

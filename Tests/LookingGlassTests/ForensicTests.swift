@@ -7,6 +7,7 @@ import JSONValue
 import LookingGlassStore
 import LookingGlassWeb
 import Testing
+import TextCodecs
 
 /// "Who had this address or prefix at T" for delegated prefixes, relay identifiers searched as text,
 /// one shape for errors, and the transaction and client pages' content, over a real SQLite file.

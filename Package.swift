@@ -109,7 +109,7 @@ let package = Package(
         // Its store: transactions, clients, leases and gaps in SQLite (GRDB), behind a narrow protocol.
         .target(
             name: "LookingGlassStore",
-            dependencies: ["JSONValue", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["JSONValue", "DHCPv6", .product(name: "GRDB", package: "GRDB.swift")]),
         // Its collector: a Kafka consumer-group member decoding records into the store.
         .target(
             name: "LookingGlassCollector",

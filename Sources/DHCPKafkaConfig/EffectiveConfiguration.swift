@@ -61,6 +61,17 @@ public struct EffectiveConfiguration: Sendable {
         settings.flatMap { setting in setting.values.flatMap { [setting.key.option, $0] } }
     }
 
+    /// This configuration with `other`'s settings for the keys it does not have (in schema order):
+    /// `check-config` shows the relay's settings and the looking glass's `<lookingglass>` ones together.
+    public func including(_ other: EffectiveConfiguration) -> EffectiveConfiguration {
+        let known = Set(settings.map(\.key))
+        let added = other.settings.filter { !known.contains($0.key) }
+        let sections = Dictionary(uniqueKeysWithValues: ConfigSchema.sections.enumerated().map { ($1, $0) })
+        let keys = Dictionary(uniqueKeysWithValues: ConfigSchema.keys.enumerated().map { ($1, $0) })
+        func rank(_ setting: Setting) -> (Int, Int) { (sections[setting.key.section] ?? 0, keys[setting.key] ?? 0) }
+        return EffectiveConfiguration(file: file, settings: (settings + added).sorted { rank($0) < rank($1) })
+    }
+
     /// The setting of `key`, if the command takes it.
     public func setting(_ key: ConfigKey) -> Setting? { settings.first { $0.key == key } }
 

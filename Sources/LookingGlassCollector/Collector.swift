@@ -104,21 +104,45 @@ public final class Collector: BlockingWorker, @unchecked Sendable {
 
     private var stopping: Bool { stopRequested.load(ordering: .relaxed) }
 
+    /// Seconds between offset commits while records keep coming.
+    static let commitInterval = 0.5
+
+    /// The consumer thread: polls, decodes and hands each batch to the store thread (at most one
+    /// waiting, so memory stays bounded), and commits the offsets the store thread reports stored.
+    /// Decoding the next batch overlaps storing the previous one.
     private func run() {
         let decoder = RecordDecoder(wrapperMode: configuration.wrapperMode)
+        let handoff = BatchHandoff()
+        let storeThread = Thread { [self] in
+            while let job = handoff.take() {
+                if store(job) { handoff.stored(job.next) }
+            }
+            handoff.storeThreadFinished()
+        }
+        storeThread.name = "lg-store"
+        storeThread.start()
         var lastPrune = 0.0
+        var lastCommit = 0.0
         while !stopping {
             let now = Date().timeIntervalSince1970
+            // A synchronous commit is a round trip to the group coordinator: once per batch it kept
+            // the consumer thread waiting most of the time. Stored offsets are committed at most
+            // every half second (and at the end); a crash in between redelivers records the store
+            // recognises.
+            if now - lastCommit >= Self.commitInterval {
+                lastCommit = now
+                commit(handoff.takeStoredOffsets())
+            }
             if now - lastPrune >= configuration.retentionInterval {
                 lastPrune = now
                 prune(now: now)
             }
             let polled: (records: [ConsumedRecord], errors: [KafkaError])
             do {
-                polled = try consumer.pollBatch(maximum: configuration.batchSize, timeoutMs: 200)
+                polled = try consumer.pollBatch(maximum: configuration.batchSize, timeoutMs: 100)
             } catch {
                 counters.consumerError(error.description)
-                return
+                break
             }
             for error in polled.errors {
                 counters.consumerError(error.description)
@@ -128,13 +152,19 @@ public final class Collector: BlockingWorker, @unchecked Sendable {
                 counters.idle(at: now, lag: consumer.lag())
                 continue
             }
-            store(polled.records, decoder: decoder, now: now)
+            handoff.put(decode(polled.records, decoder: decoder, now: now))
+            counters.idle(at: now, lag: consumer.lag())
         }
+        // Store what was handed over (or give up on it when the store keeps failing: then its
+        // offsets are not committed and the records come again), then commit what was stored.
+        handoff.finish()
+        handoff.waitForStoreThread()
+        commit(handoff.takeStoredOffsets())
     }
 
-    /// Stores the batch, retrying until it is stored or a stop is requested, then commits its offsets.
-    private func store(_ records: [ConsumedRecord], decoder: RecordDecoder, now: Double) {
+    private func decode(_ records: [ConsumedRecord], decoder: RecordDecoder, now: Double) -> BatchHandoff.Job {
         var batch = IngestBatch()
+        batch.transactions.reserveCapacity(records.count)
         var next: [Int32: Int64] = [:]
         for record in records {
             next[record.partition] = max(next[record.partition] ?? 0, record.offset + 1)
@@ -144,23 +174,33 @@ public final class Collector: BlockingWorker, @unchecked Sendable {
             case .undecodable(let entry): batch.undecodable.append(entry)
             }
         }
+        return BatchHandoff.Job(batch: batch, records: records.count, next: next, now: now)
+    }
+
+    /// Stores a batch, retrying until it is stored (true) or a stop is requested (false).
+    private func store(_ job: BatchHandoff.Job) -> Bool {
         var delay = 0.1
         while true {
             do {
-                let result = try store.ingest(batch)
+                let result = try store.ingest(job.batch)
                 counters.stored(
-                    records: records.count, inserted: result.inserted, duplicates: result.duplicates,
-                    gaps: batch.gaps.count, undecodable: batch.undecodable.map(\.reason), at: now)
-                publish(batch, result)
-                break
+                    records: job.records, inserted: result.inserted, duplicates: result.duplicates,
+                    gaps: job.batch.gaps.count, undecodable: job.batch.undecodable.map(\.reason), at: job.now)
+                publish(job.batch, result)
+                return true
             } catch {
                 counters.storeFailed(error.message)
-                logger.error("Could not store a batch of \(records.count) record(s), retrying: \(error.message)")
-                if stopping { return }
+                logger.error("Could not store a batch of \(job.records) record(s), retrying: \(error.message)")
+                if stopping { return false }
                 Thread.sleep(forTimeInterval: delay)
                 delay = min(delay * 2, 5)
             }
         }
+    }
+
+    /// Commits offsets of stored batches (on the consumer thread).
+    private func commit(_ next: [Int32: Int64]) {
+        guard !next.isEmpty else { return }
         do {
             try consumer.commit(nextOffsets: next)
             counters.clearError()
@@ -168,7 +208,6 @@ public final class Collector: BlockingWorker, @unchecked Sendable {
             counters.commitFailed(error.description)
             logger.warning("Offset commit failed; the records will be redelivered and recognised: \(error.description)")
         }
-        counters.idle(at: now, lag: consumer.lag())
     }
 
     private func publish(_ batch: IngestBatch, _ result: IngestResult) {

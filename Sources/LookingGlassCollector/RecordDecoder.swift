@@ -84,7 +84,8 @@ public struct RecordDecoder: Sendable {
         let leases = (leaseSource?.assignedLeases ?? []).map { lease in
             LeaseInput(
                 kind: lease.kind == .address ? .address : .prefix,
-                text: lease.kind == .address ? lease.address.description : "\(lease.address)/\(lease.prefixLength)",
+                text: lease.kind == .address
+                    ? lease.address.description : LeaseInput.prefixText(lease.address, length: Int(lease.prefixLength)),
                 preferredLifetime: lease.preferredLifetime, validLifetime: lease.validLifetime)
         }
         return TransactionInput(

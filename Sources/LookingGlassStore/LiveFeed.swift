@@ -5,6 +5,7 @@ import Synchronization
 /// lines of its own tail and never stalls the collector.
 public final class LiveFeed: Sendable {
     private let subscribers = Mutex<[Int: AsyncStream<TransactionSummary>.Continuation]>([:])
+    private let closed = Atomic<Bool>(false)
     private let nextID = Atomic<Int>(0)
     /// At most this many subscribers at once; more are refused.
     public let maximumSubscribers: Int
@@ -24,7 +25,7 @@ public final class LiveFeed: Sendable {
         let (stream, continuation) = AsyncStream.makeStream(
             of: TransactionSummary.self, bufferingPolicy: .bufferingNewest(bufferPerSubscriber))
         let added = subscribers.withLock { list -> Bool in
-            guard list.count < maximumSubscribers else { return false }
+            guard list.count < maximumSubscribers, !closed.load(ordering: .relaxed) else { return false }
             list[id] = continuation
             return true
         }
@@ -33,6 +34,17 @@ public final class LiveFeed: Sendable {
             _ = self?.subscribers.withLock { $0.removeValue(forKey: id) }
         }
         return stream
+    }
+
+    /// Ends every subscription and refuses new ones: on shutdown, so live-tail connections (which
+    /// never end by themselves) do not hold the web server's graceful shutdown open.
+    public func close() {
+        let ended = subscribers.withLock { list -> [AsyncStream<TransactionSummary>.Continuation] in
+            closed.store(true, ordering: .relaxed)
+            defer { list.removeAll() }
+            return Array(list.values)
+        }
+        for continuation in ended { continuation.finish() }
     }
 
     /// How many subscribers are listening.

@@ -53,12 +53,13 @@ public struct TransactionQuery: Sendable, Hashable {
     public var duid: [UInt8]?
     /// Server name.
     public var server: String?
-    /// Interface-id of the outermost real relay (bytes).
-    public var interfaceID: [UInt8]?
-    /// Remote-id value of the outermost real relay (bytes, without the enterprise number).
-    public var remoteID: [UInt8]?
-    /// Subscriber-id (bytes).
-    public var subscriberID: [UInt8]?
+    /// Interface-id of the outermost real relay: any of these byte strings (empty: no filter). A
+    /// search box gives two when its text is also hex (`cafe`: the bytes `ca fe` or the text `cafe`).
+    public var interfaceIDs: [[UInt8]] = []
+    /// Remote-id value of the outermost real relay (without the enterprise number): any of these.
+    public var remoteIDs: [[UInt8]] = []
+    /// Subscriber-id: any of these.
+    public var subscriberIDs: [[UInt8]] = []
     /// MAC address, `aa:bb:cc:dd:ee:ff`.
     public var mac: String?
     /// An address or prefix (`ADDR/LEN`) in RFC 5952 text that appears in the transaction.

@@ -5,6 +5,10 @@ import JSONValue
 extension SQLiteStore {
     /// Stores a batch in one write transaction; returns once it is committed (WAL, synchronous=NORMAL:
     /// durable against a crash of this process, which is what the offset commit after it relies on).
+    ///
+    /// The per-row work is kept to the statements that must run per row (the transaction, its address
+    /// index rows, its lease updates), all through cached statements; servers and clients are looked up
+    /// once per batch, and the overview's per-server counts are added up here and written once per batch.
     public func ingest(_ batch: IngestBatch) throws(StoreError) -> IngestResult {
         if batch.isEmpty { return IngestResult(inserted: 0, duplicates: 0) }
         let batchSize = batch.transactions.count
@@ -12,47 +16,89 @@ extension SQLiteStore {
             var servers: [String: Int64] = [:]
             var clients: [ClientInput: Int64] = [:]
             var lastSeen: [Int64: Double] = [:]
+            var counts: [TypeCountKey: (transactions: Int, unanswered: Int)] = [:]
+            var minutes: [MinuteKey: Int] = [:]
             var insertedIDs: [Int64] = []
+            insertedIDs.reserveCapacity(batchSize)
             var duplicates = 0
+            let insertTransaction = try db.cachedStatement(
+                sql: """
+                    INSERT INTO transactions (identity, server_id, client_id, timestamp_in, timestamp_out,
+                        request_type, response_type, latency_ms, relays, addresses, prefixes, status_codes, raw)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (identity) DO NOTHING
+                    """)
+            let insertLease = try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO transaction_leases (text, transaction_id) VALUES (?, ?)")
+            let leaseStatements = try LeaseHistory.Statements(db)
             for transaction in batch.transactions {
                 let serverID = try Self.serverID(transaction.serverName, in: db, cache: &servers)
-                lastSeen[serverID] = max(lastSeen[serverID] ?? 0, transaction.timestampIn, transaction.timestampOut)
-                let clientID = try transaction.client.map { client in
-                    if let id = clients[client] { return id }
-                    let id = try Self.clientID(client, in: db)
-                    clients[client] = id
-                    return id
+                lastSeen[serverID] = max(
+                    lastSeen[serverID] ?? 0, Self.finite(transaction.timestampIn), Self.finite(transaction.timestampOut))
+                var clientID: Int64?
+                if let client = transaction.client {
+                    if let id = clients[client] {
+                        clientID = id
+                    } else {
+                        let id = try Self.clientID(client, in: db)
+                        clients[client] = id
+                        clientID = id
+                    }
                 }
-                let addresses = transaction.leases.filter { $0.kind == .address }.map(\.text)
-                let prefixes = transaction.leases.filter { $0.kind == .prefix }.map(\.text)
-                try db.run(
-                    sql: """
-                        INSERT INTO transactions (identity, server_id, client_id, timestamp_in, timestamp_out,
-                            request_type, response_type, latency_ms, relays, addresses, prefixes, status_codes, raw)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (identity) DO NOTHING
-                        """,
-                    arguments: [
-                        transaction.identity, serverID, clientID, transaction.timestampIn, transaction.timestampOut,
-                        transaction.requestType, transaction.responseType, transaction.latencyMs,
-                        Self.relaysJSON(transaction.relays), Self.textList(addresses), Self.textList(prefixes),
-                        Self.textList(transaction.statusCodes), Data(transaction.raw),
-                    ])
+                var addresses: [String] = []
+                var prefixes: [String] = []
+                for lease in transaction.leases {
+                    if lease.kind == .address { addresses.append(lease.text) } else { prefixes.append(lease.text) }
+                }
+                // A frame's timestamps are whatever its server wrote: SQLite turns NaN into NULL, which
+                // would fail the whole batch again on every retry and stall the partition.
+                let latency = transaction.latencyMs.flatMap { $0.isFinite ? $0 : nil }
+                try insertTransaction.execute(arguments: [
+                    transaction.identity, serverID, clientID, Self.finite(transaction.timestampIn),
+                    Self.finite(transaction.timestampOut), transaction.requestType, transaction.responseType, latency,
+                    Self.relaysJSON(transaction.relays), Self.textList(addresses), Self.textList(prefixes),
+                    Self.textList(transaction.statusCodes), Data(transaction.raw),
+                ])
                 guard db.changesCount > 0 else {
                     duplicates += 1
                     continue
                 }
                 let transactionID = db.lastInsertedRowID
                 insertedIDs.append(transactionID)
-                for text in Set(addresses + prefixes) {
-                    try db.run(
-                        sql: "INSERT INTO transaction_leases (transaction_id, text) VALUES (?, ?)",
-                        arguments: [transactionID, text])
+                let key = TypeCountKey(server: serverID, type: transaction.requestType ?? "-")
+                let unanswered = transaction.responseType == nil && transaction.requestType != nil ? 1 : 0
+                let count = counts[key] ?? (0, 0)
+                counts[key] = (count.transactions + 1, count.unanswered + unanswered)
+                // Timestamps come from the frame: anything not a plausible time counts as minute 0.
+                let minutes60 = transaction.timestampIn / 60
+                let minute = minutes60.isFinite && abs(minutes60) < 1e15 ? Int64(minutes60.rounded(.down)) : 0
+                minutes[MinuteKey(server: serverID, minute: minute), default: 0] += 1
+                for text in addresses + prefixes {
+                    try insertLease.execute(arguments: [text, transactionID])
                 }
-                if let clientID { try LeaseHistory.apply(transaction, client: clientID, server: serverID, in: db) }
+                if let clientID {
+                    try LeaseHistory.apply(transaction, client: clientID, server: serverID, in: db, statements: leaseStatements)
+                }
             }
             for (serverID, seen) in lastSeen {
                 try db.run(
                     sql: "UPDATE servers SET last_seen = max(last_seen, ?) WHERE id = ?", arguments: [seen, serverID])
+            }
+            for (key, count) in counts {
+                try db.run(
+                    sql: """
+                        INSERT INTO server_types VALUES (?, ?, ?, ?) ON CONFLICT (server_id, request_type) DO UPDATE SET
+                            transactions = transactions + excluded.transactions,
+                            unanswered = unanswered + excluded.unanswered
+                        """,
+                    arguments: [key.server, key.type, count.transactions, count.unanswered])
+            }
+            for (key, count) in minutes {
+                try db.run(
+                    sql: """
+                        INSERT INTO server_minutes VALUES (?, ?, ?) ON CONFLICT (server_id, minute) DO UPDATE SET
+                            transactions = transactions + excluded.transactions
+                        """,
+                    arguments: [key.server, key.minute, count])
             }
             for gap in batch.gaps {
                 let serverID = try Self.serverID(gap.serverName, in: db, cache: &servers)
@@ -63,7 +109,7 @@ extension SQLiteStore {
                         """,
                     arguments: [
                         serverID, gap.spool, Int64(truncatingIfNeeded: gap.firstSequence),
-                        Int64(truncatingIfNeeded: gap.lastSequence), Int64(clamping: gap.frames), gap.timestamp,
+                        Int64(truncatingIfNeeded: gap.lastSequence), Int64(clamping: gap.frames), Self.finite(gap.timestamp),
                     ])
             }
             for record in batch.undecodable {
@@ -78,6 +124,21 @@ extension SQLiteStore {
             }
             return IngestResult(inserted: insertedIDs.count, duplicates: duplicates, insertedIDs: insertedIDs)
         }
+    }
+
+    /// `value`, or 0 when it is NaN or infinite.
+    static func finite(_ value: Double) -> Double { value.isFinite ? value : 0 }
+
+    /// A row of `server_minutes`.
+    private struct MinuteKey: Hashable {
+        let server: Int64
+        let minute: Int64
+    }
+
+    /// A row of `server_types`.
+    private struct TypeCountKey: Hashable {
+        let server: Int64
+        let type: String
     }
 
     private static func serverID(_ name: String, in db: Database, cache: inout [String: Int64]) throws -> Int64 {
@@ -104,17 +165,44 @@ extension SQLiteStore {
             arguments: key) ?? 0
     }
 
-    static func textList(_ items: [String]) -> String { JSONValue.array(items.map { .string($0) }).compactText }
+    /// A JSON array of strings. Addresses, prefixes and status names need no escaping, so they are
+    /// written directly; anything else goes through the JSON writer.
+    static func textList(_ items: [String]) -> String {
+        if items.isEmpty { return "[]" }
+        var out = "["
+        for (index, item) in items.enumerated() {
+            if index > 0 { out += "," }
+            appendJSONString(item, to: &out)
+        }
+        return out + "]"
+    }
+
+    static func appendJSONString(_ text: String, to out: inout String) {
+        let plain = text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }
+        if plain {
+            out += "\""
+            out += text
+            out += "\""
+        } else {
+            out += JSONValue.string(text).compactText
+        }
+    }
 
     static func relaysJSON(_ relays: [RelayHop]) -> String {
-        JSONValue.array(
-            relays.map {
-                .object([
-                    ("hop_count", .int(Int64($0.hopCount))), ("link_address", .string($0.linkAddress)),
-                    ("peer_address", .string($0.peerAddress)), ("interface_id", .string($0.interfaceID)),
-                    ("remote_id", .string($0.remoteID)),
-                ])
-            }
-        ).compactText
+        if relays.isEmpty { return "[]" }
+        var out = "["
+        for (index, relay) in relays.enumerated() {
+            if index > 0 { out += "," }
+            out += "{\"hop_count\":" + String(relay.hopCount) + ",\"link_address\":"
+            appendJSONString(relay.linkAddress, to: &out)
+            out += ",\"peer_address\":"
+            appendJSONString(relay.peerAddress, to: &out)
+            out += ",\"interface_id\":"
+            appendJSONString(relay.interfaceID, to: &out)
+            out += ",\"remote_id\":"
+            appendJSONString(relay.remoteID, to: &out)
+            out += "}"
+        }
+        return out + "]"
     }
 }

@@ -1,7 +1,8 @@
 import GRDB
 
 extension SQLiteStore {
-    /// Every server with its figures; the sparkline covers the hour before `now`.
+    /// Every server with its figures; the sparkline covers the hour before `now` (transactions
+    /// received per minute, counted as they were stored).
     public func servers(now: Double) throws(StoreError) -> [ServerSummary] {
         try read("read the server overview") { db in
             let rows = try Row.fetchAll(
@@ -33,16 +34,16 @@ extension SQLiteStore {
                 {
                     mix.append((typeRow["type"], typeRow["n"]))
                 }
+                // Minutes on the clock: the last bucket is the current (partial) minute.
                 var perMinute = Array(repeating: 0, count: 60)
+                let first = Int64(((now - 3600) / 60).rounded(.down)) + 1
                 for bucket in try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT CAST((timestamp_in - ?) / 60 AS INTEGER) AS minute, count(*) AS n FROM transactions
-                        WHERE server_id = ? AND timestamp_in >= ? AND timestamp_in < ? GROUP BY 1
-                        """, arguments: [now - 3600, id, now - 3600, now])
+                    db.cachedStatement(sql: """
+                        SELECT minute, transactions FROM server_minutes WHERE server_id = ? AND minute >= ? AND minute < ?
+                        """), arguments: [id, first, first + 60])
                 {
-                    let minute: Int = bucket["minute"]
-                    if (0..<60).contains(minute) { perMinute[minute] = bucket["n"] }
+                    let minute: Int64 = bucket["minute"]
+                    perMinute[Int(minute - first)] = bucket["transactions"]
                 }
                 return ServerSummary(
                     name: row["name"], lastSeen: row["last_seen"], transactions: row["total"],
@@ -84,6 +85,7 @@ extension SQLiteStore {
                         AND id NOT IN (SELECT client_id FROM leases)
                     """)
             try db.execute(sql: "DELETE FROM gaps WHERE timestamp < ?", arguments: [now - retention.transactionAge])
+            try db.execute(sql: "DELETE FROM server_minutes WHERE minute < ?", arguments: [Int64((now - 7200) / 60)])
             try db.execute(
                 sql: "DELETE FROM undecodable WHERE id <= (SELECT max(id) FROM undecodable) - 10000")
             removed += db.changesCount

@@ -1,3 +1,4 @@
+import DHCPv6
 import Foundation
 import GRDB
 import JSONValue
@@ -21,9 +22,14 @@ extension SQLiteStore {
         }
         if let duid = query.duid { add("c.duid = ?", Data(duid)) }
         if let server = query.server { add("s.name = ?", server) }
-        if let id = query.interfaceID { add("c.interface_id = ?", Data(id)) }
-        if let id = query.remoteID { add("c.remote_id = ?", Data(id)) }
-        if let id = query.subscriberID { add("c.subscriber_id = ?", Data(id)) }
+        func any(_ column: String, _ values: [[UInt8]]) {
+            guard !values.isEmpty else { return }
+            conditions.append("\(column) IN (" + Array(repeating: "?", count: values.count).joined(separator: ",") + ")")
+            arguments += StatementArguments(values.map { Data($0) })
+        }
+        any("c.interface_id", query.interfaceIDs)
+        any("c.remote_id", query.remoteIDs)
+        any("c.subscriber_id", query.subscriberIDs)
         if let mac = query.mac { add("c.mac = ?", mac.lowercased()) }
         if let address = query.address {
             add("t.id IN (SELECT transaction_id FROM transaction_leases WHERE text = ?)", address)
@@ -51,26 +57,54 @@ extension SQLiteStore {
         }
     }
 
-    /// Lease intervals of `text` that include `time`.
+    /// Lease intervals that include `time` for `text`: the address (or prefix) itself, and every
+    /// delegated prefix that contains it (a /64 or an address inside a delegated /56 finds the /56).
     public func leases(of text: String, kind: LeaseInput.Kind, at time: Double) throws(StoreError) -> [LeaseInterval] {
-        try read("look up leases of \(text)") { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
+        let candidates = Self.containingPrefixes(of: text)
+        return try read("look up leases of \(text)") { db in
+            var rows = try Row.fetchAll(
+                db.cachedStatement(sql: """
                     SELECT l.kind, l.text, l.from_time, l.until_time, s.name, c.duid, c.interface_id, c.remote_id
                     FROM leases l JOIN servers s ON s.id = l.server_id JOIN clients c ON c.id = l.client_id
                     WHERE l.text = ? AND l.kind = ? AND l.from_time <= ? AND l.until_time >= ?
-                    ORDER BY l.from_time
-                    """,
+                    """),
                 arguments: [text, kind.rawValue, time, time])
+            if !candidates.isEmpty {
+                let marks = Array(repeating: "?", count: candidates.count).joined(separator: ",")
+                var arguments = StatementArguments(candidates)
+                arguments += [time, time]
+                rows += try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT l.kind, l.text, l.from_time, l.until_time, s.name, c.duid, c.interface_id, c.remote_id
+                        FROM leases l JOIN servers s ON s.id = l.server_id JOIN clients c ON c.id = l.client_id
+                        WHERE l.text IN (\(marks)) AND l.kind = 'prefix' AND l.from_time <= ? AND l.until_time >= ?
+                        """,
+                    arguments: arguments)
+            }
             return rows.map { row in
                 LeaseInterval(
                     clientDUID: Self.bytes(row["duid"]), interfaceID: Self.bytes(row["interface_id"]),
                     remoteID: Self.bytes(row["remote_id"]), serverName: row["name"],
                     kind: LeaseInput.Kind(rawValue: row["kind"]) ?? kind, text: row["text"], from: row["from_time"],
                     until: row["until_time"])
-            }
+            }.sorted { ($0.from, $0.text) < ($1.from, $1.text) }
         }
+    }
+
+    /// The canonical texts of every prefix strictly shorter than `text` that contains it: for an
+    /// address, lengths 1-128; for `ADDR/LEN`, lengths 1..<LEN. Empty when `text` does not parse.
+    static func containingPrefixes(of text: String) -> [String] {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let address = IPv6Address(String(parts[0])) else { return [] }
+        var length = 128
+        if parts.count == 2 {
+            guard let given = Int(parts[1]), (0...128).contains(given) else { return [] }
+            length = given
+        }
+        // Lengths from the longest down; the exact text itself is looked up by the caller.
+        return (1..<max(length, 1)).reversed().map { LeaseInput.prefixText(address, length: $0) }
+            + (parts.count == 1 ? ["\(address)/128"] : [])
     }
 
     static func summary(_ row: Row) -> TransactionSummary {

@@ -76,6 +76,36 @@ extension SQLiteStore {
                 END;
                 """)
         }
+        // The ingest path: the per-server counts are added up per batch by the ingest (one upsert per
+        // server and type instead of one per row); leases_open already starts with (client_id, text);
+        // the address index is the table itself (WITHOUT ROWID), one B-tree instead of three.
+        migrator.registerMigration("4-ingest-write-path") { db in
+            try db.execute(sql: """
+                DROP TRIGGER transactions_counted;
+                DROP INDEX leases_client;
+                CREATE TABLE transaction_leases_new (
+                    text TEXT NOT NULL,
+                    transaction_id INTEGER NOT NULL REFERENCES transactions(id) ON DELETE CASCADE,
+                    PRIMARY KEY (text, transaction_id)) WITHOUT ROWID;
+                INSERT OR IGNORE INTO transaction_leases_new SELECT text, transaction_id FROM transaction_leases;
+                DROP TABLE transaction_leases;
+                ALTER TABLE transaction_leases_new RENAME TO transaction_leases;
+                CREATE INDEX transaction_leases_tx ON transaction_leases (transaction_id);
+                """)
+        }
+        // The overview's sparkline: transactions received per server and minute, added up per batch
+        // by the ingest, so a render reads 60 rows per server instead of counting the last hour's
+        // index entries (hundreds of thousands at a few hundred transactions a second).
+        migrator.registerMigration("5-server-minutes") { db in
+            try db.execute(sql: """
+                CREATE TABLE server_minutes (
+                    server_id INTEGER NOT NULL, minute INTEGER NOT NULL, transactions INTEGER NOT NULL,
+                    PRIMARY KEY (server_id, minute)) WITHOUT ROWID;
+                INSERT INTO server_minutes
+                    SELECT server_id, CAST(timestamp_in / 60 AS INTEGER), count(*) FROM transactions
+                    WHERE timestamp_in >= (SELECT coalesce(max(timestamp_in), 0) FROM transactions) - 7200 GROUP BY 1, 2;
+                """)
+        }
         return migrator
     }
 }

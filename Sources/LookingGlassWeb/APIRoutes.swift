@@ -43,6 +43,14 @@ struct API: Sendable {
             guard let bytes = Format.parseHex(text) else { throw BadRequest(message: "\(name) must be hex, like 000100011a2b3c4d") }
             return bytes
         }
+        // Relay identifiers are often printable (`ge-0/0/1.100`, `eth0`), so they are accepted as
+        // text; text that is also hex (`cafe`) matches either spelling.
+        func identifier(_ name: String) -> [[UInt8]] {
+            guard let text = parameters[name], !text.isEmpty else { return [] }
+            let asText = Array(text.utf8)
+            guard let bytes = Format.parseHex(text), !bytes.isEmpty, bytes != asText else { return [asText] }
+            return [bytes, asText]
+        }
         func time(_ name: String) throws(BadRequest) -> Double? {
             guard let text = parameters[name], !text.isEmpty else { return nil }
             guard let value = Format.parseTime(text) else {
@@ -51,9 +59,9 @@ struct API: Sendable {
             return value
         }
         query.duid = try hex("duid")
-        query.interfaceID = try hex("interface_id")
-        query.remoteID = try hex("remote_id")
-        query.subscriberID = try hex("subscriber_id")
+        query.interfaceIDs = identifier("interface_id")
+        query.remoteIDs = identifier("remote_id")
+        query.subscriberIDs = identifier("subscriber_id")
         if let server = parameters["server"], !server.isEmpty { query.server = server }
         if let mac = parameters["mac"], !mac.isEmpty { query.mac = String(mac.lowercased().map { $0 == "-" ? ":" : $0 }) }
         if let address = parameters["address"], !address.isEmpty { query.address = try canonical(address) }
@@ -79,7 +87,7 @@ struct API: Sendable {
         }
         guard parts.count == 2 else { return address.description }
         guard let length = UInt8(parts[1]), length <= 128 else { throw BadRequest(message: "prefix length must be 0-128") }
-        return "\(address)/\(length)"
+        return LeaseInput.prefixText(address, length: Int(length))
     }
 
     func transactions(_ parameters: [String: String]) throws -> JSONValue {

@@ -31,7 +31,8 @@ extension Pages {
         let page = try store.transactions(query)
         return Self.layout("Client " + Format.hex(duid), [
             HTML.element("h2", [], [HTML.text("Locations")]), clientTable(try store.clients(.duid(duid))),
-            HTML.element("h2", [], [HTML.text("Timeline, every server")]), transactionTable(page.transactions),
+            HTML.element("h2", [], [HTML.text("Timeline, every server")]), ClientTimeline.svg(page.transactions),
+            transactionTable(page.transactions),
         ])
     }
 

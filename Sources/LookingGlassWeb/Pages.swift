@@ -101,11 +101,6 @@ struct Pages: Sendable {
             })
     }
 
-    func transaction(_ idText: String) throws -> HTML? {
-        guard let json = try api.transaction(idText) else { return nil }
-        return Self.layout("Transaction " + idText, [.element("pre", [], [.text(json.prettyText)])])
-    }
-
     func leases(_ parameters: [String: String]) throws -> HTML {
         let form = HTML.element("form", [("method", "get"), ("action", "/leases")], [
             .element("label", [], [.text("address "), .void("input", [("name", "address"), ("value", parameters["address"] ?? "")])]),

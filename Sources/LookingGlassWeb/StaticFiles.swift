@@ -44,6 +44,16 @@ enum StaticFiles {
         pre { background: #f8f8f8; padding: 1em; overflow: auto; }
         svg.spark { color: #2a6ebb; }
         form label { margin-right: 0.8em; display: inline-block; }
+        svg.timeline { border: 1px solid #ddd; background: #fcfcfc; }
+        svg.timeline line.lane { stroke: #ccc; }
+        svg.timeline text { font-size: 11px; fill: #444; }
+        svg.timeline text.end { text-anchor: end; }
+        svg.timeline circle.answered { fill: #2a6ebb; }
+        svg.timeline circle.unanswered { fill: #fff; stroke: #c0392b; stroke-width: 2; }
+        dl.facts { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em; }
+        dl.facts dt { font-weight: bold; }
+        section.level { border-left: 3px solid #ddd; padding-left: 0.8em; margin-left: 0.4em; }
+        ul.options span.field { margin-right: 0.8em; }
 
         """
 }

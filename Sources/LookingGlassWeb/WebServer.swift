@@ -39,8 +39,9 @@ public enum LookingGlassRoutes {
     ) -> Router<BasicRequestContext> {
         let api = API(store: store, clock: clock, vendors: vendors)
         let pages = Pages(store: store, api: api, clock: clock, lag: status.lag)
-        let router = Router()
+        let router = Router(options: .autoGenerateHeadEndpoints)
         router.add(middleware: SecurityHeaders())
+        router.add(middleware: ErrorResponses())
         router.get("/healthz") { _, _ in
             let (healthy, detail) = status.health()
             return text(healthy ? "ok\n" : "unhealthy: \(detail)\n", status: healthy ? .ok : .serviceUnavailable)
@@ -51,7 +52,7 @@ public enum LookingGlassRoutes {
         router.get("/api/transactions/:id") { _, context in
             let id = context.parameters.get("id") ?? ""
             return try json {
-                guard let value = try api.transaction(id) else { throw HTTPError(.notFound, message: "no transaction \(id)") }
+                guard let value = try api.transaction(id) else { throw HTTPError(.notFound, message: "No transaction \(id) is stored.") }
                 return value
             }
         }
@@ -69,7 +70,7 @@ public enum LookingGlassRoutes {
         router.get("/transactions/:id") { _, context in
             let id = context.parameters.get("id") ?? ""
             return try html {
-                guard let page = try pages.transaction(id) else { throw HTTPError(.notFound, message: "no transaction \(id)") }
+                guard let page = try pages.transaction(id) else { throw HTTPError(.notFound, message: "No transaction \(id) is stored.") }
                 return page
             }
         }

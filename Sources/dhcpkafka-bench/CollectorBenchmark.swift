@@ -20,6 +20,7 @@ struct CollectorBenchmark {
         try produce(cluster)
 
         let kcatStart = Date()
+        let kcatSelfCPU = cpuSeconds()
         let kcat = Process()
         kcat.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
         kcat.arguments = ["-C", "-b", cluster.bootstrapServers, "-t", "dhcpkit.messages", "-o", "beginning", "-e", "-q"]
@@ -27,6 +28,8 @@ struct CollectorBenchmark {
         try kcat.run()
         kcat.waitUntilExit()
         let kcatSeconds = Date().timeIntervalSince(kcatStart)
+        // kcat's own CPU and the in-process mock broker's while it served kcat.
+        let kcatCPU = cpuSeconds(RUSAGE_CHILDREN) + cpuSeconds() - kcatSelfCPU
         guard kcat.terminationStatus == 0 else { throw BenchError("kcat exited \(kcat.terminationStatus)") }
 
         let path = directory + "/lg.sqlite"
@@ -35,11 +38,14 @@ struct CollectorBenchmark {
             configuration: CollectorConfiguration(brokers: cluster.bootstrapServers, group: "bench-\(getpid())"),
             store: store)
         let start = Date()
+        let collectorSelfCPU = cpuSeconds()
         collector.start()
         while collector.counters.snapshot.records < records, Date().timeIntervalSince(start) < 600 {
             usleep(10_000)
         }
         let seconds = Date().timeIntervalSince(start)
+        // The collector's threads and the mock broker serving them.
+        let collectorCPU = cpuSeconds() - collectorSelfCPU
         collector.requestStop()
         let stored = try store.statistics()
         let rss = peakRSS(pid: getpid()) ?? 0
@@ -54,12 +60,17 @@ struct CollectorBenchmark {
             ("benchmark", "collector-ingest"), ("records", records), ("partitions", partitions),
             ("collector_tx_per_s", collectorRate), ("kcat_records_per_s", kcatRate), ("ratio", collectorRate / kcatRate),
             ("db_bytes", Int(stored.bytesOnDisk)), ("db_bytes_per_million", Double(stored.bytesOnDisk) * 1e6 / Double(records)),
-            ("peak_rss_bytes", rss),
+            ("peak_rss_bytes", rss), ("collector_cpu_us_per_tx", collectorCPU * 1e6 / Double(records)),
+            ("kcat_cpu_us_per_record", kcatCPU * 1e6 / Double(records)),
+            ("collector_tx_per_cpu_s", Double(records) / collectorCPU), ("cpu_ratio", kcatCPU / collectorCPU),
         ])
         note(String(
             format: "collector ingest: %d transactions in %.2f s = %.0f tx/s into SQLite; kcat -C: %.0f records/s; ratio %.2f; "
-                + "database %.1f MB (%.0f MB per million)", records, seconds, collectorRate, kcatRate, collectorRate / kcatRate,
-            Double(stored.bytesOnDisk) / 1e6, Double(stored.bytesOnDisk) / Double(records)))
+                + "database %.1f MB (%.0f MB per million); CPU (with the in-process broker): collector %.1f µs/tx "
+                + "(%.0f tx per CPU second), kcat %.1f µs/record, ratio %.2f", records, seconds, collectorRate, kcatRate,
+            collectorRate / kcatRate, Double(stored.bytesOnDisk) / 1e6, Double(stored.bytesOnDisk) / Double(records),
+            collectorCPU * 1e6 / Double(records), Double(records) / collectorCPU, kcatCPU * 1e6 / Double(records),
+            kcatCPU / collectorCPU))
     }
 
     /// `records` fixture frames with the relay's headers, as `dhcpkafka run` publishes them.

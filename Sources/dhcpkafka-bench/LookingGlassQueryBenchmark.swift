@@ -7,6 +7,8 @@ import LookingGlassStore
 /// one client per 10 transactions, each transaction a Request/Reply leasing one address.
 struct LookingGlassQueryBenchmark {
     let transactions: Int
+    /// Rows per store transaction while filling (the collector uses up to 1,000 per Kafka poll).
+    var batchSize = 1000
 
     func run() throws {
         let directory = NSTemporaryDirectory() + "dhcpkafka-bench-lgq-\(getpid())"
@@ -17,6 +19,7 @@ struct LookingGlassQueryBenchmark {
         let t0 = Date().timeIntervalSince1970 - Double(transactions) / 100
         let raw = [UInt8](repeating: 0xA5, count: 400)
         let fillStart = Date()
+        let fillCPU = cpuSeconds()
         var batch = IngestBatch()
         for n in 0..<transactions {
             let client = n % clients
@@ -27,13 +30,18 @@ struct LookingGlassQueryBenchmark {
                 client: ClientInput(duid: duid, interfaceID: Array("port-\(client % 500)".utf8), remoteID: [], subscriberID: [], mac: nil),
                 relays: [], leases: [LeaseInput(kind: .address, text: Self.address(client), preferredLifetime: 1800, validLifetime: 3600)],
                 statusCodes: [], raw: raw))
-            if batch.transactions.count == 1000 {
+            if batch.transactions.count == batchSize {
                 _ = try store.ingest(batch)
                 batch = IngestBatch()
+            }
+            if (n + 1) % 1_000_000 == 0 {
+                note(String(format: "filled %d of %d transactions (%.0f tx/s)\n", n + 1, transactions,
+                            Double(n + 1) / Date().timeIntervalSince(fillStart)))
             }
         }
         _ = try store.ingest(batch)
         let fillSeconds = Date().timeIntervalSince(fillStart)
+        let fillCPUSeconds = cpuSeconds() - fillCPU
         let stats = try store.statistics()
         var rng = SystemRandomNumberGenerator()
         func measure(_ count: Int, _ body: () throws -> Void) rethrows -> (p50: Double, p99: Double) {
@@ -62,13 +70,13 @@ struct LookingGlassQueryBenchmark {
             ("benchmark", "lookingglass-queries"), ("transactions", transactions), ("fill_tx_per_s", Double(transactions) / fillSeconds),
             ("leases_p50_ms", leases.p50), ("leases_p99_ms", leases.p99), ("duid_p50_ms", byDUID.p50), ("duid_p99_ms", byDUID.p99),
             ("overview_p50_ms", overview.p50), ("overview_p99_ms", overview.p99), ("db_bytes", Int(stats.bytesOnDisk)),
-            ("peak_rss_bytes", rss),
+            ("peak_rss_bytes", rss), ("fill_cpu_us_per_tx", fillCPUSeconds * 1e6 / Double(transactions)),
         ])
         note(String(
             format: "looking glass queries at %d transactions: leases p50 %.2f / p99 %.2f ms; by DUID p50 %.2f / p99 %.2f ms; "
-                + "overview p50 %.0f / p99 %.0f ms; database %.0f MB; peak RSS %.0f MB (fill %.0f tx/s)", transactions,
+                + "overview p50 %.0f / p99 %.0f ms; database %.0f MB; peak RSS %.0f MB (fill %.0f tx/s, %.1f CPU µs/tx)", transactions,
             leases.p50, leases.p99, byDUID.p50, byDUID.p99, overview.p50, overview.p99, Double(stats.bytesOnDisk) / 1e6,
-            Double(rss) / 1e6, Double(transactions) / fillSeconds))
+            Double(rss) / 1e6, Double(transactions) / fillSeconds, fillCPUSeconds * 1e6 / Double(transactions)))
     }
 
     static func address(_ client: Int) -> String {

@@ -9,7 +9,7 @@
 //   dhcpkafka-bench end-to-end [--frames N] [--writers W] [--rate R]   writers → run → mock broker vs kcat, rate and CPU
 //   dhcpkafka-bench writer [--rate R] [--frames N]   Swift writer per-frame cost: daemon healthy, stalled, stopped
 //   dhcpkafka-bench collector [--records N]          looking glass ingest into SQLite vs kcat -C, same topic
-//   dhcpkafka-bench lookingglass-queries [--transactions N]   store query latencies with N stored transactions
+//   dhcpkafka-bench lookingglass-queries [--transactions N] [--batch N]   store query latencies with N stored transactions
 import Foundation
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -52,7 +52,10 @@ do {
             rate: Int(option("rate", default: "20000")) ?? 20_000, frames: Int(option("frames", default: "100000")) ?? 100_000
         ).run()
     case "lookingglass-queries":
-        try LookingGlassQueryBenchmark(transactions: Int(option("transactions", default: "1000000")) ?? 1_000_000).run()
+        try LookingGlassQueryBenchmark(
+            transactions: Int(option("transactions", default: "1000000")) ?? 1_000_000,
+            batchSize: Int(option("batch", default: "1000")) ?? 1000
+        ).run()
     case "collector":
         try CollectorBenchmark(records: Int(option("records", default: "100000")) ?? 100_000).run()
     default:

@@ -18,7 +18,9 @@ struct LookingGlassCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dhcpkafka-lookingglass",
         abstract: "Collect DHCPv6 transactions from Kafka and show them on one dashboard.",
-        discussion: "Stops on SIGTERM/SIGINT after storing and committing the batch in hand. See docs/lookingglass.md.")
+        discussion: "Stops on SIGTERM/SIGINT after storing and committing the batch in hand. See docs/lookingglass.md.",
+        // The package's version: the same as `dhcpkafka --version` (a test holds them equal).
+        version: "0.1.0")
 
     @Option(help: "A config file with a <lookingglass> section (docs/configuration.md); options given here override it.")
     var config: String?
@@ -158,7 +160,9 @@ struct LookingGlassCommand: AsyncParsableCommand {
                 _ = notifier?.notify("READY=1\nSTATUS=Serving on \(listen)")
             },
             logger: logger)
-        var services: [any Service] = [WorkerService(collector), app]
+        // The group stops services in reverse order: first the live tails end (they would hold the
+        // web server's graceful shutdown open forever), then the web server, then the collector.
+        var services: [any Service] = [WorkerService(collector), app, LiveFeedCloser(feed: feed)]
         if let notifier, notifier.watchdogInterval != nil {
             services.append(WatchdogService(
                 notifier: notifier, healthy: { Health.check(counters.snapshot).healthy },
@@ -168,5 +172,15 @@ struct LookingGlassCommand: AsyncParsableCommand {
             services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         _ = notifier?.notify("STOPPING=1")
+    }
+}
+
+/// Ends the live-tail streams when a graceful shutdown begins.
+struct LiveFeedCloser: Service {
+    let feed: LiveFeed
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        feed.close()
     }
 }

@@ -45,11 +45,15 @@ struct CheckConfigCommand: ParsableCommand {
             throw ExitCode(ExitStatus.invalidConfiguration)
         }
         for warning in Self.secretWarnings(effective, forward: command.forward) { printError("warning: \(warning)") }
-        let report = ConfigReport(effective, mask: ConfigResolution.masked)
+        // The same file configures `dhcpkafka-lookingglass`: its <lookingglass> settings are shown too.
+        let lookingGlass = EffectiveConfiguration(file: effective.file, command: .lookingglass, commandLineOptions: [])
+        let report = ConfigReport(effective.including(lookingGlass), mask: ConfigResolution.masked)
         if json {
             print(report.json.compactText)
         } else {
-            print("# \(file): valid; command-line options of `dhcpkafka run` override these settings")
+            print(
+                "# \(file): valid; command-line options of `dhcpkafka run` (of `dhcpkafka-lookingglass` for "
+                    + "<lookingglass>) override these settings")
             print(report.text, terminator: "")
         }
     }

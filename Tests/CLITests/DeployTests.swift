@@ -25,6 +25,29 @@ import Testing
         #expect(verified.stderrText.isEmpty, "systemd-analyze warns: \(verified.stderrText)")
     }
 
+    /// The looking glass's unit: notify with a watchdog, its own state directory under a dynamic
+    /// user, the same hardening, a stop timeout it meets (it exits within seconds of SIGTERM), and
+    /// `systemd-analyze verify` without a warning against the binary this build made.
+    @Test func lookingGlassUnitVerifiesCleanly() throws {
+        let directory = try TemporaryDirectory(prefix: "lg-unit")
+        defer { directory.remove() }
+        let unit = try String(contentsOf: deploy.appendingPathComponent("dhcpkafka-lookingglass.service"), encoding: .utf8)
+        for line in [
+            "Type=notify", "WatchdogSec=", "DynamicUser=yes", "StateDirectory=dhcpkafka-lookingglass", "TimeoutStopSec=",
+            "ProtectSystem=strict", "NoNewPrivileges=yes", "PrivateTmp=yes", "MemoryDenyWriteExecute=yes",
+            "--db /var/lib/dhcpkafka-lookingglass/", "--listen 127.0.0.1:",
+        ] {
+            #expect(unit.contains(line), "\(line)")
+        }
+        let binary = TestPaths.buildProducts.appendingPathComponent("dhcpkafka-lookingglass").path
+        let path = directory.appending("dhcpkafka-lookingglass.service")
+        try unit.replacingOccurrences(of: "/usr/local/bin/dhcpkafka-lookingglass", with: binary)
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let verified = try runProcess(URL(fileURLWithPath: "/usr/bin/systemd-analyze"), ["verify", path])
+        #expect(verified.status == 0)
+        #expect(verified.stderrText.isEmpty, "systemd-analyze warns: \(verified.stderrText)")
+    }
+
     /// sysusers makes the user and group; tmpfiles makes the spool and socket directories with
     /// the modes the docs promise (applied to a scratch root, not this machine).
     @Test func sysusersAndTmpfilesCreateWhatTheUnitNeeds() throws {

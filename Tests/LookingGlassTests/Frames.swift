@@ -29,7 +29,7 @@ enum Frames {
     /// everything in DHCPKit's internal relay (interface-id `eth0`).
     static func transaction(
         server: String, client: Int, request: MessageType, response: MessageType?, address: String? = nil,
-        validLifetime: UInt32 = 3600, at time: Double, relayed: (interfaceID: [UInt8], remoteID: [UInt8])? = nil,
+        prefix: String? = nil, validLifetime: UInt32 = 3600, at time: Double, relayed: (interfaceID: [UInt8], remoteID: [UInt8])? = nil,
         dhcpkit: Bool = true
     ) -> DHCPKafkaMessage {
         let duid = clientDUID(client)
@@ -38,11 +38,19 @@ enum Frames {
                 .iaAddress(IAAddress(address: IPv6Address($0)!, preferredLifetime: validLifetime / 2, validLifetime: validLifetime)),
             ]))]
         } ?? []
+        let pd: [DHCPv6Option] = prefix.map { text in
+            let parts = text.split(separator: "/")
+            return [.iaPD(IdentityAssociation(iaid: 2, t1: 1800, t2: 2880, options: [
+                .iaPrefix(IAPrefix(
+                    preferredLifetime: validLifetime / 2, validLifetime: validLifetime, prefixLength: UInt8(parts[1])!,
+                    prefix: IPv6Address(String(parts[0]))!)),
+            ]))]
+        } ?? []
         var messageIn = DHCPv6Message.clientServer(ClientServerMessage(
-            type: request, transactionID: UInt32(client & 0xFFFFFF), options: [.clientID(duid)] + (request == .solicit ? [] : ia)))
+            type: request, transactionID: UInt32(client & 0xFFFFFF), options: [.clientID(duid)] + (request == .solicit ? [] : ia + pd)))
         var messageOut = response.map {
             DHCPv6Message.clientServer(ClientServerMessage(
-                type: $0, transactionID: UInt32(client & 0xFFFFFF), options: [.clientID(duid), .serverID(serverDUID)] + ia))
+                type: $0, transactionID: UInt32(client & 0xFFFFFF), options: [.clientID(duid), .serverID(serverDUID)] + ia + pd))
         }
         // The client's EUI-64 link-local address.
         let peer = "fe80::5054:ff:fe00:\(String(client & 0xFFFF, radix: 16))"

@@ -70,7 +70,10 @@ import TextCodecs
                     let id = list.first?["id"]?.stringValue ?? ""
                     try await client.execute(uri: "/transactions/\(id)", method: .get) { page in
                         let text = Self.body(page)
-                        #expect(text.contains("<pre>{\n  &quot;id&quot;: &quot;\(id)&quot;,\n"))
+                        // The decode as HTML: the summary line of each message, then each relay level's options.
+                        #expect(text.contains("relay-forw hops=1 link=2001:db8:1::1 peer=2001:db8:1::1 &gt; relay-forw hops=0"))
+                        #expect(text.contains("<h3>request txid=0x000001</h3>"))
+                        #expect(text.contains("<b>iaaddr</b> (5) "))
                         #expect(!text.contains("\\u{a}"))
                     }
                     try await client.execute(uri: "/api/transactions/\(id)", method: .get) { detail in

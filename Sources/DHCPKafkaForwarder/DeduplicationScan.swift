@@ -1,0 +1,145 @@
+import DHCPKafkaSink
+import Foundation
+import Logging
+
+/// Reads back, before the forwarder produces anything, what Kafka already holds of this spool
+/// beyond the acknowledged watermark (docs/forwarder.md, "No duplicates after a restart").
+///
+/// For each partition of the topic it reads the tail: a window back from the high watermark
+/// (1,000 records, then 4× larger each time) until it meets a record of this spool at or below
+/// the watermark (or of an older epoch), which closes the partition: what this spool produced
+/// after it is all later in the log. Records of other spools (a shared topic) are passed over by
+/// their `dhcpkafka-spool` header. A partition whose start was deleted or compacted away (low
+/// watermark above 0) before the scan closed it, or that closes only beyond the scan limit, is
+/// *incomplete*: frames of this spool that were there cannot be recognised, and are produced
+/// again if they are still in the spool (at-least-once for them, counted and logged).
+struct DeduplicationScan {
+    /// The topic and connection settings (TLS, SASL, source address) the producer uses.
+    let sink: KafkaSinkConfiguration
+    /// `dhcpkafka-spool` of this spool.
+    let spoolIdentity: [UInt8]
+    /// This spool's epoch; records of an older epoch are other frames.
+    let epoch: UInt64
+    /// The acknowledged watermark: frames at or below it have left the spool.
+    let watermark: UInt64
+    /// The most records read back per partition before giving up on closing it.
+    let limitPerPartition: Int64
+    /// How long a read may go without any progress before the attempt is retried.
+    var stallTimeout: Duration = .seconds(30)
+    let isStopping: () -> Bool
+
+    static let headerNames = ["dhcpkafka-spool", "dhcpkafka-epoch", "dhcpkafka-sequence"]
+    static let firstWindow: Int64 = 1_000
+
+    /// What one complete scan found.
+    struct Result: Equatable {
+        var found = AlreadyInKafka()
+        /// Partitions that could not be read back far enough (deleted or compacted start, limit).
+        var incomplete: [Int32] = []
+        /// Records of this spool found in a partition other than the one their key maps to today:
+        /// the partition count changed since they were produced (or another partitioner placed them).
+        var remapped = 0
+        /// Records read.
+        var read: Int64 = 0
+        var partitions = 0
+        /// Whether any record of this spool (any sequence) was seen.
+        var sawThisSpool = false
+    }
+
+    /// Thrown when a stop was requested in the middle of a scan.
+    struct Stopped: Error {}
+
+    /// One scan from start to end; throws what stopped it (broker unreachable, a read that stalls,
+    /// the topic not readable, a stop request).
+    func scanOnce() throws -> Result {
+        var properties = sink.properties
+        // Only the scan's own settings on top of the producer's connection settings; its log lines
+        // (producer-only properties are "ignored by this consumer") are not worth an operator's time.
+        properties += [("enable.partition.eof", "true"), ("log_level", "3")]
+        let consumer = try KafkaConsumer(
+            bootstrapServers: sink.bootstrapServers, properties: properties, sourceAddress: sink.sourceAddress)
+        defer { consumer.close() }
+        var result = Result()
+        let partitions: [Int32]
+        do {
+            partitions = try consumer.partitions(of: sink.topic, timeoutMs: 5_000)
+        } catch {
+            // No such topic yet: it holds nothing of this spool (the producer may create it).
+            if error.code == .unknownTopicOrPartition || error.code == .unknownTopic { return result }
+            throw error
+        }
+        result.partitions = partitions.count
+        for partition in partitions {
+            try scan(partition, count: partitions.count, consumer: consumer, into: &result)
+        }
+        return result
+    }
+
+    private func scan(_ partition: Int32, count: Int, consumer: KafkaConsumer, into result: inout Result) throws {
+        let (low, high) = try consumer.watermarks(topic: sink.topic, partition: partition, timeoutMs: 5_000)
+        var end = high
+        var window = Self.firstWindow
+        var closed = false
+        var read: Int64 = 0
+        while !closed && end > low && read < limitPerPartition {
+            let start = max(low, end - window)
+            closed = try read(partition, from: start, to: end, partitions: count, consumer: consumer, into: &result)
+            read += end - start
+            end = start
+            window *= 4
+        }
+        // Read down to offset 0 without closing: the whole partition was seen, nothing is missing.
+        if !closed && !(end <= low && low == 0) { result.incomplete.append(partition) }
+        result.read += read
+    }
+
+    /// Reads `start..<end` of one partition; returns whether a record closed it.
+    private func read(
+        _ partition: Int32, from start: Int64, to end: Int64, partitions: Int, consumer: KafkaConsumer,
+        into result: inout Result
+    ) throws -> Bool {
+        try consumer.assign(topic: sink.topic, partition: partition, offset: start)
+        var closed = false
+        var lastProgress = ContinuousClock.now
+        while true {
+            if isStopping() { throw Stopped() }
+            switch try consumer.nextTailEvent(timeoutMs: 200, headers: Self.headerNames) {
+            case .record(let record):
+                guard record.partition == partition else { continue }
+                if record.offset >= end { return closed }
+                if note(record, partitions: partitions, into: &result) { closed = true }
+                if record.offset >= end - 1 { return closed }
+                lastProgress = .now
+            case .endOfPartition(let eof):
+                if eof == partition { return closed }
+            case .nothing:
+                if ContinuousClock.now - lastProgress > stallTimeout {
+                    throw KafkaError(
+                        code: .timedOut,
+                        message: "Reading \(sink.topic)/\(partition) from offset \(start) made no progress for \(stallTimeout)")
+                }
+            }
+        }
+    }
+
+    /// Takes note of one record; returns whether it closes its partition.
+    private func note(_ record: TailRecord, partitions: Int, into result: inout Result) -> Bool {
+        guard record.headers[0] == spoolIdentity else { return false }  // another spool's, or not ours
+        result.sawThisSpool = true
+        let recordEpoch = record.headers[1].flatMap { UInt64(String(decoding: $0, as: UTF8.self)) } ?? 0
+        guard let sequenceText = record.headers[2], let sequence = AlreadyInKafka.parseSequence(sequenceText) else {
+            return false
+        }
+        if recordEpoch != epoch { return recordEpoch < epoch }
+        if sequence.last <= watermark { return true }
+        if sequence.isGap {
+            result.found.insert(gap: sequence.first, through: sequence.last)
+        } else {
+            result.found.insert(frame: sequence.first)
+        }
+        if let expected = KafkaPartitioner.partition(forKey: record.key, partitions: partitions), expected != record.partition {
+            result.remapped += 1
+        }
+        return false
+    }
+}

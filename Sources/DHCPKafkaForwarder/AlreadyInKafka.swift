@@ -1,3 +1,5 @@
+import Synchronization
+
 /// What Kafka already holds of this spool beyond the acknowledged watermark, found at start by
 /// ``DeduplicationScan``: the frames and gap records a previous forwarder process produced and
 /// Kafka stored, but whose acknowledgement never reached the spool (a SIGKILL, a crash, a stop

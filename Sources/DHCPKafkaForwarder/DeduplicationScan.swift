@@ -53,9 +53,11 @@ struct DeduplicationScan {
     /// the topic not readable, a stop request).
     func scanOnce() throws -> Result {
         var properties = sink.properties
-        // Only the scan's own settings on top of the producer's connection settings; its log lines
-        // (producer-only properties are "ignored by this consumer") are not worth an operator's time.
-        properties += [("enable.partition.eof", "true"), ("log_level", "3")]
+        // The scan's own settings on top of the producer's connection settings. Its librdkafka log
+        // lines go to stderr unformatted (connection failures, producer-only properties "ignored by
+        // this consumer"): the producer, made alongside, reports the connection state through the
+        // forwarder's log, and a failed scan is logged with its error.
+        properties += [("enable.partition.eof", "true"), ("log_level", "2")]
         let consumer = try KafkaConsumer(
             bootstrapServers: sink.bootstrapServers, properties: properties, sourceAddress: sink.sourceAddress)
         defer { consumer.close() }
@@ -80,17 +82,17 @@ struct DeduplicationScan {
         var end = high
         var window = Self.firstWindow
         var closed = false
-        var read: Int64 = 0
-        while !closed && end > low && read < limitPerPartition {
-            let start = max(low, end - window)
+        var readCount: Int64 = 0
+        while !closed && end > low && readCount < limitPerPartition {
+            let start = max(low, end - min(window, limitPerPartition - readCount))
             closed = try read(partition, from: start, to: end, partitions: count, consumer: consumer, into: &result)
-            read += end - start
+            readCount += end - start
             end = start
             window *= 4
         }
         // Read down to offset 0 without closing: the whole partition was seen, nothing is missing.
         if !closed && !(end <= low && low == 0) { result.incomplete.append(partition) }
-        result.read += read
+        result.read += readCount
     }
 
     /// Reads `start..<end` of one partition; returns whether a record closed it.

@@ -1,6 +1,8 @@
 import DHCPKafkaSink
+import DHCPKafkaSpool
 import Foundation
 import Logging
+import Synchronization
 
 extension ForwardLoop {
     /// Finds what Kafka already holds of this spool beyond the watermark before anything is

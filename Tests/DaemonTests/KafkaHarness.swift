@@ -2,6 +2,7 @@ import DHCPKafkaSink
 import DHCPKafkaTestSupport
 import DHCPKafkaWire
 import Foundation
+import JSONValue
 import Testing
 
 /// A record read back from the mock cluster, with what the forwarder put in its headers.

@@ -6,7 +6,7 @@ import Logging
 /// beyond the acknowledged watermark (docs/forwarder.md, "No duplicates after a restart").
 ///
 /// For each partition of the topic it reads the tail: a window back from the high watermark
-/// (1,000 records, then 4× larger each time) until it meets a record of this spool at or below
+/// (100 records, then 4× larger each time) until it meets a record of this spool at or below
 /// the watermark (or of an older epoch), which closes the partition: what this spool produced
 /// after it is all later in the log. Records of other spools (a shared topic) are passed over by
 /// their `dhcpkafka-spool` header. A partition whose start was deleted or compacted away (low
@@ -29,7 +29,7 @@ struct DeduplicationScan {
     let isStopping: () -> Bool
 
     static let headerNames = ["dhcpkafka-spool", "dhcpkafka-epoch", "dhcpkafka-sequence"]
-    static let firstWindow: Int64 = 1_000
+    static let firstWindow: Int64 = 100
 
     /// What one complete scan found.
     struct Result: Equatable {
@@ -57,7 +57,8 @@ struct DeduplicationScan {
         // lines go to stderr unformatted (connection failures, producer-only properties "ignored by
         // this consumer"): the producer, made alongside, reports the connection state through the
         // forwarder's log, and a failed scan is logged with its error.
-        properties += [("enable.partition.eof", "true"), ("log_level", "2")]
+        // A fetch at the end of a partition answers at once instead of waiting for new records.
+        properties += [("enable.partition.eof", "true"), ("log_level", "2"), ("fetch.wait.max.ms", "10")]
         let consumer = try KafkaConsumer(
             bootstrapServers: sink.bootstrapServers, properties: properties, sourceAddress: sink.sourceAddress)
         defer { consumer.close() }

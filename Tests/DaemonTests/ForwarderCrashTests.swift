@@ -13,9 +13,9 @@ import Testing
         let cluster = try MockCluster.forTests()
         let harness = try DaemonHarness()
         let ingest = try harness.start()  // --no-forward: the forwarder runs as its own process here
-        // 6,000 frames over about 40 s: new frames keep arriving through every round, so each
+        // 10,000 frames over about 65 s (each start reads back Kafka first): new frames keep arriving through every round, so each
         // forwarder has work to do when it is killed.
-        let writer = try harness.writer(name: "w", frames: 6_000, rate: 150)
+        let writer = try harness.writer(name: "w", frames: 10_000, rate: 150)
         // A small window: many records in flight at every kill, few enough to be killed often.
         let window = 200
         let arguments = ["forward", "--spool", harness.spool, "--broker", cluster.bootstrapServers,
@@ -41,7 +41,7 @@ import Testing
         let forwarder = try ChildProcess(TestPaths.dhcpkafka, arguments, logPath: harness.directory.appending("forward-final.log"))
         #expect(writer.wait(timeout: 120) == 0)
         let sent = try harness.sentTimestamps("w")
-        #expect(sent.count == 6_000, "ingest kept accepting while the forwarder was being killed")
+        #expect(sent.count == 10_000, "ingest kept accepting while the forwarder was being killed")
         #expect(waitUntil(timeout: 60) {
             let stats = try? harness.stats()
             return stats?["stored_frames"]?.intValue == 0 && stats?["accepted"]?.intValue == Int64(sent.count)
@@ -57,7 +57,7 @@ import Testing
             (try? String(contentsOfFile: harness.directory.appending("forward-\(round).log"), encoding: .utf8)) ?? ""
         }.filter { $0.contains("Kafka already holds records of this spool") }.count
         print("forwarder crash test: \(midWorkKills) of \(kills) SIGKILLs mid-work, \(sent.count) frames, \(duplicates) duplicates in Kafka, \(skipped) restarts found records to skip")
-        #expect(gaps == 0, "nothing was evicted: the spool is far larger than 6,000 frames")
+        #expect(gaps == 0, "nothing was evicted: the spool is far larger than 10,000 frames")
         // No broker faults here, so no rewinds: every copy beyond the first would come from a
         // restart producing again what its predecessor left in Kafka, which the startup scan prevents.
         #expect(duplicates == 0, "\(duplicates) duplicates after \(kills) kills")

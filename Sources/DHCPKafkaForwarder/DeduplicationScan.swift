@@ -13,6 +13,10 @@ import Logging
 /// watermark above 0) before the scan closed it, or that closes only beyond the scan limit, is
 /// *incomplete*: frames of this spool that were there cannot be recognised, and are produced
 /// again if they are still in the spool (at-least-once for them, counted and logged).
+///
+/// A SIGKILLed forwarder's last Produce requests may reach the broker's log a moment after it died
+/// (they were in its socket or the broker's queue): after the first pass the scan waits ``settle``
+/// (1 s) and reads whatever the partitions gained meanwhile.
 struct DeduplicationScan {
     /// The topic and connection settings (TLS, SASL, source address) the producer uses.
     let sink: KafkaSinkConfiguration
@@ -26,6 +30,9 @@ struct DeduplicationScan {
     let limitPerPartition: Int64
     /// How long a read may go without any progress before the attempt is retried.
     var stallTimeout: Duration = .seconds(30)
+    /// How long after the first pass to look again for records that were still on their way
+    /// (sent by a killed forwarder just before it died).
+    var settle: Duration = .seconds(1)
     let isStopping: () -> Bool
 
     static let headerNames = ["dhcpkafka-spool", "dhcpkafka-epoch", "dhcpkafka-sequence"]
@@ -58,7 +65,12 @@ struct DeduplicationScan {
         // this consumer"): the producer, made alongside, reports the connection state through the
         // forwarder's log, and a failed scan is logged with its error.
         // A fetch at the end of a partition answers at once instead of waiting for new records.
-        properties += [("enable.partition.eof", "true"), ("log_level", "2"), ("fetch.wait.max.ms", "10")]
+        // read_uncommitted: the forwarder uses no transactions, and a broker's last stable offset may
+        // lag its high watermark (the scan must see every record that is in the log).
+        properties += [
+            ("enable.partition.eof", "true"), ("log_level", "2"), ("fetch.wait.max.ms", "10"),
+            ("isolation.level", "read_uncommitted"),
+        ]
         let consumer = try KafkaConsumer(
             bootstrapServers: sink.bootstrapServers, properties: properties, sourceAddress: sink.sourceAddress)
         defer { consumer.close() }
@@ -72,13 +84,29 @@ struct DeduplicationScan {
             throw error
         }
         result.partitions = partitions.count
+        var highs: [Int32: Int64] = [:]
         for partition in partitions {
-            try scan(partition, count: partitions.count, consumer: consumer, into: &result)
+            highs[partition] = try scan(partition, count: partitions.count, consumer: consumer, into: &result)
+        }
+        // Requests a killed forwarder had already sent may still be in the broker's hands (read from
+        // its closed connection, not yet appended): let them land, then read what came since.
+        let settled = ContinuousClock.now + settle
+        while ContinuousClock.now < settled {
+            if isStopping() { throw Stopped() }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        for partition in partitions {
+            let before = highs[partition] ?? 0
+            let (_, high) = try consumer.watermarks(topic: sink.topic, partition: partition, timeoutMs: 5_000)
+            guard high > before else { continue }
+            _ = try read(partition, from: before, to: high, partitions: partitions.count, consumer: consumer, into: &result)
+            result.read += high - before
         }
         return result
     }
 
-    private func scan(_ partition: Int32, count: Int, consumer: KafkaConsumer, into result: inout Result) throws {
+    /// Reads one partition's tail back until a record closes it; returns the high watermark it read from.
+    private func scan(_ partition: Int32, count: Int, consumer: KafkaConsumer, into result: inout Result) throws -> Int64 {
         let (low, high) = try consumer.watermarks(topic: sink.topic, partition: partition, timeoutMs: 5_000)
         var end = high
         var window = Self.firstWindow
@@ -94,6 +122,7 @@ struct DeduplicationScan {
         // Read down to offset 0 without closing: the whole partition was seen, nothing is missing.
         if !closed && !(end <= low && low == 0) { result.incomplete.append(partition) }
         result.read += readCount
+        return high
     }
 
     /// Reads `start..<end` of one partition; returns whether a record closed it.

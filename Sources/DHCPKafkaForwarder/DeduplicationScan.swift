@@ -99,7 +99,7 @@ struct DeduplicationScan {
             let before = highs[partition] ?? 0
             let (_, high) = try consumer.watermarks(topic: sink.topic, partition: partition, timeoutMs: 5_000)
             guard high > before else { continue }
-            _ = try read(partition, from: before, to: high, partitions: partitions.count, consumer: consumer, into: &result)
+            _ = try read(partition, from: before, to: high + 1, partitions: partitions.count, consumer: consumer, into: &result)
             result.read += high - before
         }
         return result
@@ -108,7 +108,9 @@ struct DeduplicationScan {
     /// Reads one partition's tail back until a record closes it; returns the high watermark it read from.
     private func scan(_ partition: Int32, count: Int, consumer: KafkaConsumer, into result: inout Result) throws -> Int64 {
         let (low, high) = try consumer.watermarks(topic: sink.topic, partition: partition, timeoutMs: 5_000)
-        var end = high
+        // One past the high watermark: the top chunk ends at the partition's end (EOF), and a broker
+        // that reports the last record's offset instead (tansu 0.6 was seen to) still has it read.
+        var end = high + 1
         var window = Self.firstWindow
         var closed = false
         var readCount: Int64 = 0

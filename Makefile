@@ -34,6 +34,8 @@ bench: deps
 	.build/release/dhcpkafka-bench forward --frames 1000000
 	.build/release/dhcpkafka-bench latency --rate 5000 --seconds 10
 	.build/release/dhcpkafka-bench backlog --gigabytes 1
+	.build/release/dhcpkafka-bench backlog --rate 5000 --seconds 120
+	.build/release/dhcpkafka-bench end-to-end --frames 1000000 --writers 2 --rate 400000
 	.build/release/dhcpkafka-bench writer
 	.build/release/dhcpkafka-bench collector --records 100000
 	.build/release/dhcpkafka-bench lookingglass-queries --transactions 1000000

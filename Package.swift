@@ -35,18 +35,20 @@ let package = Package(
 
         // An ordered JSON value and its writer, for machine-readable CLI output.
         .target(name: "JSONValue"),
+        // The text forms every module shares, written once: hex (and UUID text), host:port.
+        .target(name: "TextCodecs"),
         // The DHCPv6 model, parser and serializer (RFC 8415 and friends).
-        .target(name: "DHCPv6", dependencies: ["JSONValue"]),
+        .target(name: "DHCPv6", dependencies: ["JSONValue", "TextCodecs"]),
         // The Kafka frame format, byte-compatible with dhcpkit-kafka 1.0.0.
-        .target(name: "DHCPKafkaWire", dependencies: ["DHCPv6", "JSONValue"]),
+        .target(name: "DHCPKafkaWire", dependencies: ["DHCPv6", "JSONValue", "TextCodecs"]),
         // The durable on-disk ring of received frames: an LMDB environment in a directory.
-        .target(name: "DHCPKafkaSpool", dependencies: ["CLMDB"]),
+        .target(name: "DHCPKafkaSpool", dependencies: ["CLMDB", "TextCodecs"]),
         // The config file: its schema (one table of keys), the ZConfig-style parser, the reference docs.
-        .target(name: "DHCPKafkaConfig", dependencies: ["JSONValue"]),
+        .target(name: "DHCPKafkaConfig", dependencies: ["JSONValue", "TextCodecs"]),
 
         // The Kafka layer under the forwarder: idempotent producer, delivery reports, broker state,
         // source-address binding, plus librdkafka's mock cluster and a minimal consumer for checks.
-        .target(name: "DHCPKafkaSink", dependencies: ["CRdKafka"]),
+        .target(name: "DHCPKafkaSink", dependencies: ["CRdKafka", "TextCodecs"]),
 
         // Unix datagram sockets (the daemon's ingest end, the writers' non-blocking end) and the small
         // C shims for system calls Swift cannot reach (recvmmsg with credentials).
@@ -66,7 +68,7 @@ let package = Package(
         .target(
             name: "DHCPKafkaMetrics",
             dependencies: [
-                "DHCPKafkaRuntime",
+                "DHCPKafkaRuntime", "TextCodecs",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]),
@@ -76,6 +78,7 @@ let package = Package(
             name: "DHCPKafkaForwarder",
             dependencies: [
                 "DHCPKafkaSink", "DHCPKafkaSpool", "DHCPKafkaWire", "DHCPv6", "DHCPKafkaRuntime", "JSONValue",
+                "TextCodecs",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -93,7 +96,7 @@ let package = Package(
             name: "dhcpkafka",
             dependencies: [
                 "DHCPKafkaConfig", "DHCPKafkaDaemon", "DHCPKafkaForwarder", "DHCPKafkaSink", "DHCPKafkaWriter", "DHCPKafkaMetrics", "DHCPKafkaSpool", "DHCPKafkaRuntime", "DHCPKafkaWire", "DHCPKafkaSocket", "DHCPv6", "JSONValue",
-                "CRdKafka", "CLMDB", "CSystemShims",
+                "TextCodecs", "CRdKafka", "CLMDB", "CSystemShims",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -112,6 +115,7 @@ let package = Package(
             name: "LookingGlassCollector",
             dependencies: [
                 "LookingGlassStore", "DHCPKafkaSink", "DHCPKafkaWire", "DHCPv6", "JSONValue", "DHCPKafkaRuntime",
+                "TextCodecs",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -119,7 +123,7 @@ let package = Package(
         .target(
             name: "LookingGlassWeb",
             dependencies: [
-                "LookingGlassStore", "JSONValue", "DHCPKafkaWire", "DHCPv6",
+                "LookingGlassStore", "JSONValue", "DHCPKafkaWire", "DHCPv6", "TextCodecs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ]),
@@ -127,7 +131,7 @@ let package = Package(
             name: "dhcpkafka-lookingglass",
             dependencies: [
                 "LookingGlassStore", "LookingGlassCollector", "LookingGlassWeb", "DHCPKafkaSink", "DHCPKafkaRuntime",
-                "DHCPKafkaConfig",
+                "DHCPKafkaConfig", "TextCodecs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -140,12 +144,12 @@ let package = Package(
             name: "dhcpkafka-bench",
             dependencies: [
                 "DHCPKafkaSpool", "DHCPKafkaSink", "DHCPKafkaWire", "DHCPKafkaWriter", "DHCPKafkaSocket",
-                "LookingGlassCollector", "LookingGlassStore",
+                "LookingGlassCollector", "LookingGlassStore", "TextCodecs",
             ]),
 
         // Shared helpers for the tests: temp dirs, fixtures, processes, Python oracle.
         .target(
-            name: "DHCPKafkaTestSupport", dependencies: ["JSONValue"],
+            name: "DHCPKafkaTestSupport", dependencies: ["JSONValue", "TextCodecs", "DHCPKafkaSpool", "DHCPKafkaSink"],
             path: "Tests/DHCPKafkaTestSupport"),
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
         .testTarget(name: "DHCPKafkaConfigTests", dependencies: ["DHCPKafkaConfig", "JSONValue"]),
@@ -155,7 +159,7 @@ let package = Package(
             dependencies: ["DHCPKafkaWire", "DHCPv6", "DHCPKafkaTestSupport"]),
         .testTarget(
             name: "InteropTests",
-            dependencies: ["DHCPKafkaWire", "DHCPv6", "JSONValue", "DHCPKafkaTestSupport"]),
+            dependencies: ["DHCPKafkaWire", "DHCPv6", "JSONValue", "DHCPKafkaTestSupport", "TextCodecs"]),
         .testTarget(name: "DHCPKafkaSocketTests", dependencies: ["DHCPKafkaSocket", "DHCPKafkaTestSupport"]),
         .testTarget(
             name: "DHCPKafkaSpoolTests",
@@ -186,7 +190,7 @@ let package = Package(
         // Test-only producer process: KafkaProducer run with whichever librdkafka LD_LIBRARY_PATH picks,
         // so the interop tests can use librdkafka 2.16 (Debian's 2.0.2 cannot talk to tansu).
         .executableTarget(
-            name: "sink-probe", dependencies: ["DHCPKafkaSink", "CRdKafka", "JSONValue"],
+            name: "sink-probe", dependencies: ["DHCPKafkaSink", "CRdKafka", "JSONValue", "TextCodecs"],
             path: "Tests/SinkProbe"),
         .testTarget(
             name: "DHCPKafkaWriterTests",
@@ -222,7 +226,7 @@ let package = Package(
             name: "LookingGlassTests",
             dependencies: [
                 "LookingGlassStore", "LookingGlassCollector", "LookingGlassWeb", "DHCPKafkaSink", "DHCPKafkaWire",
-                "DHCPv6", "JSONValue", "DHCPKafkaTestSupport", "DHCPKafkaWriter",
+                "DHCPv6", "JSONValue", "DHCPKafkaTestSupport", "DHCPKafkaWriter", "TextCodecs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),

@@ -1,3 +1,5 @@
+import TextCodecs
+
 /// What a config key's value must look like. Each type checks a value and gives it the spelling
 /// the command line expects (for example `name value` becomes `name=value` for a Kafka property).
 public enum ConfigValueType: Sendable {
@@ -101,16 +103,10 @@ public enum ConfigValueType: Sendable {
     }
 
     private static func isHostPort(_ text: String, allowPortZero: Bool) -> Bool {
-        guard let colon = text.lastIndex(of: ":") else { return false }
-        let host = text[..<colon]
-        let port = text[text.index(after: colon)...]
-        guard (1...5).contains(port.count), port.allSatisfy({ $0.isASCII && $0.isNumber }), let number = Int(port),
-            ((allowPortZero ? 0 : 1)...65535).contains(number), !host.isEmpty
-        else { return false }
-        if host.hasPrefix("[") {
-            return host.hasSuffix("]") && host.count > 2
-                && host.dropFirst().dropLast().allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." || $0 == "%" }
+        guard let address = HostPort(text), allowPortZero || address.port > 0, !address.host.isEmpty else { return false }
+        if address.isBracketed {
+            return address.host.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." || $0 == "%" }
         }
-        return host.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_") }
+        return address.host.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == "_") }
     }
 }

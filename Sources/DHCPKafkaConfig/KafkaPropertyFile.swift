@@ -23,6 +23,13 @@ public struct KafkaPropertySetting: Sendable, Equatable {
         self.line = line
     }
 
+    /// A `kafka-property` option or key, `name=value` (the value may be empty or hold `=`); nil
+    /// when there is no `=` or no name before it. Both programs (`dhcpkafka`, the looking glass) read them so.
+    public init?(option text: String) {
+        guard let equals = text.firstIndex(of: "="), equals != text.startIndex else { return nil }
+        self.init(name: String(text[..<equals]), value: String(text[text.index(after: equals)...]))
+    }
+
     /// `name=value`, as `--kafka-property` takes it.
     public var assignment: String { name + "=" + value }
 }

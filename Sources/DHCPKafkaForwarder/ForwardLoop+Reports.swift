@@ -125,23 +125,20 @@ extension ForwardLoop {
                        metadata: ["sequence": "\(sequence)", "error": "\(reason)"])
     }
 
-    /// Removes the acknowledged prefix from the spool, at most every 20 ms unless forced.
+    /// Hands the acknowledged prefix to the ``SpoolAcknowledger`` (which removes it from the spool in
+    /// batched transactions on its own thread) and frees its room in the window at once; `force`
+    /// also waits until the spool holds the new watermark.
     mutating func advanceWatermark(force: Bool) throws {
-        guard let end = window.donePrefixEnd, end > watermark else { return }
-        guard force || ContinuousClock.now - lastFlush >= .milliseconds(20) else { return }
-        let (frames, gaps, gapFrames) = window.removeDone(through: end)
-        let forwardedFrames = frames - min(pendingDead, frames)
-        pendingDead -= frames - forwardedFrames
-        // gap_frames: the frames lost to eviction, exactly those the published gap records cover
-        // (frames evicted after they were sent and then acknowledged are not lost).
-        try spool.removeThrough(
-            end, counterDeltas: ["forwarded": UInt64(forwardedFrames), "gap_records": UInt64(gaps),
-                                 SpoolStats.lostFramesCounter: gapFrames])
-        watermark = end
-        lastFlush = .now
-        counters.forwardedCount.add(UInt64(forwardedFrames), ordering: .relaxed)
-        counters.gapRecordCount.add(UInt64(gaps), ordering: .relaxed)
-        counters.watermarkValue.store(end, ordering: .relaxed)
+        if let end = window.donePrefixEnd, end > watermark {
+            let (frames, gaps, gapFrames) = window.removeDone(through: end)
+            let forwardedFrames = frames - min(pendingDead, frames)
+            pendingDead -= frames - forwardedFrames
+            // gap_frames: the frames lost to eviction, exactly those the published gap records cover
+            // (frames evicted after they were sent and then acknowledged are not lost).
+            acknowledger.submit(through: end, frames: forwardedFrames, gaps: gaps, gapFrames: gapFrames)
+            watermark = end
+        }
+        if force { try acknowledger.flush() }
     }
 
     /// SIGTERM: produce nothing new, wait up to the shutdown timeout for the reports of what is in
@@ -160,6 +157,7 @@ extension ForwardLoop {
             }
             producer.close()
         }
+        try acknowledger.finish()
         logger.notice("forwarder stopped", metadata: [
             "watermark": "\(watermark)", "forwarded": "\(counters.forwarded)", "dead_lettered": "\(counters.deadLettered)",
             "gap_records": "\(counters.gapRecords)", "retries": "\(counters.retries)",

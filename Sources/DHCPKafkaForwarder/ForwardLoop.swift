@@ -17,7 +17,8 @@ struct ForwardLoop {
     var backoff: Backoff
     /// Set after a failure: produce nothing new until the window's reports are in, then rewind.
     var rewinding = false
-    var lastFlush = ContinuousClock.now
+    /// Removes acknowledged frames from the spool on its own thread.
+    let acknowledger: SpoolAcknowledger
     var lastStatus = ContinuousClock.now - .seconds(10)
     var pendingDead = 0
     var rng = SystemRandomNumberGenerator()
@@ -30,6 +31,8 @@ struct ForwardLoop {
     var deduplication: Deduplication?
 
     var configuration: ForwarderConfiguration { forwarder.configuration }
+    /// Sequences acknowledged by Kafka but not yet removed from the spool (an upper bound on frames).
+    var uncommitted: Int { Int(clamping: watermark - min(acknowledger.committed, watermark)) }
     var spool: Spool { forwarder.spool }
     var logger: Logger { forwarder.logger }
     var counters: ForwarderCounters { forwarder.counters }
@@ -39,6 +42,7 @@ struct ForwardLoop {
         backoff = Backoff(minimum: forwarder.configuration.backoffMin, maximum: forwarder.configuration.backoffMax)
         watermark = try forwarder.spool.ackedWatermark()
         next = watermark + 1
+        acknowledger = SpoolAcknowledger(spool: forwarder.spool, counters: forwarder.counters, committed: watermark)
         counters.watermarkValue.store(watermark, ordering: .relaxed)
     }
 
@@ -59,6 +63,7 @@ struct ForwardLoop {
             handle(reports, producer: producer)
             if let fatal = producer.fatalError() ?? recreateCause { recreate(after: fatal) }
             try advanceWatermark(force: false)
+            if let error = acknowledger.error { throw error }
             counters.inFlightCount.store(window.count, ordering: .relaxed)
             if ContinuousClock.now - lastStatus >= .seconds(2) {
                 ForwarderStatus.write(counters, spoolPath: spool.path)
@@ -106,6 +111,9 @@ struct ForwardLoop {
         }
     }
 
+    /// The most frames one spool read produces.
+    static let refillBatch = 512
+
     /// Reads frames after `next` and produces them while the window has room; returns how many.
     ///
     /// Frames are produced straight from the spool's read transaction (librdkafka copies them);
@@ -115,13 +123,22 @@ struct ForwardLoop {
         var produced = 0
         let spool = self.spool
         let builder = forwarder.builder
-        while window.count < configuration.maxInFlightFrames && window.bytes < configuration.maxInFlightBytes {
+        // Frames acknowledged but not yet removed from the spool (normally one commit's worth) do not
+        // hold up the window, but are capped by its size too: a crash sends both again, so what a
+        // crash can send twice stays bounded (by twice the window).
+        while window.count < configuration.maxInFlightFrames && uncommitted < configuration.maxInFlightFrames
+            && window.bytes < configuration.maxInFlightBytes
+        {
             let room = configuration.maxInFlightFrames - window.count
+            // Refill in large steps (half the window), not a few frames after every poll: librdkafka
+            // then builds large batches (fewer requests, reports and checksums per record), and each
+            // spool read costs a transaction.
+            if !window.isEmpty && room < configuration.maxInFlightFrames / 2 { return produced }
             var gapEnd: UInt64?
             var rejected: (sequence: UInt64, reason: String)?
             var stop = false
             let seen = try spool.withFrames(
-                from: next, maxFrames: min(room, 512), maxBytes: configuration.maxInFlightBytes - window.bytes
+                from: next, maxFrames: min(room, Self.refillBatch), maxBytes: configuration.maxInFlightBytes - window.bytes
             ) { sequence, bytes in
                 if sequence > next {
                     // Sequences are contiguous at ingest: a hole was evicted (or dead-lettered earlier).
@@ -145,7 +162,10 @@ struct ForwardLoop {
                     rejected = (sequence, error.description)
                     return false
                 case .failed(let error):
-                    fail("Kafka refused a record", error: error.description)
+                    // librdkafka remembers a topic-level error (TOPIC_AUTHORIZATION_FAILED, …) and refuses
+                    // records for the topic at once: the same destination failure as in a report.
+                    fail(error.failureClass == .destinationRejected ? "Kafka rejects the destination" : "Kafka refused a record",
+                         error: error.description)
                     stop = true
                     return false
                 }

@@ -4,6 +4,7 @@ import DHCPKafkaSpool
 import Foundation
 import Logging
 import Synchronization
+import TextCodecs
 
 /// Drains the spool into Kafka: at-least-once, in sequence order, a bounded window in flight,
 /// exponential backoff while Kafka is unreachable, and nothing removed from the spool before
@@ -61,8 +62,6 @@ public final class Forwarder: BlockingWorker, @unchecked Sendable {
 
     /// A UUID's 16 bytes from its text form (anything else gives 16 zero bytes).
     static func uuidBytes(_ text: String) -> [UInt8] {
-        let hex = Array(text.filter(\.isHexDigit).utf8)
-        guard hex.count == 32 else { return [UInt8](repeating: 0, count: 16) }
-        return stride(from: 0, to: 32, by: 2).map { UInt8(String(decoding: hex[$0..<$0 + 2], as: UTF8.self), radix: 16) ?? 0 }
+        Hex.uuidBytes(text) ?? [UInt8](repeating: 0, count: 16)
     }
 }

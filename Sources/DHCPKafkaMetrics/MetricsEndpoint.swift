@@ -3,6 +3,7 @@ import DHCPKafkaRuntime
 import Glibc
 #endif
 import Synchronization
+import TextCodecs
 
 /// Why the metrics endpoint cannot listen.
 public struct MetricsEndpointError: Error, CustomStringConvertible {
@@ -113,15 +114,8 @@ public final class MetricsEndpoint: BlockingWorker, @unchecked Sendable {
     /// Splits `host:port` / `[v6]:port`; an empty host listens on all addresses.
     static func split(_ listen: String) throws(MetricsEndpointError) -> (host: String?, port: String) {
         let bad = MetricsEndpointError(description: "metrics listen address '\(listen)' must be host:port, like 127.0.0.1:9464 or [::1]:9464")
-        guard let colon = listen.lastIndex(of: ":"), let port = UInt16(listen[listen.index(after: colon)...]) else { throw bad }
-        var host = String(listen[..<colon])
-        if host.hasPrefix("[") {
-            guard host.hasSuffix("]") else { throw bad }
-            host = String(host.dropFirst().dropLast())
-        } else if host.contains(":") {
-            throw bad
-        }
-        return (host.isEmpty ? nil : host, String(port))
+        guard let address = HostPort(listen) else { throw bad }
+        return (address.host.isEmpty ? nil : address.host, String(address.port))
     }
 
     private static func boundPort(_ fd: Int32) -> UInt16 {

@@ -27,7 +27,7 @@ final class KafkaConf {
         guard result != RD_KAFKA_CONF_OK else { return }
         var reason = String(decoding: errstr.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         if KafkaSinkConfiguration.isSecretProperty(name), !value.isEmpty {
-            reason = reason.replacingAll(value, with: KafkaSinkConfiguration.mask)
+            reason = reason.replacing(value, with: KafkaSinkConfiguration.mask)
         }
         let what = result == RD_KAFKA_CONF_UNKNOWN ? "Unknown Kafka property" : "Invalid value for Kafka property"
         throw KafkaConfigurationError(
@@ -40,27 +40,14 @@ final class KafkaConf {
         var errstr = [CChar](repeating: 0, count: 512)
         guard let handle, let client = rd_kafka_new(type, handle, &errstr, errstr.count) else {
             var reason = String(decoding: errstr.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            for secret in secrets { reason = reason.replacingAll(secret, with: KafkaSinkConfiguration.mask) }
+            // An empty needle would be "found" between every two characters.
+            for secret in secrets where !secret.isEmpty {
+                reason = reason.replacing(secret, with: KafkaSinkConfiguration.mask)
+            }
             throw KafkaConfigurationError(
                 code: .clientCreationFailed, message: "librdkafka refused the configuration: \(reason)")
         }
         self.handle = nil
         return client
-    }
-}
-
-extension String {
-    /// The string with every occurrence of `needle` replaced (no Foundation needed).
-    func replacingAll(_ needle: String, with replacement: String) -> String {
-        guard !needle.isEmpty else { return self }
-        var result = ""
-        var rest = self[...]
-        while let range = rest.firstRange(of: needle) {
-            result += rest[..<range.lowerBound]
-            result += replacement
-            rest = rest[range.upperBound...]
-        }
-        result += rest
-        return result
     }
 }

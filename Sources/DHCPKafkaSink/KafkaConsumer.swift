@@ -18,8 +18,8 @@ public struct ConsumedRecord: Sendable, Hashable {
     /// The record timestamp in ms since the Unix epoch, or -1 if not available.
     public let timestamp: Int64
 
-    /// Creates a record.
-    public init(partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])], timestamp: Int64) {
+    /// Creates a record (consumers make them from librdkafka's; `package` for the package's tests).
+    package init(partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])], timestamp: Int64) {
         self.partition = partition
         self.offset = offset
         self.key = key
@@ -46,15 +46,18 @@ public struct ConsumedRecord: Sendable, Hashable {
 /// explicitly assigned partitions (no group rebalancing, no offset commits).
 public final class KafkaConsumer {
     var handle: OpaquePointer?
-    /// The source address its broker connections bind to; the `connect_cb` opaque, kept alive here.
-    private let source: ConsumerSource?
+    /// The source address and log handler reached from librdkafka's callbacks; their opaque, kept alive here.
+    private let context: ConsumerContext?
 
     /// Creates the consumer. librdkafka's `rd_kafka_assign` needs a `group.id`, so without
     /// `groupID` a unique one is made up; offsets are never committed.
     /// `properties` are extra librdkafka properties (TLS, SASL...). With `sourceAddress` (an IPv4
     /// or IPv6 literal) every broker connection is made from that address, as the producer's are.
+    /// With `log`, librdkafka's log lines go to it (secret property values masked) instead of to
+    /// standard error; it runs on librdkafka's threads and must not call the consumer.
     public init(
-        bootstrapServers: String, groupID: String? = nil, properties: [(String, String)] = [], sourceAddress: String? = nil
+        bootstrapServers: String, groupID: String? = nil, properties: [(String, String)] = [], sourceAddress: String? = nil,
+        log: (@Sendable (KafkaLogRecord) -> Void)? = nil
     ) throws(KafkaConfigurationError) {
         let conf = KafkaConf()
         let group = groupID ?? "dhcpkafka-reader-\(UInt64.random(in: 0...UInt64.max))"
@@ -62,14 +65,16 @@ public final class KafkaConsumer {
             ("bootstrap.servers", bootstrapServers), ("group.id", group), ("enable.auto.commit", "false"),
             ("enable.auto.offset.store", "false"), ("auto.offset.reset", "earliest"),
         ]
-        source = try sourceAddress.map { text throws(KafkaConfigurationError) in ConsumerSource(try SourceAddress(parsing: text)) }
-        if let source { fixed.append(("broker.address.family", source.address.isIPv6 ? "v6" : "v4")) }
+        let address = try sourceAddress.map { text throws(KafkaConfigurationError) in try SourceAddress(parsing: text) }
+        if let address { fixed.append(("broker.address.family", address.isIPv6 ? "v6" : "v4")) }
         for (name, value) in fixed + properties { try conf.set(name, value) }
-        if let source, let pointer = conf.pointer {
-            rd_kafka_conf_set_opaque(pointer, Unmanaged.passUnretained(source).toOpaque())
-            rd_kafka_conf_set_connect_cb(pointer, consumerConnectCallback)
-        }
         let secrets = properties.filter { KafkaSinkConfiguration.isSecretProperty($0.0) }.map(\.1)
+        context = address != nil || log != nil ? ConsumerContext(address: address, log: log, secrets: secrets) : nil
+        if let context, let pointer = conf.pointer {
+            rd_kafka_conf_set_opaque(pointer, Unmanaged.passUnretained(context).toOpaque())
+            if address != nil { rd_kafka_conf_set_connect_cb(pointer, consumerConnectCallback) }
+            if log != nil { rd_kafka_conf_set_log_cb(pointer, consumerLogCallback) }
+        }
         handle = try conf.makeClient(RD_KAFKA_CONSUMER, secrets: secrets)
     }
 
@@ -151,17 +156,40 @@ public final class KafkaConsumer {
     }
 }
 
-/// The source address of a ``KafkaConsumer``'s broker connections, reached from `connect_cb`.
-private final class ConsumerSource: Sendable {
-    let address: SourceAddress
-    init(_ address: SourceAddress) { self.address = address }
+/// What a ``KafkaConsumer``'s librdkafka callbacks reach through the opaque: the source address of
+/// its broker connections and where its log lines go.
+private final class ConsumerContext: Sendable {
+    let address: SourceAddress?
+    let log: (@Sendable (KafkaLogRecord) -> Void)?
+    let secrets: [String]
+
+    init(address: SourceAddress?, log: (@Sendable (KafkaLogRecord) -> Void)?, secrets: [String]) {
+        self.address = address
+        self.log = log
+        self.secrets = secrets.filter { !$0.isEmpty }
+    }
+
+    static func from(_ opaque: UnsafeMutableRawPointer?) -> ConsumerContext? {
+        opaque.map { Unmanaged<ConsumerContext>.fromOpaque($0).takeUnretainedValue() }
+    }
 }
 
 /// `connect_cb` of a consumer with a source address: binds and connects the socket.
 private let consumerConnectCallback:
     @convention(c) (Int32, UnsafePointer<sockaddr>?, Int32, UnsafePointer<CChar>?, UnsafeMutableRawPointer?) -> Int32 = {
         fd, peer, peerLength, _, opaque in
-        guard let peer, let opaque else { return EINVAL }
-        let source = Unmanaged<ConsumerSource>.fromOpaque(opaque).takeUnretainedValue()
-        return source.address.bindAndConnect(fd, to: peer, length: socklen_t(peerLength))
+        guard let peer, let address = ConsumerContext.from(opaque)?.address else { return EINVAL }
+        return address.bindAndConnect(fd, to: peer, length: socklen_t(peerLength))
     }
+
+/// `log_cb` of a consumer with a log handler: runs on librdkafka's threads.
+private let consumerLogCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void = {
+    client, level, facility, message in
+    guard let client, let context = ConsumerContext.from(rd_kafka_opaque(client)), let log = context.log else { return }
+    let text = { (pointer: UnsafePointer<CChar>?) in
+        pointer.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: strlen($0)), as: UTF8.self) } ?? ""
+    }
+    var line = text(message)
+    for secret in context.secrets { line = line.replacing(secret, with: KafkaSinkConfiguration.mask) }
+    log(KafkaLogRecord(level: level, facility: text(facility), message: line))
+}

@@ -59,8 +59,13 @@ extension KafkaProducer {
             withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 8) { buffer in
                 let items = buffer.baseAddress!
                 items.initialize(repeating: rd_kafka_vu_t(), count: 8)
-                items[0].vtype = RD_KAFKA_VTYPE_TOPIC
-                items[0].u.cstr = topic
+                if let topicHandle {
+                    items[0].vtype = RD_KAFKA_VTYPE_RKT
+                    items[0].u.rkt = topicHandle
+                } else {
+                    items[0].vtype = RD_KAFKA_VTYPE_TOPIC
+                    items[0].u.cstr = topic
+                }
                 items[1].vtype = RD_KAFKA_VTYPE_PARTITION
                 items[1].u.i32 = -1  // RD_KAFKA_PARTITION_UA
                 items[2].vtype = RD_KAFKA_VTYPE_MSGFLAGS

@@ -20,6 +20,10 @@ import Synchronization
 public final class KafkaProducer {
     /// The `rd_kafka_t`; nil once closed.
     private(set) var handle: OpaquePointer?
+    /// The `rd_kafka_topic_t` of ``KafkaSinkConfiguration/topic``, made with the producer: records
+    /// name it by handle (no lookup by name per record), and making it starts the topic's metadata
+    /// request at once, so the first records need not wait for it. nil once closed.
+    private(set) var topicHandle: OpaquePointer?
     private let context: ProducerCallbackContext
     /// The configuration the producer was created with.
     public let configuration: KafkaSinkConfiguration
@@ -48,7 +52,9 @@ public final class KafkaProducer {
             try conf.set(name, value)
         }
         if let pointer = conf.pointer { context.install(on: pointer) }
-        self.handle = try conf.makeClient(RD_KAFKA_PRODUCER, secrets: configuration.secretValues)
+        let handle = try conf.makeClient(RD_KAFKA_PRODUCER, secrets: configuration.secretValues)
+        self.handle = handle
+        self.topicHandle = rd_kafka_topic_new(handle, configuration.topic, nil)
         self.context = context
         self.configuration = configuration
     }
@@ -61,6 +67,10 @@ public final class KafkaProducer {
     public func close() {
         guard let handle else { return }
         self.handle = nil
+        if let topicHandle {
+            self.topicHandle = nil
+            rd_kafka_topic_destroy(topicHandle)
+        }
         rd_kafka_destroy(handle)
     }
 

@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import TextCodecs
 #endif
 
 extension KafkaSinkConfiguration {
@@ -39,21 +40,15 @@ extension KafkaSinkConfiguration {
     }
 
     private static func isValidBroker(_ broker: String) -> Bool {
-        guard let colon = broker.lastIndex(of: ":") else { return false }
-        let host = broker[..<colon]
-        let port = broker[broker.index(after: colon)...]
-        guard !port.isEmpty, port.utf8.count <= 5, port.utf8.allSatisfy({ (0x30...0x39).contains($0) }),
-            let number = Int(port), (1...65535).contains(number)
-        else { return false }
-        if host.hasPrefix("[") {
-            guard host.hasSuffix("]"), host.count > 2 else { return false }
-            var address = in6_addr()
-            return inet_pton(AF_INET6, String(host.dropFirst().dropLast()), &address) == 1
+        guard let address = HostPort(broker), address.port > 0 else { return false }
+        if address.isBracketed {
+            var v6 = in6_addr()
+            return inet_pton(AF_INET6, address.host, &v6) == 1
         }
-        return isValidHostName(host)
+        return isValidHostName(address.host)
     }
 
-    private static func isValidHostName(_ host: Substring) -> Bool {
+    private static func isValidHostName(_ host: String) -> Bool {
         guard (1...253).contains(host.utf8.count), !host.hasPrefix("."), !host.hasPrefix("-") else { return false }
         return host.utf8.allSatisfy(isNameCharacter)
     }

@@ -52,7 +52,7 @@ final class ProducerCallbackContext: Sendable {
     func emitLog(level: Int32, facility: String, message: String) {
         guard let log else { return }
         var text = message
-        for secret in secrets { text = text.replacingAll(secret, with: KafkaSinkConfiguration.mask) }
+        for secret in secrets where !secret.isEmpty { text = text.replacing(secret, with: KafkaSinkConfiguration.mask) }
         log(KafkaLogRecord(level: level, facility: facility, message: text))
     }
 

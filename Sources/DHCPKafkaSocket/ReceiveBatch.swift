@@ -9,8 +9,8 @@ public struct PeerCredentials: Hashable, Sendable {
     /// The sender's effective group id.
     public let gid: UInt32
 
-    /// Makes credentials.
-    public init(pid: Int32, uid: UInt32, gid: UInt32) {
+    /// Makes credentials (the kernel's come from a received batch; `package` for the package's tests).
+    package init(pid: Int32, uid: UInt32, gid: UInt32) {
         self.pid = pid
         self.uid = uid
         self.gid = gid

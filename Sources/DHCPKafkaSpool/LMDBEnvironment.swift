@@ -51,14 +51,15 @@ final class LMDBEnvironment {
         }
     }
 
-    private func open() throws(LMDBError) -> OpaquePointer {
-        guard let handle else { throw LMDBError(code: .invalid, function: "closed environment") }
+    /// The handle for a call to `function`; throws if the environment was closed.
+    private func open(for function: String) throws(LMDBError) -> OpaquePointer {
+        guard let handle else { throw LMDBError(code: .invalid, function: function, detail: "the environment is closed") }
         return handle
     }
 
     /// Runs `body` in a read-only transaction, which is aborted (released) afterwards.
     func read<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
-        let env = try open()
+        let env = try open(for: "mdb_txn_begin")
         var txn: OpaquePointer?
         try lmdbCheck(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn), "mdb_txn_begin(read)")
         guard let txn else { throw LMDBError(code: .badTransaction, function: "mdb_txn_begin") }
@@ -68,26 +69,22 @@ final class LMDBEnvironment {
 
     /// Runs `body` in a read-only transaction that is committed, keeping database handles opened in it.
     func readCommitting<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
-        let env = try open()
-        var txn: OpaquePointer?
-        try lmdbCheck(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn), "mdb_txn_begin(read)")
-        guard let txn else { throw LMDBError(code: .badTransaction, function: "mdb_txn_begin") }
-        let result: T
-        do { result = try body(LMDBTransaction(handle: txn)) } catch {
-            mdb_txn_abort(txn)
-            throw error
-        }
-        try lmdbCheck(mdb_txn_commit(txn), "mdb_txn_commit(read)")
-        return result
+        try committing(flags: UInt32(MDB_RDONLY), "read", body)
     }
 
     /// Runs `body` in a write transaction and commits it; aborts it if `body` throws.
     ///
     /// The result is returned only after `mdb_txn_commit` returned success.
     func write<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
-        let env = try open()
+        try committing(flags: 0, "write", body)
+    }
+
+    /// Begins a transaction with `flags`, runs `body` and commits; aborts if `body` throws.
+    /// `kind` names the transaction in errors (`mdb_txn_begin(write)`).
+    private func committing<T>(flags: UInt32, _ kind: String, _ body: (LMDBTransaction) throws -> T) throws -> T {
+        let env = try open(for: "mdb_txn_begin")
         var txn: OpaquePointer?
-        try lmdbCheck(mdb_txn_begin(env, nil, 0, &txn), "mdb_txn_begin(write)")
+        try lmdbCheck(mdb_txn_begin(env, nil, flags, &txn), "mdb_txn_begin(\(kind))")
         guard let txn else { throw LMDBError(code: .badTransaction, function: "mdb_txn_begin") }
         let result: T
         do { result = try body(LMDBTransaction(handle: txn)) } catch {
@@ -95,19 +92,19 @@ final class LMDBEnvironment {
             throw error
         }
         // mdb_txn_commit frees the transaction whether it succeeds or not.
-        try lmdbCheck(mdb_txn_commit(txn), "mdb_txn_commit")
+        try lmdbCheck(mdb_txn_commit(txn), "mdb_txn_commit(\(kind))")
         return result
     }
 
     /// Flushes the data and meta pages to disk (`mdb_env_sync(env, 1)`).
     func sync() throws(LMDBError) {
-        try lmdbCheck(mdb_env_sync(try open(), 1), "mdb_env_sync")
+        try lmdbCheck(mdb_env_sync(try open(for: "mdb_env_sync"), 1), "mdb_env_sync")
     }
 
     /// Clears reader slots of dead processes (`mdb_reader_check`); returns how many were cleared.
     func readerCheck() throws(LMDBError) -> Int {
         var dead: Int32 = 0
-        try lmdbCheck(mdb_reader_check(try open(), &dead), "mdb_reader_check")
+        try lmdbCheck(mdb_reader_check(try open(for: "mdb_reader_check"), &dead), "mdb_reader_check")
         return Int(dead)
     }
 
@@ -115,7 +112,7 @@ final class LMDBEnvironment {
     func readerList() throws(LMDBError) -> [String] {
         final class Lines { var lines: [String] = [] }
         let box = Lines()
-        let env = try open()
+        let env = try open(for: "mdb_reader_list")
         _ = withExtendedLifetime(box) {
             mdb_reader_list(env, { message, context in
                 guard let message, let context else { return 0 }
@@ -167,14 +164,14 @@ final class LMDBEnvironment {
     /// `mdb_env_info`: map size and last used page.
     func info() throws(LMDBError) -> MDB_envinfo {
         var info = MDB_envinfo()
-        try lmdbCheck(mdb_env_info(try open(), &info), "mdb_env_info")
+        try lmdbCheck(mdb_env_info(try open(for: "mdb_env_info"), &info), "mdb_env_info")
         return info
     }
 
     /// The page size of the environment.
     func pageSize() throws(LMDBError) -> Int {
         var stat = MDB_stat()
-        try lmdbCheck(mdb_env_stat(try open(), &stat), "mdb_env_stat")
+        try lmdbCheck(mdb_env_stat(try open(for: "mdb_env_stat"), &stat), "mdb_env_stat")
         return Int(stat.ms_psize)
     }
 }

@@ -49,14 +49,32 @@ struct LMDBResultCode: RawRepresentable, Hashable, Sendable, CustomStringConvert
     }
 }
 
-/// A failed `mdb_*` call: which function failed and with what code.
+/// A failed `mdb_*` call: which function failed and with what code, and what the spool found
+/// when LMDB itself reported success but handed back something unusable.
 struct LMDBError: Error, Sendable, CustomStringConvertible {
     /// The result code of the call.
     let code: LMDBResultCode
-    /// The LMDB function that returned it, e.g. `mdb_txn_commit`.
+    /// The LMDB function that returned it, e.g. `mdb_txn_commit`; never prose.
     let function: String
+    /// What was wrong with the call's result, when the code is the spool's verdict rather than
+    /// LMDB's (e.g. `a frames record does not decode`).
+    let detail: String?
 
-    var description: String { "\(function): \(code) (\(code.rawValue))" }
+    init(code: LMDBResultCode, function: String, detail: String? = nil) {
+        self.code = code
+        self.function = function
+        self.detail = detail
+    }
+
+    /// A record that `function` returned but that does not decode as a `record`.
+    static func undecodable(_ record: String, from function: String) -> LMDBError {
+        LMDBError(code: .corrupted, function: function, detail: "a \(record) does not decode")
+    }
+
+    var description: String {
+        let call = "\(function): \(code) (\(code.rawValue))"
+        return detail.map { "\(call): \($0)" } ?? call
+    }
 }
 
 /// Checks the return value of an `mdb_*` call, throwing an ``LMDBError`` unless it is success.

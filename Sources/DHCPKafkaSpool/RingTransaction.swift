@@ -10,6 +10,26 @@ struct RingLimits {
     var framePageBudget: Int
     /// Most dead-letter bytes.
     var deadCapacityBytes: Int
+
+    /// The limits of a writer with `options` on an environment with pages of `pageSize` bytes.
+    /// The page budget is twice the capacity in pages plus 16: room for pages that frames fill
+    /// badly and for the B-tree's branch pages.
+    init(_ options: SpoolOptions, pageSize: Int) {
+        capacityBytes = options.capacityBytes
+        maxFrames = options.maxFrames
+        framePageBudget = (2 * options.capacityBytes) / pageSize + 16
+        deadCapacityBytes = options.deadLetterCapacityBytes
+    }
+
+    private init(capacityBytes: Int, maxFrames: Int?, framePageBudget: Int, deadCapacityBytes: Int) {
+        self.capacityBytes = capacityBytes
+        self.maxFrames = maxFrames
+        self.framePageBudget = framePageBudget
+        self.deadCapacityBytes = deadCapacityBytes
+    }
+
+    /// A read-only spool's: it never appends, so nothing fits.
+    static let readOnly = RingLimits(capacityBytes: 0, maxFrames: nil, framePageBudget: 0, deadCapacityBytes: 0)
 }
 
 /// The ring's bookkeeping inside one write transaction: loads the meta counters, appends and
@@ -58,7 +78,7 @@ struct RingTransaction {
             try txn.reserve(dbs.frames, key: key, size: size, flags: UInt32(MDB_APPEND))
         }
         guard let base = space.baseAddress, space.count == size else {
-            throw LMDBError(code: .invalid, function: "mdb_put(reserve) returned no space")
+            throw LMDBError(code: .invalid, function: "mdb_put", detail: "MDB_RESERVE gave \(space.count) bytes, not \(size)")
         }
         base.storeBytes(of: receiveTime.bigEndian, as: UInt64.self)
         if let source = frame.baseAddress, frame.count > 0 {
@@ -76,7 +96,7 @@ struct RingTransaction {
         let removed: (UInt64, Int)? = try txn.withCursor(dbs.frames) { cursor in
             guard let (key, value) = try cursor.get(MDB_FIRST) else { return nil }
             guard let sequence = SequenceKey.decode(key) else {
-                throw LMDBError(code: .corrupted, function: "frames key of \(key.count) bytes")
+                throw LMDBError(code: .corrupted, function: "mdb_cursor_get", detail: "a frames key of \(key.count) bytes, not 8")
             }
             let size = value.count
             try cursor.delete()

@@ -75,7 +75,7 @@ extension Spool {
                     var entry = try cursor.get(MDB_FIRST)
                     while let (key, value) = entry, letters.count < limit {
                         guard let letter = DeadRecord.decode(key: key, value: value) else {
-                            throw LMDBError(code: .corrupted, function: "dead record")
+                            throw LMDBError.undecodable("dead record", from: "mdb_cursor_get")
                         }
                         letters.append(letter)
                         entry = try cursor.get(MDB_NEXT)

@@ -13,7 +13,7 @@ extension Spool {
                     var entry = try SequenceKey.with(sequence) { try cursor.get(MDB_SET_RANGE, key: $0) }
                     while let (key, value) = entry, frames.count < maxFrames {
                         guard let seq = SequenceKey.decode(key), value.count >= Self.frameHeaderSize else {
-                            throw LMDBError(code: .corrupted, function: "frames record")
+                            throw LMDBError.undecodable("frames record", from: "mdb_cursor_get")
                         }
                         let size = value.count - Self.frameHeaderSize
                         if !frames.isEmpty && bytes + size > maxBytes { break }
@@ -48,7 +48,7 @@ extension Spool {
                     var entry = try SequenceKey.with(sequence) { try cursor.get(MDB_SET_RANGE, key: $0) }
                     while let (key, value) = entry, count < maxFrames {
                         guard let seq = SequenceKey.decode(key), value.count >= Self.frameHeaderSize else {
-                            throw LMDBError(code: .corrupted, function: "frames record")
+                            throw LMDBError.undecodable("frames record", from: "mdb_cursor_get")
                         }
                         let size = value.count - Self.frameHeaderSize
                         if count > 0 && bytes + size > maxBytes { break }
@@ -72,45 +72,56 @@ extension Spool {
     @discardableResult
     public func removeThrough(_ sequence: UInt64, counterDeltas: [String: UInt64] = [:]) throws(SpoolError) -> Int {
         try locked("removing frames through \(sequence)", write: true) {
-            let removed = try env.write { txn in
-                let next = max(try txn.metaValue(dbs, MetaKey.nextSequence), 1)
-                guard sequence < next else {
-                    throw SpoolError(code: .invalidArgument, message: "cannot acknowledge through sequence \(sequence) in "
-                        + "the spool at \(path): the newest assigned sequence is \(next - 1), so frames appended later "
-                        + "would never be forwarded; nothing was changed. This is a bug or a damaged spool: "
-                        + DamagedSpoolAdvice.text(path))
-                }
-                var stored = Int(try txn.metaValue(dbs, MetaKey.storedBytes))
-                var removed = 0
-                try txn.withCursor(dbs.frames) { cursor in
-                    while let (key, value) = try cursor.get(MDB_FIRST),
-                          let seq = SequenceKey.decode(key), seq <= sequence {
-                        stored -= value.count
-                        bytesSinceRelease += value.count
-                        try cursor.delete()
-                        removed += 1
-                    }
-                }
-                // Gaps at or below the watermark were published (or their frames were delivered
-                // before the ring evicted them): they need no record any more.
-                try txn.withCursor(dbs.gaps) { cursor in
-                    while let (key, value) = try cursor.get(MDB_FIRST),
-                          let gap = GapRecord.decode(key: key, value: value), gap.lastSequence <= sequence {
-                        try cursor.delete()
-                    }
-                }
-                try txn.setMetaValue(dbs, MetaKey.storedBytes, UInt64(max(stored, 0)))
-                let acked = try txn.metaValue(dbs, MetaKey.acked)
-                try txn.setMetaValue(dbs, MetaKey.acked, max(acked, sequence))
-                for (name, delta) in counterDeltas where delta != 0 {
-                    let key = MetaKey.counterPrefix + name
-                    try txn.setMetaValue(dbs, key, try txn.metaValue(dbs, key) &+ delta)
-                }
-                return removed
-            }
+            let (removed, bytes) = try env.write { txn in try deleteAcknowledged(through: sequence, counterDeltas, txn) }
+            bytesSinceRelease += bytes
             maintainIfDueLocked()
             return removed
         }
+    }
+
+    /// The body of ``removeThrough(_:counterDeltas:)`` and ``acknowledge(through:counterDeltas:)``:
+    /// deletes the frames and cleared gaps ≤ `sequence`, raises the watermark, adds the counters.
+    /// Returns the frames removed and their stored bytes.
+    func deleteAcknowledged(
+        through sequence: UInt64, _ counterDeltas: [String: UInt64], _ txn: LMDBTransaction
+    ) throws -> (removed: Int, bytes: Int) {
+        let next = max(try txn.metaValue(dbs, MetaKey.nextSequence), 1)
+        guard sequence < next else {
+            throw SpoolError(code: .invalidArgument, message: "cannot acknowledge through sequence \(sequence) in "
+                + "the spool at \(path): the newest assigned sequence is \(next - 1), so frames appended later "
+                + "would never be forwarded; nothing was changed. This is a bug or a damaged spool: "
+                + DamagedSpoolAdvice.text(path))
+        }
+        var stored = Int(try txn.metaValue(dbs, MetaKey.storedBytes))
+        var removed = 0
+        var bytes = 0
+        try txn.withCursor(dbs.frames) { cursor in
+            var entry = try cursor.get(MDB_FIRST)
+            while let (key, value) = entry, let seq = SequenceKey.decode(key), seq <= sequence {
+                stored -= value.count
+                bytes += value.count
+                try cursor.delete()
+                removed += 1
+                // After mdb_cursor_del, MDB_NEXT returns the record that followed the deleted one.
+                entry = try cursor.get(MDB_NEXT)
+            }
+        }
+        // Gaps at or below the watermark were published (or their frames were delivered
+        // before the ring evicted them): they need no record any more.
+        try txn.withCursor(dbs.gaps) { cursor in
+            while let (key, value) = try cursor.get(MDB_FIRST),
+                  let gap = GapRecord.decode(key: key, value: value), gap.lastSequence <= sequence {
+                try cursor.delete()
+            }
+        }
+        try txn.setMetaValue(dbs, MetaKey.storedBytes, UInt64(max(stored, 0)))
+        let acked = try txn.metaValue(dbs, MetaKey.acked)
+        try txn.setMetaValue(dbs, MetaKey.acked, max(acked, sequence))
+        for (name, delta) in counterDeltas where delta != 0 {
+            let key = MetaKey.counterPrefix + name
+            try txn.setMetaValue(dbs, key, try txn.metaValue(dbs, key) &+ delta)
+        }
+        return (removed, bytes)
     }
 
     /// The highest sequence passed to ``removeThrough(_:)`` (0 if none).
@@ -129,7 +140,7 @@ extension Spool {
                     var entry = try cursor.get(MDB_FIRST)
                     while let (key, value) = entry {
                         guard let gap = GapRecord.decode(key: key, value: value) else {
-                            throw LMDBError(code: .corrupted, function: "gaps record")
+                            throw LMDBError.undecodable("gaps record", from: "mdb_cursor_get")
                         }
                         gaps.append(gap)
                         entry = try cursor.get(MDB_NEXT)

@@ -16,7 +16,7 @@ extension Spool {
                     entry = try entry == nil ? cursor.get(MDB_LAST) : cursor.get(MDB_PREV)
                     while let (key, value) = entry, frames.count < maxFrames {
                         guard let seq = SequenceKey.decode(key), value.count >= Self.frameHeaderSize else {
-                            throw LMDBError(code: .corrupted, function: "frames record")
+                            throw LMDBError.undecodable("frames record", from: "mdb_cursor_get")
                         }
                         if seq < sequence {
                             frames.append(StoredFrame(
@@ -44,7 +44,7 @@ extension Spool {
                 try SequenceKey.with(sequence) { key -> DeadLetter? in
                     guard let value = try txn.get(dbs.dead, key: key) else { return nil }
                     guard let letter = DeadRecord.decode(key: key, value: value) else {
-                        throw LMDBError(code: .corrupted, function: "dead record")
+                        throw LMDBError.undecodable("dead record", from: "mdb_get")
                     }
                     return letter
                 }

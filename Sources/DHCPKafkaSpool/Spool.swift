@@ -1,4 +1,5 @@
 import CLMDB
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -31,8 +32,12 @@ public final class Spool: @unchecked Sendable {
     let dbs: SpoolDatabases
     let limits: RingLimits
     private let writerLock: SpoolLock?
-    private let mutex = SpoolMutex()
-    private var closed = false
+    /// Serialises every call; guards the handles and the fields below (hence `@unchecked Sendable`).
+    let mutex = Mutex(())
+    /// Held by ``acknowledge(through:counterDeltas:)`` for its write transaction, which runs without
+    /// ``mutex`` so that reads go on meanwhile; ``close()`` takes it before closing the environment.
+    let commitGate = CommitGate()
+    var closed = false
     private var lastSync: ContinuousClock.Instant = .now
     private var lastPageRelease: ContinuousClock.Instant = .now
     /// Frame bytes read or deleted since the mapped pages were last released.
@@ -93,11 +98,9 @@ public final class Spool: @unchecked Sendable {
             try checkFileCoversMap(env, path: path)
             let dbs = try env.write { txn in try SpoolDatabases.open(in: txn, create: false) }
             // In a read transaction: the walk must not hold up the ingest writer's commits.
-            try env.read { txn in try checkConsistency(txn, dbs, path: path) }
+            try env.read { txn in try checkConsistency(txn, dbs, path: path, env: env) }
             env.releaseMappedPages()
-            let pages = (2 * options.capacityBytes) / (try env.pageSize()) + 16
-            let limits = RingLimits(capacityBytes: options.capacityBytes, maxFrames: options.maxFrames,
-                                    framePageBudget: pages, deadCapacityBytes: options.deadLetterCapacityBytes)
+            let limits = RingLimits(options, pageSize: try env.pageSize())
             return Spool(path: path, readOnly: false, options: options, env: env, dbs: dbs, limits: limits, lock: lock)
         } catch let error as LMDBError where error.code == .notFound {
             lock?.release()
@@ -134,14 +137,12 @@ public final class Spool: @unchecked Sendable {
             let dbs = try env.write { txn in
                 if adopting { try requireSpoolDatabase(txn, path: path) }
                 let dbs = try SpoolDatabases.open(in: txn, create: true)
-                try initializeMeta(txn, dbs, options: options, path: path)
+                try initializeMeta(txn, dbs, options: options, path: path, env: env)
                 return dbs
             }
             env.releaseMappedPages()  // the consistency walk mapped every frame page in
             if options.durability != .sync { try env.sync() }  // the "open" mark must survive an OS crash
-            let pages = (2 * options.capacityBytes) / (try env.pageSize()) + 16
-            let limits = RingLimits(capacityBytes: options.capacityBytes, maxFrames: options.maxFrames,
-                                    framePageBudget: pages, deadCapacityBytes: options.deadLetterCapacityBytes)
+            let limits = RingLimits(options, pageSize: try env.pageSize())
             let evicted = try shrink(env, dbs, limits)
             let spool = Spool(path: path, readOnly: false, options: options, env: env, dbs: dbs,
                               limits: limits, lock: lock, marksCleanClose: true)
@@ -163,8 +164,7 @@ public final class Spool: @unchecked Sendable {
             try checkFileCoversMap(env, path: path)
             _ = try? env.readerCheck()
             let dbs = try env.readCommitting { txn in try SpoolDatabases.open(in: txn, create: false) }
-            let limits = RingLimits(capacityBytes: 0, maxFrames: nil, framePageBudget: 0, deadCapacityBytes: 0)
-            return Spool(path: path, readOnly: true, options: nil, env: env, dbs: dbs, limits: limits, lock: nil)
+            return Spool(path: path, readOnly: true, options: nil, env: env, dbs: dbs, limits: .readOnly, lock: nil)
         } catch let error as LMDBError where error.code == .notFound {
             throw SpoolError(code: .noSpool, message: "\(path) holds an LMDB environment but not a spool "
                 + "(databases missing); check the --spool directory", cause: error)
@@ -192,7 +192,7 @@ public final class Spool: @unchecked Sendable {
     }
 
     private static func initializeMeta(_ txn: LMDBTransaction, _ dbs: SpoolDatabases,
-                                       options: SpoolOptions, path: String) throws {
+                                       options: SpoolOptions, path: String, env: LMDBEnvironment) throws {
         let format = try txn.metaValue(dbs, MetaKey.format)
         if format == 0 {
             try txn.setMetaValue(dbs, MetaKey.format, MetaKey.currentFormat)
@@ -202,7 +202,7 @@ public final class Spool: @unchecked Sendable {
             throw SpoolError(code: .corrupt, message: "spool at \(path) has format \(format), this "
                 + "dhcpkafka reads format \(MetaKey.currentFormat); use a matching version or a new directory")
         } else {
-            try checkConsistency(txn, dbs, path: path)
+            try checkConsistency(txn, dbs, path: path, env: env)
             try bumpEpochIfTailMayBeLost(txn, dbs)
         }
         try txn.setMetaValue(dbs, MetaKey.openState, MetaKey.openStateRunning)
@@ -223,7 +223,7 @@ public final class Spool: @unchecked Sendable {
     /// Runs `body` under the mutex on an open spool, mapping its errors.
     func locked<T>(_ what: @autoclosure () -> String, write: Bool = false,
                    _ body: () throws -> T) throws(SpoolError) -> T {
-        try mutex.withLock { () throws(SpoolError) -> T in
+        try mutex.withLock { _ throws(SpoolError) -> T in
             guard !closed else {
                 throw SpoolError(code: .closed, message: "spool at \(path) is closed")
             }
@@ -288,11 +288,11 @@ public final class Spool: @unchecked Sendable {
     /// Syncs (unless `.sync`), closes the environment and releases the writer lock.
     /// Further calls throw ``SpoolError/Code/closed``. Calling it twice is harmless.
     public func close() throws(SpoolError) {
-        try mutex.withLock { () throws(SpoolError) in
+        try mutex.withLock { _ throws(SpoolError) in
             guard !closed else { return }
             closed = true
             defer {
-                env.close()
+                commitGate.withLock { env.close() }
                 writerLock?.release()
             }
             do {

@@ -61,8 +61,8 @@ public struct AppendResult: Sendable, Equatable {
     /// Stored bytes evicted in this commit.
     public var evictedBytes: Int
 
-    /// Creates a result (for tests and fakes).
-    public init(firstSequence: UInt64, lastSequence: UInt64, evictedFrames: Int, evictedBytes: Int) {
+    /// Creates a result (the spool makes them; `package` so the package's tests can compare).
+    package init(firstSequence: UInt64, lastSequence: UInt64, evictedFrames: Int, evictedBytes: Int) {
         self.firstSequence = firstSequence
         self.lastSequence = lastSequence
         self.evictedFrames = evictedFrames
@@ -107,8 +107,8 @@ public struct SpoolGap: Sendable, Equatable {
     /// Stored bytes evicted in the range.
     public var bytes: UInt64
 
-    /// Creates a gap record (for tests and fakes).
-    public init(firstSequence: UInt64, lastSequence: UInt64, frames: UInt64, bytes: UInt64) {
+    /// Creates a gap record (the spool makes them; `package` so the package's tests can compare).
+    package init(firstSequence: UInt64, lastSequence: UInt64, frames: UInt64, bytes: UInt64) {
         self.firstSequence = firstSequence
         self.lastSequence = lastSequence
         self.frames = frames

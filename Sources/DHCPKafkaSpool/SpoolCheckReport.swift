@@ -10,8 +10,8 @@ public struct SpoolCheckReport: Sendable {
         /// What an operator should do about it.
         public var action: String
 
-        /// Creates a problem.
-        public init(code: String, message: String, action: String) {
+        /// Creates a problem (only the check makes them).
+        package init(code: String, message: String, action: String) {
             self.code = code
             self.message = message
             self.action = action

@@ -100,22 +100,3 @@ enum SpoolDirectory {
         return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
     }
 }
-
-/// A plain mutex (pthread) guarding a spool's handles; `withLock` takes typed throws.
-final class SpoolMutex: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-
-    init() { pthread_mutex_init(mutex, nil) }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-
-    /// Runs `body` holding the mutex.
-    func withLock<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
-    }
-}

@@ -1,4 +1,5 @@
 import CLMDB
+import TextCodecs
 
 /// The database handles of a spool environment.
 struct SpoolDatabases {
@@ -97,16 +98,5 @@ enum SpoolIdentity {
     }
 
     /// The canonical lowercase `8-4-4-4-12` text form.
-    static func string(_ bytes: [UInt8]) -> String {
-        let hex = bytes.map { b -> String in
-            let s = String(b, radix: 16)
-            return s.count == 1 ? "0" + s : s
-        }
-        var out = ""
-        for (i, h) in hex.enumerated() {
-            if i == 4 || i == 6 || i == 8 || i == 10 { out += "-" }
-            out += h
-        }
-        return out
-    }
+    static func string(_ bytes: [UInt8]) -> String { Hex.uuid(bytes) }
 }

@@ -1,5 +1,6 @@
 import DHCPv6
 import JSONValue
+import TextCodecs
 
 extension DHCPKafkaMessage {
     /// The client DUID of the transaction: from the innermost client message of `messageIn`, else of `messageOut`.
@@ -28,10 +29,10 @@ extension DHCPKafkaMessage {
             ("message_in", messageIn?.json ?? .null),
             ("message_out", messageOut?.json ?? .null),
         ]
-        if let duid = clientDUID { members.append(("client_duid", .string(hexString(duid.bytes)))) }
-        if let interfaceID { members.append(("interface_id", .string(hexString(interfaceID)))) }
+        if let duid = clientDUID { members.append(("client_duid", .string(Hex.encode(duid.bytes)))) }
+        if let interfaceID { members.append(("interface_id", .string(Hex.encode(interfaceID)))) }
         if let remoteID {
-            members.append(("remote_id", .string(hexString(remoteID.remoteID))))
+            members.append(("remote_id", .string(Hex.encode(remoteID.remoteID))))
             members.append(("remote_id_enterprise_number", .uint(UInt64(remoteID.enterpriseNumber))))
         }
         return .object(members)
@@ -42,7 +43,7 @@ extension DHCPKafkaMessage {
         var parts = ["server=\(serverName.isEmpty ? "-" : serverName.escapedForDisplay)"]
         parts.append("in=\(messageIn.map { describeTypes($0) } ?? "-")")
         parts.append("out=\(messageOut.map { describeTypes($0) } ?? "-")")
-        if let duid = clientDUID { parts.append("client=\(hexString(duid.bytes))") }
+        if let duid = clientDUID { parts.append("client=\(Hex.encode(duid.bytes))") }
         if let latency { parts.append(String(format3: latency * 1000) + "ms") }
         return parts.joined(separator: " ")
     }

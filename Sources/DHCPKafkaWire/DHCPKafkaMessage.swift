@@ -56,7 +56,7 @@ public struct DHCPKafkaMessage: RegisteredKafkaMessage, Hashable {
     private static func walk(_ bytes: UnsafeBufferPointer<UInt8>, offset: Int, end: Int, building: Bool)
         throws(KafkaWireError) -> (Self?, consumed: Int)
     {
-        var reader = FrameReader(bytes, offset: offset, end: end)
+        var reader = FrameReader(bytes: bytes, position: offset, end: end)
         let type = try reader.u8("msg-type")
         guard type == registeredType else {
             throw KafkaWireError(
@@ -138,9 +138,8 @@ public struct DHCPKafkaMessage: RegisteredKafkaMessage, Hashable {
     private static func append(
         _ message: DHCPv6Message?, at timestamp: Double, field: String, to buffer: inout [UInt8], frameStart: Int
     ) throws(KafkaWireError) {
-        buffer.appendBigEndian(timestamp)
-        let lengthAt = buffer.count
-        buffer.append(contentsOf: [0, 0])
+        buffer.append64(timestamp.bitPattern)
+        let lengthAt = buffer.appendLengthPlaceholder()
         message?.serialize(into: &buffer)
         let length = buffer.count - lengthAt - 2
         guard length <= Int(UInt16.max) else {
@@ -149,7 +148,6 @@ public struct DHCPKafkaMessage: RegisteredKafkaMessage, Hashable {
                 .messageTooLong, field: field, offset: lengthAt - frameStart,
                 reason: "\(field) is \(length) bytes; at most 65535 fit")
         }
-        buffer[lengthAt] = UInt8(length >> 8)
-        buffer[lengthAt + 1] = UInt8(length & 0xFF)
+        buffer.patchLength(at: lengthAt)
     }
 }

@@ -1,4 +1,6 @@
+import DHCPv6
 import JSONValue
+import TextCodecs
 
 /// Frames the spool evicted before they were forwarded (Kafka message type 200, our own).
 ///
@@ -45,7 +47,7 @@ public struct GapKafkaMessage: RegisteredKafkaMessage, Hashable {
     /// Decodes a type-200 frame starting at `offset`.
     public static func decode(_ bytes: [UInt8], offset: Int, end: Int) throws(KafkaWireError) -> (Self, consumed: Int) {
         try bytes.withUnsafeBufferPointer { (buffer) throws(KafkaWireError) -> (Self, consumed: Int) in
-            var reader = FrameReader(buffer, offset: offset, end: end)
+            var reader = FrameReader(bytes: buffer, position: offset, end: end)
             let type = try reader.u8("msg-type")
             guard type == registeredType else {
                 throw KafkaWireError(
@@ -80,22 +82,12 @@ public struct GapKafkaMessage: RegisteredKafkaMessage, Hashable {
         buffer.append(UInt8(name.count))
         buffer.append(contentsOf: name)
         buffer.append(contentsOf: spoolIdentity)
-        for value in [firstSequence, lastSequence, frames, bytes] { buffer.appendBigEndian(value) }
-        buffer.appendBigEndian(timestamp)
+        for value in [firstSequence, lastSequence, frames, bytes] { buffer.append64(value) }
+        buffer.append64(timestamp.bitPattern)
     }
 
     /// The identity in the usual UUID text form.
-    public var spoolIdentityText: String {
-        let hex = hexString(spoolIdentity)
-        guard hex.count == 32 else { return hex }
-        let cuts = [8, 12, 16, 20]
-        var text = ""
-        for (index, character) in hex.enumerated() {
-            if cuts.contains(index) { text.append("-") }
-            text.append(character)
-        }
-        return text
-    }
+    public var spoolIdentityText: String { Hex.uuid(spoolIdentity) }
 
     /// `{"kafka_type": 200, "type": "gap", …}`.
     public var json: JSONValue {

@@ -46,14 +46,3 @@ extension RegisteredKafkaMessage {
         try decode(Array(bytes), offset: offset, end: end).consumed
     }
 }
-
-/// Lower-case hex without separators, as used in JSON output.
-func hexString(_ bytes: some Sequence<UInt8>) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    for b in bytes {
-        out.append(digits[Int(b >> 4)])
-        out.append(digits[Int(b & 0xF)])
-    }
-    return String(decoding: out, as: UTF8.self)
-}

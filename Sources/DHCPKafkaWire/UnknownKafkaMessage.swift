@@ -1,4 +1,5 @@
 import JSONValue
+import TextCodecs
 
 /// A frame of a type this registry has no decoder for: the type byte and opaque data to the end of the frame.
 ///
@@ -23,7 +24,7 @@ public struct UnknownKafkaMessage: KafkaMessage, Hashable {
 
     /// `{"kafka_type": N, "data": hex}`.
     public var json: JSONValue {
-        .object([("kafka_type", .int(Int64(messageType))), ("data", .string(hexString(data)))])
+        .object([("kafka_type", .int(Int64(messageType))), ("data", .string(Hex.encode(data)))])
     }
 
     /// One line for humans.

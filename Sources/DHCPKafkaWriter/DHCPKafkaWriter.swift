@@ -123,22 +123,49 @@ public struct Transaction: Sendable {
     public let receivedAt: Double
 }
 
-/// Why a ``DHCPKafkaWriter`` cannot be made.
-public enum WriterError: Error, Equatable, CustomStringConvertible {
-    /// The server name is longer than a frame holds.
-    case serverNameTooLong(bytes: Int)
-    /// The socket path is empty or longer than a Unix socket address holds.
-    case socketPathInvalid(path: String)
+/// Why a ``DHCPKafkaWriter`` cannot be made: a ``Code`` to match on and a message that says what to do.
+///
+/// A struct rather than an enum, so a later release can add codes without breaking a `switch` in
+/// the server that links this library. Match with `error.code == .serverNameTooLong`.
+public struct WriterError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The kind of problem; new codes may be added.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private let name: String
+        private init(_ name: String) { self.name = name }
+        /// The code's name, e.g. `serverNameTooLong`.
+        public var description: String { name }
 
-    /// What went wrong and what to do.
-    public var description: String {
-        switch self {
-        case .serverNameTooLong(let bytes):
-            "server name is \(bytes) bytes of UTF-8; frames carry at most 255: choose a shorter server-name"
-        case .socketPathInvalid(let path):
-            "socket path '\(path)' must be 1 to 107 bytes: choose a shorter path for the daemon's socket"
-        }
+        /// The server name is longer than a frame holds (255 bytes of UTF-8).
+        public static let serverNameTooLong = Code("serverNameTooLong")
+        /// The socket path is empty or longer than a Unix socket address holds (107 bytes).
+        public static let socketPathInvalid = Code("socketPathInvalid")
     }
+
+    /// The kind of problem.
+    public let code: Code
+    /// What went wrong and what to do, for the operator.
+    public let message: String
+
+    /// Makes an error.
+    init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    static func serverNameTooLong(bytes: Int) -> WriterError {
+        WriterError(
+            .serverNameTooLong,
+            "server name is \(bytes) bytes of UTF-8; frames carry at most 255: choose a shorter server-name")
+    }
+
+    static func socketPathInvalid(path: String) -> WriterError {
+        WriterError(
+            .socketPathInvalid,
+            "socket path '\(path)' must be 1 to 107 bytes: choose a shorter path for the daemon's socket")
+    }
+
+    /// The ``message``.
+    public var description: String { message }
 }
 
 /// The wall clock as frames record it: seconds since the epoch, with sub-microsecond resolution.

@@ -1,4 +1,5 @@
 import JSONValue
+import TextCodecs
 
 /// A DHCP Unique Identifier (RFC 8415 section 11), as carried in client-id and server-id options.
 public enum DUID: Hashable, Sendable, CustomStringConvertible {
@@ -66,13 +67,13 @@ public enum DUID: Hashable, Sendable, CustomStringConvertible {
     /// Parses a whole DUID; error offsets are positions in `bytes`.
     public static func parse(_ bytes: [UInt8]) throws(DHCPv6Error) -> DUID {
         try bytes.withUnsafeBufferPointer { (buffer) throws(DHCPv6Error) in
-            var reader = ByteReader<BuildModel>(bytes: buffer, position: 0, end: buffer.count)
+            var reader = MessageReader<BuildModel>(bytes: buffer, position: 0, end: buffer.count)
             return try parse(&reader)
         }
     }
 
     /// Parses a DUID filling the rest of `reader`.
-    static func parse<Mode>(_ reader: inout ByteReader<Mode>) throws(DHCPv6Error) -> DUID {
+    static func parse<Mode>(_ reader: inout MessageReader<Mode>) throws(DHCPv6Error) -> DUID {
         let type = try reader.u16("duid-type")
         switch type {
         case 1:
@@ -101,9 +102,9 @@ public enum DUID: Hashable, Sendable, CustomStringConvertible {
     /// `"duid-en 9/0a0b"`, `"duid-uuid <hex>"`, `"unknown-N <hex>"`.
     public var description: String {
         switch self {
-        case let .llt(hw, time, lladdr): "duid-llt \(hw)/\(time)/\(lladdr.colonHexString)"
+        case let .llt(hw, time, lladdr): "duid-llt \(hw)/\(time)/\(Hex.encode(lladdr, separator: ":"))"
         case let .en(enterprise, identifier): "duid-en \(enterprise)/\(identifier.hexString)"
-        case let .ll(hw, lladdr): "duid-ll \(hw)/\(lladdr.colonHexString)"
+        case let .ll(hw, lladdr): "duid-ll \(hw)/\(Hex.encode(lladdr, separator: ":"))"
         case .uuid(let uuid): "duid-uuid \(uuid.hexString)"
         case let .unknown(type, data): "unknown-\(type) \(data.hexString)"
         }

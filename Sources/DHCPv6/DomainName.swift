@@ -57,7 +57,7 @@ public struct DomainName: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Parses one name from `reader`, up to and including its zero label.
-    static func parse<Mode>(_ reader: inout ByteReader<Mode>) throws(DHCPv6Error) -> DomainName {
+    static func parse<Mode>(_ reader: inout MessageReader<Mode>) throws(DHCPv6Error) -> DomainName {
         let start = reader.position
         var labels: [[UInt8]] = []
         var wireLength = 1

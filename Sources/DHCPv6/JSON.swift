@@ -1,4 +1,5 @@
 import JSONValue
+import TextCodecs
 
 private func num<T: BinaryInteger>(_ v: T) -> JSONValue { .int(Int64(v)) }
 private func hex(_ bytes: [UInt8]) -> JSONValue { .string(bytes.hexString) }
@@ -15,7 +16,7 @@ extension DHCPv6Message {
         switch self {
         case .clientServer(let m):
             return .object([
-                ("type", .string(m.type.name)), ("transaction_id", .string(paddedHex(m.transactionID & 0xFF_FFFF, digits: 6))),
+                ("type", .string(m.type.name)), ("transaction_id", .string(Hex.padded(m.transactionID & 0xFF_FFFF, digits: 6))),
                 ("options", list(m.options)),
             ])
         case .relay(let m):

@@ -43,18 +43,18 @@ public enum DHCPv6Message: Sendable, Hashable {
 
     private static func reader<Mode: ParseMode>(
         _ mode: Mode.Type, _ bytes: UnsafeBufferPointer<UInt8>, offset: Int, length: Int?
-    ) throws(DHCPv6Error) -> ByteReader<Mode> {
+    ) throws(DHCPv6Error) -> MessageReader<Mode> {
         let end = length.map { offset &+ $0 } ?? bytes.count
         guard offset >= 0, offset <= bytes.count, end >= offset, end <= bytes.count else {
             throw DHCPv6Error(
                 field: "input", offset: max(0, offset),
                 reason: "range of \(length.map(byteCount) ?? "all bytes") at \(offset) is outside a buffer of \(byteCount(bytes.count))")
         }
-        return ByteReader(bytes: bytes, position: offset, end: end)
+        return MessageReader(bytes: bytes, position: offset, end: end)
     }
 
     /// Parses a message filling the rest of `reader`.
-    static func parse<Mode>(_ r: inout ByteReader<Mode>, relayDepth: Int) throws(DHCPv6Error) -> DHCPv6Message {
+    static func parse<Mode>(_ r: inout MessageReader<Mode>, relayDepth: Int) throws(DHCPv6Error) -> DHCPv6Message {
         let type = MessageType(rawValue: try r.u8("msg-type"))
         if type.isClientServer {
             let txid = try r.u24("transaction-id")

@@ -8,7 +8,7 @@ extension DHCPv6Option {
     ///
     /// `relayDepth` counts the relay-msg options around the current message; `nesting` counts the
     /// encapsulating options around these options inside the current message.
-    static func parseList<Mode>(_ reader: inout ByteReader<Mode>, relayDepth: Int, nesting: Int) throws(DHCPv6Error)
+    static func parseList<Mode>(_ reader: inout MessageReader<Mode>, relayDepth: Int, nesting: Int) throws(DHCPv6Error)
         -> [DHCPv6Option]
     {
         guard nesting <= maxOptionNesting else {
@@ -22,7 +22,7 @@ extension DHCPv6Option {
     }
 
     /// Parses one option (header and body) from `reader`.
-    static func parseOne<Mode>(_ reader: inout ByteReader<Mode>, relayDepth: Int, nesting: Int) throws(DHCPv6Error) -> DHCPv6Option {
+    static func parseOne<Mode>(_ reader: inout MessageReader<Mode>, relayDepth: Int, nesting: Int) throws(DHCPv6Error) -> DHCPv6Option {
         let code = try reader.u16("option-code")
         let lengthAt = reader.position
         let length = Int(try reader.u16("option-len"))
@@ -41,7 +41,7 @@ extension DHCPv6Option {
 
     // swiftlint:disable:next cyclomatic_complexity function_body_length
     private static func parseBody<Mode>(
-        code: UInt16, _ r: inout ByteReader<Mode>, lengthAt: Int, relayDepth: Int, nesting: Int
+        code: UInt16, _ r: inout MessageReader<Mode>, lengthAt: Int, relayDepth: Int, nesting: Int
     ) throws(DHCPv6Error) -> DHCPv6Option {
         let length = r.remaining
         func exactly(_ n: Int) throws(DHCPv6Error) {
@@ -173,7 +173,7 @@ extension DHCPv6Option {
     }
 
     /// Parses one ntp-server sub-option.
-    private static func parseNTPSuboption<Mode>(_ r: inout ByteReader<Mode>) throws(DHCPv6Error) -> NTPSuboption {
+    private static func parseNTPSuboption<Mode>(_ r: inout MessageReader<Mode>) throws(DHCPv6Error) -> NTPSuboption {
         let code = try r.u16("suboption-code")
         let lengthAt = r.position
         let length = Int(try r.u16("suboption-len"))

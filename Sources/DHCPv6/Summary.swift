@@ -1,3 +1,5 @@
+import TextCodecs
+
 extension DHCPv6Message {
     /// One line for humans, e.g.
     /// `"reply txid=0x1a2b3c client=duid-ll 1/00:11:22:33:44:55 ia-na 2001:db8::5 ia-pd 2001:db8:100::/56"`.
@@ -23,7 +25,7 @@ extension DHCPv6Message {
             if case let .unknown(type, data) = self { return "\(MessageType(rawValue: type).name) \(byteCount(data.count))" }
             return messageType.name
         }
-        var words = ["\(m.type.name) txid=0x\(paddedHex(m.transactionID & 0xFF_FFFF, digits: 6))"]
+        var words = ["\(m.type.name) txid=0x\(Hex.padded(m.transactionID & 0xFF_FFFF, digits: 6))"]
         var status: StatusCode?
         for option in m.options {
             switch option {

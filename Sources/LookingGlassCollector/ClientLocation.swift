@@ -1,5 +1,6 @@
 import DHCPv6
 import LookingGlassStore
+import TextCodecs
 
 /// Finds where a client sits: the relay chain without DHCPKit's internal wrapper, the outermost real
 /// relay's interface-id / remote-id / subscriber-id, and the MAC inside the DUID or link-local address.
@@ -92,10 +93,5 @@ public enum ClientLocation {
         return macText([bytes[8] ^ 0x02, bytes[9], bytes[10], bytes[13], bytes[14], bytes[15]])
     }
 
-    static func macText(_ bytes: [UInt8]) -> String { bytes.map { paddedByte($0) }.joined(separator: ":") }
-
-    static func paddedByte(_ byte: UInt8) -> String {
-        let digits = Array("0123456789abcdef")
-        return String([digits[Int(byte >> 4)], digits[Int(byte & 0x0F)]])
-    }
+    static func macText(_ bytes: [UInt8]) -> String { Hex.encode(bytes, separator: ":") }
 }

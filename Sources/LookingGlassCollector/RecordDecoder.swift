@@ -2,6 +2,7 @@ import DHCPKafkaSink
 import DHCPKafkaWire
 import DHCPv6
 import LookingGlassStore
+import TextCodecs
 
 /// Turns one Kafka record into what the store keeps: a transaction, a gap, or an undecodable entry.
 /// Never throws: whatever cannot be decoded becomes an ``UndecodableInput`` with a reason.
@@ -143,8 +144,5 @@ enum ContentHash {
         return hex64(high) + hex64(low)
     }
 
-    static func hex64(_ value: UInt64) -> String {
-        let text = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - text.count) + text
-    }
+    static func hex64(_ value: UInt64) -> String { Hex.padded(value, digits: 16) }
 }

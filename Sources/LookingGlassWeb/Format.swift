@@ -2,6 +2,7 @@ import DHCPv6
 import Foundation
 import JSONValue
 import LookingGlassStore
+import TextCodecs
 
 /// Text forms shared by the API and the pages.
 enum Format {
@@ -24,27 +25,10 @@ enum Format {
     /// Lower-case hex.
     static func hex(_ bytes: [UInt8]) -> String { bytes.hexString }
 
-    /// Parses hex (optionally with `:` separators); nil when not hex.
+    /// Parses hex (optionally with `:` or `-` separators), at most 512 bytes; nil when not hex.
     static func parseHex(_ text: String) -> [UInt8]? {
-        let digits = Array(text.filter { $0 != ":" && $0 != "-" }.utf8)
-        guard digits.count % 2 == 0, digits.count <= 1024 else { return nil }
-        var bytes: [UInt8] = []
-        var index = 0
-        while index < digits.count {
-            guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else { return nil }
-            bytes.append(high << 4 | low)
-            index += 2
-        }
+        guard let bytes = try? Hex.decode(text, skipping: ":-"), bytes.count <= 512 else { return nil }
         return bytes
-    }
-
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: c - 0x30
-        case 0x61...0x66: c - 0x61 + 10
-        case 0x41...0x46: c - 0x41 + 10
-        default: nil
-        }
     }
 
     /// An identifier for people: its text when it is printable UTF-8, else hex.

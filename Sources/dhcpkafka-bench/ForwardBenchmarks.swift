@@ -2,6 +2,7 @@ import DHCPKafkaSink
 import DHCPKafkaSocket
 import DHCPKafkaSpool
 import Foundation
+import TextCodecs
 
 /// Forwarding benchmarks against librdkafka's mock cluster (in this process).
 struct ForwardBenchmarks {
@@ -17,10 +18,8 @@ struct ForwardBenchmarks {
     /// The type-1 fixture frames (real Kea/dhclient transactions), used cyclically.
     static func fixtureFrames() throws -> [[UInt8]] {
         let text = try String(contentsOfFile: "Fixtures/frames/all.hex", encoding: .utf8)
-        return text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
-            stride(from: 0, to: line.count - 1, by: 2).compactMap { i in
-                UInt8(line[line.index(line.startIndex, offsetBy: i)..<line.index(line.startIndex, offsetBy: i + 2)], radix: 16)
-            }
+        return try text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line throws(HexError) in
+            try Hex.decode(line)
         }.filter { $0.first == 1 }
     }
 
@@ -64,8 +63,9 @@ struct ForwardBenchmarks {
         let cluster = try MockCluster(brokers: 1)
         try cluster.createTopic("dhcpkit.messages", partitions: 3, replicationFactor: 1)
         try cluster.createTopic("kcat.reference", partitions: 3, replicationFactor: 1)
-        let (spool, templates) = try filledSpool(frames: count, capacity: 4 << 30)
+        let (spool, _) = try filledSpool(frames: count, capacity: 4 << 30)
 
+        let cpuBefore = ProcessProbe.reapedChildrenCPUSeconds()
         let start = Date()
         let forwarder = try startForwarder(spool: spool, broker: cluster.bootstrapServers, log: directory + "/forward.log")
         var rss = 0
@@ -76,9 +76,26 @@ struct ForwardBenchmarks {
         let forwardSeconds = Date().timeIntervalSince(start)
         forwarder.terminate()
         forwarder.waitUntilExit()
+        let cpu = (ProcessProbe.reapedChildrenCPUSeconds() - cpuBefore) / Double(count)
 
-        // kcat: the same frames, delimited by an ASCII marker that occurs in none of them (argv cannot
-        // carry NUL bytes), with the same producer guarantees.
+        let kcat = try runKcat(count: count, broker: cluster.bootstrapServers)
+        let reference = kcat.framesPerSecond
+        let ours = Double(count) / forwardSeconds
+        emit([("benchmark", "forward-throughput"), ("frames", count), ("frames_per_second", ours),
+              ("kcat_frames_per_second", reference), ("ratio_to_kcat", ours / reference), ("forwarder_peak_rss_bytes", rss),
+              ("forwarder_cpu_us_per_frame", cpu * 1e6), ("kcat_cpu_us_per_frame", kcat.cpuSecondsPerFrame * 1e6)])
+        note(String(format: "forward: %d frames in %.2f s = %.0f frames/s; kcat %.0f frames/s (%.2fx); CPU %.2f µs/frame "
+                        + "(kcat %.2f); forwarder peak RSS %.1f MB",
+                    count, forwardSeconds, ours, reference, ours / reference, cpu * 1e6, kcat.cpuSecondsPerFrame * 1e6,
+                    Double(rss) / 1e6))
+    }
+
+    /// kcat producing `count` fixture frames to topic `kcat.reference` with the forwarder's guarantees
+    /// (idempotence, acks=all); its rate (start-up included, as for the forwarder) and CPU per frame.
+    func runKcat(count: Int, broker: String) throws -> (framesPerSecond: Double, cpuSecondsPerFrame: Double) {
+        let templates = try Self.fixtureFrames()
+        // The same frames, delimited by an ASCII marker that occurs in none of them (argv cannot
+        // carry NUL bytes).
         let delimiter = Array("|kcat-frame-end|".utf8)
         for frame in templates where frame.count >= delimiter.count {
             for start in 0...(frame.count - delimiter.count) where Array(frame[start..<start + delimiter.count]) == delimiter {
@@ -94,20 +111,17 @@ struct ForwardBenchmarks {
         try file.write(to: URL(fileURLWithPath: input))
         let kcat = Process()
         kcat.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
-        kcat.arguments = ["-P", "-b", cluster.bootstrapServers, "-t", "kcat.reference", "-l", "-D",
+        kcat.arguments = ["-P", "-b", broker, "-t", "kcat.reference", "-l", "-D",
                           String(decoding: delimiter, as: UTF8.self), "-X", "enable.idempotence=true", "-X", "acks=all", input]
+        let cpuBefore = ProcessProbe.reapedChildrenCPUSeconds()
         let kcatStart = Date()
         try kcat.run()
         kcat.waitUntilExit()
         let kcatSeconds = Date().timeIntervalSince(kcatStart)
         guard kcat.terminationStatus == 0 else { throw BenchError("kcat exited \(kcat.terminationStatus)") }
-
-        let ours = Double(count) / forwardSeconds
-        let reference = Double(count) / kcatSeconds
-        emit([("benchmark", "forward-throughput"), ("frames", count), ("frames_per_second", ours),
-              ("kcat_frames_per_second", reference), ("ratio_to_kcat", ours / reference), ("forwarder_peak_rss_bytes", rss)])
-        note(String(format: "forward: %d frames in %.2f s = %.0f frames/s; kcat %.0f frames/s (%.2fx); forwarder peak RSS %.1f MB",
-                    count, forwardSeconds, ours, reference, ours / reference, Double(rss) / 1e6))
+        let cpu = ProcessProbe.reapedChildrenCPUSeconds() - cpuBefore
+        try? FileManager.default.removeItem(atPath: input)
+        return (Double(count) / kcatSeconds, cpu / Double(count))
     }
 
     /// Socket → delivery report latency at a steady rate, with the default linger.

@@ -5,6 +5,8 @@
 //   dhcpkafka-bench forward [--frames N]            forward a pre-filled spool vs kcat to the same mock broker
 //   dhcpkafka-bench latency [--rate R] [--seconds S] socket → Kafka delivery report latency at a steady rate
 //   dhcpkafka-bench backlog [--gigabytes G]          forwarder RSS with a large backlog and the broker down
+//   dhcpkafka-bench backlog --rate R --seconds S     daemon + forwarder RSS through an outage with ingest running, then the drain
+//   dhcpkafka-bench end-to-end [--frames N] [--writers W] [--rate R]   writers → run → mock broker vs kcat, rate and CPU
 //   dhcpkafka-bench writer [--rate R] [--frames N]   Swift writer per-frame cost: daemon healthy, stalled, stopped
 //   dhcpkafka-bench collector [--records N]          looking glass ingest into SQLite vs kcat -C, same topic
 //   dhcpkafka-bench lookingglass-queries [--transactions N]   store query latencies with N stored transactions
@@ -30,6 +32,13 @@ do {
             durability: option("durability", default: "sync"),
             rates: option("rates", default: "50000,100000,150000,200000,250000,300000").split(separator: ",").compactMap { Int($0) }
         ).run()
+    case "backlog" where arguments.contains("--rate"):
+        try OutageBenchmark(rate: Int(option("rate", default: "5000")) ?? 5000, seconds: Int(option("seconds", default: "120")) ?? 120).run()
+    case "end-to-end":
+        try EndToEndBenchmark(
+            frames: Int(option("frames", default: "1000000")) ?? 1_000_000, writers: Int(option("writers", default: "2")) ?? 2,
+            rate: Int(option("rate", default: "0")) ?? 0
+        ).run()
     case "forward", "latency", "backlog":
         let bench = try ForwardBenchmarks()
         defer { bench.cleanUp() }
@@ -47,7 +56,7 @@ do {
     case "collector":
         try CollectorBenchmark(records: Int(option("records", default: "100000")) ?? 100_000).run()
     default:
-        note("unknown benchmark \(benchmark); available: ingest, forward, latency, backlog, writer, collector, lookingglass-queries\n")
+        note("unknown benchmark \(benchmark); available: ingest, forward, latency, backlog, end-to-end, writer, collector, lookingglass-queries\n")
         exit(2)
     }
 } catch {

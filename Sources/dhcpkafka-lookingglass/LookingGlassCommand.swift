@@ -8,6 +8,7 @@ import LookingGlassCollector
 import LookingGlassStore
 import LookingGlassWeb
 import ServiceLifecycle
+import TextCodecs
 import UnixSignals
 
 /// `dhcpkafka-lookingglass`: collects every server's transactions from Kafka into SQLite and serves
@@ -88,18 +89,14 @@ struct LookingGlassCommand: AsyncParsableCommand {
         guard keepPerClient > 0, keepDays > 0, leaseDays > 0 else {
             throw ValidationError("--keep-per-client, --keep-days and --lease-days must be positive")
         }
-        for property in kafkaProperty where !property.contains("=") {
+        for property in kafkaProperty where KafkaPropertySetting(option: property) == nil {
             throw ValidationError("--kafka-property takes NAME=VALUE, not '\(property)'")
         }
     }
 
     static func hostPort(_ text: String) -> (String, Int)? {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-            (0...65535).contains(port)
-        else { return nil }
-        var host = String(text[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return host.isEmpty ? nil : (host, port)
+        guard let address = HostPort(text), !address.host.isEmpty else { return nil }
+        return (address.host, Int(address.port))
     }
 
     static func isLoopback(_ host: String) -> Bool {
@@ -137,10 +134,7 @@ struct LookingGlassCommand: AsyncParsableCommand {
         let passwords = try passwordFile.map { path throws(PasswordFileError) in try PasswordFile(path: path) }
         let store = try SQLiteStore(path: db)
         let feed = LiveFeed()
-        let properties = kafkaProperty.map { entry -> (String, String) in
-            let parts = entry.split(separator: "=", maxSplits: 1)
-            return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
-        }
+        let properties = kafkaProperty.compactMap(KafkaPropertySetting.init(option:)).map { ($0.name, $0.value) }
         let configuration = CollectorConfiguration(
             brokers: broker.joined(separator: ","), topic: topic, group: group, properties: properties,
             wrapperMode: ClientLocation.WrapperMode(rawValue: dhcpkitWrapper) ?? .auto,

@@ -6,6 +6,8 @@ import DHCPKafkaWire
 import DHCPv6
 import Foundation
 import JSONValue
+import Synchronization
+import TextCodecs
 
 /// `dhcpkafka consume`: read records back from a topic and decode them, with their headers.
 struct ConsumeCommand: ParsableCommand {
@@ -38,6 +40,8 @@ struct ConsumeCommand: ParsableCommand {
     @Option(help: "Stop after this many seconds without a new record.") var idleTimeout = 5.0
     @Option(help: "Seconds to wait for a broker to answer before giving up.") var connectTimeout = 15.0
     @Flag(help: "Print JSON Lines: the decoded frame plus partition, offset, key, headers and the relay hops.") var json = false
+    @Flag(help: "Print librdkafka's own log lines (escaped) to standard error; without it only the last warning is shown, on failure.")
+    var verbose = false
 
     func validate() throws {
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
@@ -83,14 +87,16 @@ struct ConsumeCommand: ParsableCommand {
         }
         let consumer: KafkaConsumer
         let partitionList: [Int32]
+        let librdkafkaLog = ConsumerLog(verbose: verbose)
         do {
             consumer = try KafkaConsumer(bootstrapServers: sink.brokers.joined(separator: ","), properties: sink.properties,
-                                     sourceAddress: sink.sourceAddress)
+                                         sourceAddress: sink.sourceAddress, log: librdkafkaLog.record)
             partitionList = try partitions.flatMap(Self.partitionList)
                 ?? consumer.partitions(of: sink.topic, timeoutMs: Int32(connectTimeout * 1000))
             try consumer.assign(topic: sink.topic, partitions: partitionList, fromBeginning: true)
         } catch {
-            printError("dhcpkafka consume: cannot read \(sink.topic) from \(sink.brokers.joined(separator: ",")): \(error)")
+            printError("dhcpkafka consume: cannot read \(sink.topic) from \(sink.brokers.joined(separator: ",")): \(error)"
+                       + (librdkafkaLog.lastWarning.map { "\nlast librdkafka message: \($0)" } ?? ""))
             throw ExitCode(1)
         }
         defer { consumer.close() }
@@ -134,4 +140,26 @@ struct ConsumeCommand: ParsableCommand {
         return "[\(record.partition):\(record.offset)] \(meta)\n    "
             + (frame?.summary ?? "(value does not decode: \(record.value.count) bytes)")
     }
+}
+
+/// Where `consume` sends librdkafka's log lines: broker names and errors from the network are
+/// escaped before they reach a terminal; without --verbose only the last warning is kept.
+final class ConsumerLog: Sendable {
+    private let verbose: Bool
+    private let last = Mutex<String?>(nil)
+
+    /// With `verbose`, every line is printed; otherwise only the last warning is kept.
+    init(verbose: Bool) { self.verbose = verbose }
+
+    /// The log handler given to the consumer.
+    var record: @Sendable (KafkaLogRecord) -> Void {
+        { [self] entry in
+            let line = "\(entry.facility.escapedForDisplay): \(entry.message.escapedForDisplay)"
+            if verbose { printError("librdkafka \(line)") }
+            if entry.level <= 4 { last.withLock { $0 = line } }
+        }
+    }
+
+    /// The last warning or error librdkafka logged, escaped.
+    var lastWarning: String? { last.withLock { $0 } }
 }

@@ -20,6 +20,25 @@ enum CrashIsolation {
         case crashed(Int32)
     }
 
+    /// Runs this command again in a child, unless this is the child. In the child: prepares it and
+    /// returns true (do the work). In the parent: returns false when the child exited 0, throws its
+    /// status when it exited otherwise, and when a signal killed it lets `crashed` report the signal
+    /// and exits 1.
+    static func runsHere(crashed: (Int32) -> Void) throws -> Bool {
+        if isChild {
+            prepareChild()
+            return true
+        }
+        let (outcome, _) = try run(Array(CommandLine.arguments.dropFirst()))
+        switch outcome {
+        case .exited(0): return false
+        case .exited(let status): throw ExitCode(status)
+        case .crashed(let signal):
+            crashed(signal)
+            throw ExitCode(1)
+        }
+    }
+
     /// In the child: no core dump and no Swift backtrace for the crash the parent expects and reports.
     static func prepareChild() {
         var limit = rlimit(rlim_cur: 0, rlim_max: 0)

@@ -12,7 +12,7 @@ struct DecodeCommand: ParsableCommand {
             Input is one frame per line as hex (blank lines and '#' comments are skipped) or one raw \
             binary frame per file; --input auto tells them apart. A frame that does not decode is \
             reported with the field and byte offset at fault; the other frames still decode, and the \
-            exit status is 1. Input is streamed: a raw input larger than the largest frame (131,347 \
+            exit status is 1; so does hex text forced through --input raw. Input is streamed: a raw input larger than the largest frame (131,347 \
             bytes) or a longer hex line is reported, not read whole. A missing, unreadable or empty \
             input exits with status 2; input with no frames in it (only comments) is not an error.
             """)
@@ -54,6 +54,14 @@ struct DecodeCommand: ParsableCommand {
         case .success(let bytes):
             do {
                 let message = try KafkaMessageRegistry.dhcpKafka.decodeFrame(bytes)
+                if message is UnknownKafkaMessage, Self.looksLikeHexText(bytes) {
+                    // Hex text read as one raw frame "decodes" as an unknown type: say what happened.
+                    report(number: number, origin: item.origin,
+                           message: "the input is hex text, not a binary frame (it would decode as an unknown kafka type "
+                               + "\(bytes.first ?? 0)); read it with --input hex or --input auto",
+                           extra: [("code", .string("hex-as-raw")), ("field", .string("input")), ("offset", .int(0))])
+                    return false
+                }
                 print(json ? message.json.compactText : FrameText.render(message, number: number, origin: item.origin))
                 return true
             } catch {
@@ -64,6 +72,22 @@ struct DecodeCommand: ParsableCommand {
                 return false
             }
         }
+    }
+
+    /// Whether raw input consists only of hex digits and whitespace, with at least one digit pair.
+    static func looksLikeHexText(_ bytes: [UInt8]) -> Bool {
+        var digits = 0
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"):
+                digits += 1
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"):
+                continue
+            default:
+                return false
+            }
+        }
+        return digits >= 2
     }
 
     private func report(number: Int, origin: String, message: String, extra: [(String, JSONValue)]) {

@@ -65,12 +65,12 @@ struct ForwardOptions: ParsableArguments {
             } catch { add(error) }
         }
         for item in kafkaProperties {
-            guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
+            guard let setting = KafkaPropertySetting(option: item) else {
                 let shown = KafkaSinkConfiguration.isSecretProperty(item) ? "a secret value" : "'\(item.prefix(40))'"
                 problems.append(SettingProblem("--kafka-property", "needs name=value (like compression.type=zstd), got \(shown)"))
                 continue
             }
-            settings.append(KafkaPropertySetting(name: String(item[..<equals]), value: String(item[item.index(after: equals)...])))
+            settings.append(setting)
         }
         guard problems.isEmpty else { throw SettingProblems(problems) }
         return settings
@@ -200,7 +200,7 @@ enum HostName {
     static var fullyQualified: String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
-        let short = String(cString: buffer)
+        let short = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var hints = addrinfo()
         hints.ai_flags = AI_CANONNAME
         var result: UnsafeMutablePointer<addrinfo>?

@@ -1,5 +1,6 @@
 import DHCPKafkaWire
 import Foundation
+import TextCodecs
 
 /// Frames read from files or standard input, with where each came from for error messages.
 ///
@@ -33,9 +34,6 @@ struct FrameInput {
     }
 
     /// A hex line that is not hex.
-    struct HexLineError: Error, CustomStringConvertible {
-        let description: String
-    }
 
     /// Bytes per read.
     static let chunkSize = 65_536
@@ -165,31 +163,10 @@ struct FrameInput {
             && bytes.allSatisfy { ($0 >= 0x20 && $0 != 0x7F) || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
     }
 
-    /// Hex digits, optionally separated by spaces or colons, to bytes.
-    static func parseHex(_ line: String) -> Result<[UInt8], HexLineError> {
-        var out: [UInt8] = []
-        var high: UInt8?
-        for (index, scalar) in line.unicodeScalars.enumerated() {
-            if scalar == " " || scalar == ":" || scalar == "\r" || scalar == "\t" { continue }
-            guard let nibble = UInt8(String(scalar), radix: 16) else {
-                return .failure(HexLineError(description: "not hex: '\(scalar)' at character \(index + 1)"))
-            }
-            if let h = high {
-                out.append(h << 4 | nibble)
-                high = nil
-            } else {
-                high = nibble
-            }
-        }
-        guard high == nil else { return .failure(HexLineError(description: "odd number of hex digits")) }
-        return .success(out)
+    /// Hex digits, optionally separated by spaces, tabs or colons (a CR before the newline is passed over), to bytes.
+    static func parseHex(_ line: String) -> Result<[UInt8], HexError> {
+        Result { () throws(HexError) in try Hex.decode(line, skipping: " :\t\r") }
     }
-}
-
-/// A command-line failure with a message for the operator; exits with status 2.
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// Reads a descriptor in chunks, retrying after signals; remembers a read error instead of throwing.

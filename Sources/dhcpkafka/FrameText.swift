@@ -1,6 +1,7 @@
 import DHCPKafkaWire
 import DHCPv6
 import JSONValue
+import TextCodecs
 
 /// The readable, multi-line rendering of a frame used by `decode`.
 enum FrameText {
@@ -37,6 +38,6 @@ enum FrameText {
         {
             return "\"\(text)\""
         }
-        return bytes.map { b in (b < 16 ? "0" : "") + String(b, radix: 16) }.joined()
+        return Hex.encode(bytes)
     }
 }

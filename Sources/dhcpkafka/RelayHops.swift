@@ -1,6 +1,7 @@
 import DHCPKafkaWire
 import DHCPv6
 import JSONValue
+import TextCodecs
 
 /// Which relay hop the frame's `interface_id` and `remote_id` come from, for `consume --json`.
 ///

@@ -36,22 +36,15 @@ struct SpoolCheckCommand: ParsableCommand {
     static let liveChunkFrames = 4096
 
     func run() throws {
-        guard CrashIsolation.isChild else {
-            // The walk runs in a child: a damaged page that crashes LMDB is reported, not fatal.
-            let (outcome, _) = try CrashIsolation.run(Array(CommandLine.arguments.dropFirst()))
-            switch outcome {
-            case .exited(0): return
-            case .exited(let status): throw ExitCode(status)
-            case .crashed(let signal) where signal == SIGKILL || signal == SIGTERM || signal == SIGINT:
-                printError("the check of \(location.spool) was interrupted (\(CrashIsolation.signalName(signal)))")
-                throw ExitCode(1)
-            case .crashed(let signal):
-                let message = CrashIsolation.corruptMessage(path: location.spool, signal: signal)
-                print(json ? Self.crashJSON(message).prettyText : "corrupt: " + message)
-                throw ExitCode(1)
+        // The walk runs in a child: a damaged page that crashes LMDB is reported, not fatal.
+        let interrupted = [SIGKILL, SIGTERM, SIGINT]
+        guard try CrashIsolation.runsHere(crashed: { [location, json] signal in
+            guard !interrupted.contains(signal) else {
+                return printError("the check of \(location.spool) was interrupted (\(CrashIsolation.signalName(signal)))")
             }
-        }
-        CrashIsolation.prepareChild()
+            let message = CrashIsolation.corruptMessage(path: location.spool, signal: signal)
+            print(json ? Self.crashJSON(message).prettyText : "corrupt: " + message)
+        }) else { return }
         let writer = Spool.writerPid(at: location.spool)
         let structureOnly = self.structureOnly
         let report = try withSpoolReader(location.spool) { spool in

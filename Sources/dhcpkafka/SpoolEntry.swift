@@ -2,6 +2,7 @@ import DHCPKafkaSpool
 import DHCPKafkaWire
 import DHCPv6
 import JSONValue
+import TextCodecs
 
 /// A stored frame with its decode, as the inspection commands show it.
 struct SpoolEntry {

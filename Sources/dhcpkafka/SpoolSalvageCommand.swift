@@ -29,18 +29,10 @@ struct SpoolSalvageCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        guard CrashIsolation.isChild else {
-            let (outcome, _) = try CrashIsolation.run(Array(CommandLine.arguments.dropFirst()))
-            switch outcome {
-            case .exited(0): return
-            case .exited(let status): throw ExitCode(status)
-            case .crashed(let signal):
-                printError(CrashIsolation.corruptMessage(path: location.spool, signal: signal)
-                    + ". The salvage crashed too; the new spool at \(into) holds what was copied before the crash")
-                throw ExitCode(1)
-            }
-        }
-        CrashIsolation.prepareChild()
+        guard try CrashIsolation.runsHere(crashed: { [location, into] signal in
+            printError(CrashIsolation.corruptMessage(path: location.spool, signal: signal)
+                + ". The salvage crashed too; the new spool at \(into) holds what was copied before the crash")
+        }) else { return }
         let report = try withSpoolErrors { () throws(SpoolError) in
             try Spool.salvage(from: location.spool, into: into) { bytes in
                 (try? KafkaMessageRegistry.dhcpKafka.validateFrame(bytes.assumingMemoryBound(to: UInt8.self))) != nil

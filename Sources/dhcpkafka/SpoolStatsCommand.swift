@@ -169,8 +169,12 @@ struct SpoolStatsView {
     var forwarderLine: String {
         guard let (status, running) = forwarder else { return "never ran on this spool" }
         let age = now - (status["updated_at"]?.doubleValue ?? 0)
-        let state = running ? "running (pid \(status["pid"]?.intValue ?? 0))" : "not running (last seen \(String(format: "%.0f", age)) s ago)"
-        return "\(state), Kafka \((status["broker_state"]?.stringValue ?? "?").escapedForDisplay)"
+        let broker = (status["broker_state"]?.stringValue ?? "?").escapedForDisplay
+        guard running else {
+            // A stopped forwarder's last state is history, not the broker's state now.
+            return "not running (last seen \(String(format: "%.0f", age)) s ago, when Kafka was \(broker))"
+        }
+        return "running (pid \(status["pid"]?.intValue ?? 0)), Kafka \(broker)"
             + ((status["backing_off"] == .bool(true)) ? ", backing off" : "")
             + ", \(status["in_flight"]?.intValue ?? 0) in flight, delivery p99 \(status["delivery_latency_p99_ms"]?.doubleValue ?? 0) ms"
     }

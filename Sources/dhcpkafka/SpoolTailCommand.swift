@@ -47,8 +47,11 @@ struct SpoolTailCommand: ParsableCommand {
         try withSpoolReader(location.spool) { spool in
             // Everything below `assigned` existed when tail started; follow from there by sequence.
             let assigned = try spool.stats().nextSequence
-            for entry in try SpoolScan.newest(spool, count: count, before: assigned, filter: filter) {
-                emit(entry)
+            let newest = try SpoolScan.newest(spool, count: count, before: assigned, filter: filter)
+            for entry in newest { emit(entry) }
+            // Silence would read as a hang or a broken spool; JSON readers get no such line.
+            if newest.isEmpty && count > 0 && !json {
+                print(follow ? "no frames match yet; waiting for new frames" : "no frames match")
             }
             fflush(nil)
             if follow { try followFrames(spool, from: assigned, filter: filter) }

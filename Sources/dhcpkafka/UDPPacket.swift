@@ -19,13 +19,13 @@ struct UDPPacket {
         var out: [UInt8] = []
         out.reserveCapacity(40 + udpLength)
         out += [0x60, 0, 0, 0]  // version 6, traffic class 0, flow label 0
-        out.appendBigEndian16(UInt16(udpLength))
+        out.append16(UInt16(udpLength))
         out += [17, hopLimit]  // next header: UDP
         out += source.bytes
         out += destination.bytes
-        out.appendBigEndian16(sourcePort)
-        out.appendBigEndian16(destinationPort)
-        out.appendBigEndian16(UInt16(udpLength))
+        out.append16(sourcePort)
+        out.append16(destinationPort)
+        out.append16(UInt16(udpLength))
         out += [0, 0]
         out += payload
         var checksum = Self.checksum(source: source, destination: destination, udp: out[40...])
@@ -56,11 +56,7 @@ struct UDPPacket {
 }
 
 extension Array where Element == UInt8 {
-    mutating func appendBigEndian16(_ value: UInt16) {
-        append(UInt8(value >> 8))
-        append(UInt8(value & 0xFF))
-    }
-
+    /// pcap's headers are little-endian (the big-endian appends are DHCPv6's ``append16(_:)`` family).
     mutating func appendLittleEndian32(_ value: UInt32) {
         for shift in stride(from: 0, to: 32, by: 8) { append(UInt8((value >> UInt32(shift)) & 0xFF)) }
     }

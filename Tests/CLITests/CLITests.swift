@@ -146,6 +146,38 @@ import Testing
         #expect(try Self.jsonLines(stdin).first?["message_in"]?["type"] == "solicit")
     }
 
+    /// Hex text forced through `--input raw` would "decode" as an unknown kafka type: it is reported,
+    /// with the option to use, and the exit status says so.
+    @Test func hexTextReadAsRawIsReported() throws {
+        let hexText = Array(try #require(Self.hexLines("all").first).hex.utf8) + [0x0a]
+        let result = try Self.dhcpkafka(["decode", "--input", "raw"], stdin: hexText)
+        #expect(result.status == 1)
+        #expect(result.stderrText.contains("the input is hex text, not a binary frame"))
+        #expect(result.stderrText.contains("--input hex"))
+        #expect(result.stdoutText.isEmpty)
+        let json = try Self.dhcpkafka(["decode", "--json", "--input", "raw"], stdin: hexText)
+        #expect(try Self.jsonLines(json).first?["code"] == "hex-as-raw")
+        // A real unknown type in binary form still decodes as dhcpkit-kafka does, exit 0.
+        let unknown = try Self.dhcpkafka(["decode", "--input", "raw"], stdin: [0x07, 0x00, 0xff])
+        #expect(unknown.status == 0, "\(unknown.stderrText)")
+        #expect(unknown.stdoutText.contains("unknown kafka type 7"))
+    }
+
+    /// librdkafka's own log lines (which carry broker names from the network) never reach the
+    /// terminal raw: without --verbose only the last warning is shown, escaped, with the failure.
+    @Test func consumeAgainstNoBrokerPrintsNoRawLibrdkafkaLines() throws {
+        let quiet = try Self.dhcpkafka(["consume", "--broker", "127.0.0.1:1", "--connect-timeout", "2"])
+        #expect(quiet.status == 1)
+        let lines = quiet.stderrText.split(separator: "\n")
+        #expect(!lines.contains { $0.hasPrefix("%") }, "raw librdkafka line: \(quiet.stderrText)")
+        #expect(lines.first?.hasPrefix("dhcpkafka consume: cannot read dhcpkit.messages from 127.0.0.1:1") == true)
+        #expect(quiet.stderrText.contains("last librdkafka message: "))
+        let verbose = try Self.dhcpkafka(["consume", "--broker", "127.0.0.1:1", "--connect-timeout", "2", "--verbose"])
+        #expect(verbose.status == 1)
+        #expect(verbose.stderrText.split(separator: "\n").contains { $0.hasPrefix("librdkafka ") })
+        #expect(!verbose.stderrText.split(separator: "\n").contains { $0.hasPrefix("%") })
+    }
+
     @Test func crlfHexFile() throws {
         let directory = try TemporaryDirectory()
         let path = directory.appending("crlf.hex")

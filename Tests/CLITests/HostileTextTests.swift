@@ -1,4 +1,3 @@
-import DHCPKafkaSpool
 import DHCPKafkaTestSupport
 import Foundation
 import JSONValue
@@ -18,16 +17,6 @@ import Testing
         "del\u{7F}csi\u{9B}31m",
         "line\u{2028}separator\r",
     ]
-
-    /// A real frame (from the dhcpkit-kafka fixtures) with its server name replaced by `name`.
-    static func frame(named name: String) throws -> [UInt8] {
-        let text = try String(contentsOf: TestPaths.fixtures.appendingPathComponent("frames/direct.hex"), encoding: .utf8)
-        let line = try #require(text.split(separator: "\n").first { !$0.hasPrefix("#") && !$0.isEmpty })
-        let bytes = hexBytes(String(line))
-        let oldLength = Int(bytes[1])
-        let nameBytes = Array(name.utf8)
-        return [bytes[0], UInt8(nameBytes.count)] + nameBytes + bytes[(2 + oldLength)...]
-    }
 
     /// Fails for every character of `output` that a terminal would act on (line breaks end lines).
     static func expectInert(_ output: String, _ context: String) {
@@ -50,7 +39,7 @@ import Testing
     @Test func decodeEscapesServerNames() throws {
         let directory = try TemporaryDirectory(prefix: "dk-hostile")
         let input = directory.appending("frames.hex")
-        let hex = try Self.names.map { try Self.frame(named: $0).map { String(format: "%02x", $0) }.joined() }
+        let hex = try Self.names.map { hexString(try FixtureFrames.direct(named: $0)) }
         try Data((hex.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: input))
 
         let text = try runProcess(TestPaths.dhcpkafka, ["decode", input])
@@ -59,7 +48,7 @@ import Testing
         #expect(text.stdoutText.contains("DHCPKafkaMessage from evil\\n1  2026"))
         #expect(text.stdoutText.contains("clear\\x1b[2Jscreen") && text.stdoutText.contains("rtl\\u{202e}txt.exe"))
         let plain = try runProcess(
-            TestPaths.dhcpkafka, ["decode"], stdin: Array((try Self.frame(named: "plain").map { String(format: "%02x", $0) }.joined() + "\n").utf8))
+            TestPaths.dhcpkafka, ["decode"], stdin: Array((hexString(try FixtureFrames.direct(named: "plain")) + "\n").utf8))
         let linesPerFrame = plain.stdoutText.split(separator: "\n").count
         #expect(linesPerFrame >= 3)
         #expect(text.stdoutText.split(separator: "\n").count == linesPerFrame * Self.names.count, "no line forged")
@@ -93,11 +82,7 @@ import Testing
     @Test func spoolListTailAndShowEscapeServerNames() throws {
         let directory = try TemporaryDirectory(prefix: "dk-hostile")
         let path = directory.appending("spool")
-        let spool = try Spool.open(at: path, options: SpoolOptions(capacityBytes: 1 << 20))
-        var batch = SpoolBatch()
-        for name in Self.names { batch.append(try Self.frame(named: name), receivedAt: 1_000_000_000) }
-        _ = try spool.append(batch)
-        try spool.close()
+        try FixtureFrames.spool(at: path, serverNames: Self.names)
 
         for arguments in [["spool", "list"], ["spool", "tail", "-n", "100"]] {
             let result = try runProcess(TestPaths.dhcpkafka, arguments + ["--spool", path], timeout: 60)

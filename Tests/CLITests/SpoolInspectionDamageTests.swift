@@ -109,7 +109,7 @@ import Testing
         try? FileManager.default.removeItem(atPath: spool + "/writer.lock")
         let total = FilledSpool.alphaFrames + FilledSpool.betaFrames
         let receiveTime = try #require(try Spool.openReadOnly(at: spool).read(from: 25, maxFrames: 1).first?.receiveTime)
-        try #require(try flipKeyBit(spool: spool, sequence: 25, receiveTime: receiveTime, bit: 20))
+        try #require(try SpoolFileDamage.flipKeyBit(spool: spool, sequence: 25, receiveTime: receiveTime, bit: 20))
         let refused = try runRefuses(spool, in: dir)
         #expect(refused.contains("after sequence 24 has sequence 1048601, which was never assigned"), "\(refused)")
         #expect(refused.contains("spool salvage --spool \(spool) --into NEWDIR"))
@@ -128,26 +128,4 @@ import Testing
         let again = try dhcpkafka(["spool", "salvage", "--spool", spool, "--into", target])
         #expect(again.status == 1 && again.stderrText.contains("already holds a spool"))
     }
-}
-
-/// Flips `bit` of the 8-byte frame key `sequence` in `data.mdb`, found as LMDB's leaf node: key size 8
-/// (little-endian UInt16), the big-endian key, then the value, which starts with the big-endian receive
-/// time. False if not found.
-func flipKeyBit(spool path: String, sequence: UInt64, receiveTime: UInt64, bit: Int) throws -> Bool {
-    let file = path + "/data.mdb"
-    var data = try Data(contentsOf: URL(fileURLWithPath: file))
-    var pattern: [UInt8] = [8, 0]
-    withUnsafeBytes(of: sequence.bigEndian) { pattern.append(contentsOf: $0) }
-    withUnsafeBytes(of: receiveTime.bigEndian) { pattern.append(contentsOf: $0) }
-    let found = data.withUnsafeBytes { bytes in
-        (0...(bytes.count - pattern.count)).filter { i in (0..<pattern.count).allSatisfy { bytes[i + $0] == pattern[$0] } }
-    }
-    // Copy-on-write leaves older copies of the leaf page in free pages: flip the key in each
-    // (the free ones are never read).
-    guard !found.isEmpty else { return false }
-    for at in found { data[at + 2 + 7 - bit / 8] ^= UInt8(1 << (bit % 8)) }
-    let fd = open(file, O_WRONLY)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    return data.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) } == data.count
 }

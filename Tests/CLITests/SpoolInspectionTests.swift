@@ -113,6 +113,12 @@ import Testing
         let lines = text.stdoutText.split(separator: "\n")
         #expect(lines.count == 10)
         #expect(lines.last?.hasPrefix("50  ") == true)
+
+        // Nothing to show says so in text (silence reads as a hang), and stays empty in JSON.
+        let none = try run(["spool", "tail", "--server", "no-such-server"])
+        #expect(none.status == 0)
+        #expect(none.stdoutText == "no frames match\n")
+        #expect(try run(["spool", "tail", "--json", "--server", "no-such-server"]).stdoutText.isEmpty)
     }
 
     // MARK: - show
@@ -270,5 +276,24 @@ import Testing
         #expect((sampled["rate_interval_seconds"]?.doubleValue ?? 0) >= 0.2)
         let text = try run(["spool", "stats", "--interval", "0"])
         #expect(text.stdoutText.contains("oldest unsent      sequence 1,"))
+    }
+
+    /// A stopped forwarder's last broker state is reported as history, not as Kafka's state now.
+    @Test func statsOfAStoppedForwarderSayWhenKafkaWasSeen() throws {
+        let copy = filled.harness.directory.appending("stopped-forwarder-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(atPath: copy, withIntermediateDirectories: false)
+        for file in ["data.mdb", "lock.mdb"] {
+            try FileManager.default.copyItem(atPath: filled.spool + "/" + file, toPath: copy + "/" + file)
+        }
+        // pid 0 never names a running process; the state is what the forwarder last wrote.
+        let status = #"{"pid": 0, "updated_at": 1, "broker_state": "up", "in_flight": 3}"#
+        try status.write(toFile: copy + "/forwarder.status", atomically: true, encoding: .utf8)
+        let text = try filled.harness.cli(["spool", "stats", "--interval", "0"], spool: copy)
+        #expect(text.status == 0, "\(text.stderrText)")
+        let line = try #require(text.stdoutText.split(separator: "\n").first { $0.hasPrefix("forwarder ") })
+        #expect(line.contains("not running (last seen"))
+        #expect(line.contains("when Kafka was up"))
+        #expect(!line.contains(", Kafka up"), "a stopped forwarder must not read as Kafka being up now: \(line)")
+        #expect(!line.contains("in flight"))
     }
 }

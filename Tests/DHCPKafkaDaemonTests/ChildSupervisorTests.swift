@@ -186,7 +186,7 @@ private struct FailWhenReady: Service {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sleep")
         process.arguments = ["600"]
-        try process.run()
+        try SpawnGate.run { try process.run() }
         let handle = ChildHandle(process)
         #expect(handle.pid == process.processIdentifier)
         #expect(handle.waitForExit(timeoutMs: 50) == false, "still running")
@@ -197,14 +197,4 @@ private struct FailWhenReady: Service {
         handle.signal(SIGKILL)  // reaped: the pidfd still names the dead child only, nothing else is hit
         #expect(handle.waitForExit(timeoutMs: 0))
     }
-}
-
-/// Polls `condition` every 10 ms (without blocking a thread) until it holds or `seconds` passed.
-func eventually(within seconds: Double, _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
 }

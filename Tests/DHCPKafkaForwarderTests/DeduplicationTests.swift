@@ -207,7 +207,7 @@ private func expectExactlyOnce(_ copies: [String: Int]?, _ range: ClosedRange<UI
     @Test func brokerUnreachableAtStartWaits() async throws {
         let rig = try DedupRig(frames: 100, watermark: 10)
         try rig.produceAsPreviousForwarder(1...40)
-        try rig.cluster.setBrokerDown(-1)
+        try rig.cluster.takeBrokerDown(-1)
         let counters = try await rig.forwardEverything { forwarder in
             #expect(waitUntil(timeout: 60) { forwarder.counters.deduplicationState.hasPrefix("waiting for Kafka") })
             #expect(try rig.spool.stats().storedFrames == 90, "nothing left the spool while Kafka was away")

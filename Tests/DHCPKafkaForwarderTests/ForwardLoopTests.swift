@@ -105,7 +105,7 @@ private final class Rig {
         try loop.advanceWatermark(force: true)
         #expect(loop.watermark == 20 && loop.next == 21)
 
-        try rig.cluster.setBrokerDown(1)
+        try rig.cluster.takeBrokerDown(1)
         let retries = rig.forwarder.counters.retries
         #expect(try loop.fill(producer) == 15)
         #expect(rig.pump(&loop, producer) { $0.rewinding && $0.window.awaitingReports == 0 }, "the timeouts are reported")

@@ -1,3 +1,4 @@
+import DHCPKafkaTestSupport
 import Foundation
 
 /// A blocking TCP connection to 127.0.0.1 for talking raw HTTP to the endpoint in tests.
@@ -10,14 +11,7 @@ final class TCPClient: @unchecked Sendable {
         guard fd >= 0 else { return nil }
         var limit = timeval(tv_sec: timeout, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
+        guard connectToLoopback(fd, port: port) == 0 else {
             close(fd)
             return nil
         }

@@ -35,16 +35,6 @@ private struct FailingService: Service {
     }
 }
 
-/// Polls `condition` every 10 ms (without blocking a thread) until it holds or `seconds` passed.
-func eventually(within seconds: Double, _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
-}
-
 /// Runs `group` on its own task and waits up to `seconds` for it to end; `nil` when it did not
 /// (the group hangs), else how it ended.
 private func run(_ group: ServiceGroup, within seconds: Double) async -> Result<Void, any Error>? {

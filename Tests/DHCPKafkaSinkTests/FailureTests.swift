@@ -1,5 +1,6 @@
 import Foundation
 import DHCPKafkaSink
+import DHCPKafkaTestSupport
 import Testing
 
 @Suite("Kafka producer failure handling")
@@ -12,7 +13,7 @@ struct FailureTests {
         #expect(fixture.reports(count: 10, within: 60).filter { $0.isDelivered }.count == 10)
         #expect(fixture.producer.brokerState == .up)
 
-        try fixture.cluster.setBrokerDown(1)
+        try fixture.cluster.takeBrokerDown(1)
         for i in 10..<30 { #expect(fixture.producer.produce(value: [UInt8(i)], token: UInt64(i)) == .accepted) }
         // Within message.timeout.ms (30 s here) librdkafka retries by itself: a record is neither
         // delivered nor failed while the broker is down, so no report at all may arrive.
@@ -98,7 +99,7 @@ struct FatalErrorTests {
         let fixture = try SinkFixture()
         defer { fixture.close() }
         #expect(fixture.producer.fatalError() == nil)
-        try fixture.cluster.setBrokerDown(1)
+        try fixture.cluster.takeBrokerDown(1)
         for i in 0..<3 { #expect(fixture.producer.produce(value: [UInt8(i)], token: UInt64(i)) == .accepted) }
         fixture.producer.raiseFatalErrorForTesting(.outOfOrderSequenceNumber, reason: "test")
         let fatal = try #require(fixture.producer.fatalError())
@@ -121,7 +122,7 @@ struct MessageTimeoutTests {
     func timeout() throws {
         let fixture = try SinkFixture(messageTimeoutMs: 1000)
         defer { fixture.close() }
-        try fixture.cluster.setBrokerDown(1)
+        try fixture.cluster.takeBrokerDown(1)
         for i in 0..<3 { #expect(fixture.producer.produce(value: [UInt8(i)], token: UInt64(i)) == .accepted) }
         let reports = fixture.reports(count: 3, within: 60)
         #expect(reports.count == 3)

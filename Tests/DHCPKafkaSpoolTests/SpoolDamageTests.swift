@@ -3,32 +3,6 @@ import DHCPKafkaTestSupport
 import Foundation
 import Testing
 
-/// Flips `bit` of the 8-byte frame key `sequence` where LMDB stored it in `data.mdb` (a leaf node:
-/// key size 8 as little-endian UInt16, then the big-endian key). Returns false if not found once.
-func flipKeyBit(spool path: String, sequence: UInt64, bit: Int) throws -> Bool {
-    let file = path + "/data.mdb"
-    var data = try Data(contentsOf: URL(fileURLWithPath: file))
-    var pattern: [UInt8] = [8, 0]
-    withUnsafeBytes(of: sequence.bigEndian) { pattern.append(contentsOf: $0) }
-    var found: [Int] = []
-    data.withUnsafeBytes { bytes in
-        var i = 0
-        while i + pattern.count <= bytes.count {
-            if bytes[i] == 8, bytes[i + 1] == 0, bytes[i + 9] == pattern[9],
-               (0..<pattern.count).allSatisfy({ bytes[i + $0] == pattern[$0] }) { found.append(i) }
-            i += 1
-        }
-    }
-    // Copy-on-write leaves older copies of the leaf page in free pages: flip the key in each
-    // (the free ones are never read).
-    guard !found.isEmpty else { return false }
-    for at in found { data[at + 2 + 7 - bit / 8] ^= UInt8(1 << (bit % 8)) }
-    let fd = open(file, O_WRONLY)
-    guard fd >= 0 else { return false }
-    defer { close(fd) }
-    return data.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) } == data.count
-}
-
 @Suite("Spool damage and capacity changes")
 struct SpoolDamageTests {
     @Test("reopening with a smaller capacity evicts down to it at open (counted, gap-recorded); ingest goes on")
@@ -69,7 +43,7 @@ struct SpoolDamageTests {
         let spool = try Spool.open(at: path, options: SpoolOptions(capacityBytes: 1 << 20))
         _ = try spool.append(makeBatch(count: 1000, size: 100))
         try spool.close()
-        #expect(try flipKeyBit(spool: path, sequence: 500, bit: 20))
+        #expect(try SpoolFileDamage.flipKeyBit(spool: path, sequence: 500, bit: 20))
 
         let ingest = spoolError { _ = try Spool.open(at: path, options: SpoolOptions(capacityBytes: 1 << 20)) }
         #expect(ingest?.code == .corrupt)

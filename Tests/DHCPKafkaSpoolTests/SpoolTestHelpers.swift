@@ -33,7 +33,7 @@ func runCommand(_ path: String, _ arguments: [String]) throws -> Int32 {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
-    try process.run()
+    try SpawnGate.run { try process.run() }
     process.waitUntilExit()
     return process.terminationStatus
 }
@@ -58,7 +58,7 @@ final class TortureChild {
         process.executableURL = URL(fileURLWithPath: tortureExecutable())
         process.arguments = arguments
         process.standardOutput = output
-        try process.run()
+        try SpawnGate.run { try process.run() }
     }
 
     /// The child's pid.

@@ -93,6 +93,16 @@ public func waitUntil(timeout: Double, _ condition: () -> Bool) -> Bool {
     return condition()
 }
 
+/// Polls `condition` every 10 ms (without blocking a thread) until it holds or `seconds` passed.
+public func eventually(within seconds: Double, _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
+}
+
 /// Whether a Unix socket file exists at `path`.
 public func socketExists(_ path: String) -> Bool {
     var info = stat()

@@ -30,6 +30,18 @@ public func httpGet(host: String = "127.0.0.1", port: UInt16, path: String, time
     return (status, String(text[end.upperBound...]))
 }
 
+/// Connects the TCP socket `fd` to 127.0.0.1:`port` and returns what `connect` returned: 0, or -1
+/// with `errno` set (`EINPROGRESS` for a non-blocking socket still connecting).
+public func connectToLoopback(_ fd: Int32, port: UInt16) -> Int32 {
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr = in_addr(s_addr: UInt32(0x7F00_0001).bigEndian)
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+}
+
 /// Parses Prometheus text exposition into `name{labels}` → value (comments skipped).
 public func parsePrometheus(_ text: String) -> [String: Double] {
     var values: [String: Double] = [:]

@@ -18,7 +18,7 @@ public func withUnblockedSignals<T>(_ body: () throws -> T) rethrows -> T {
     sigaddset(&mask, SIGCHLD)
     pthread_sigmask(SIG_SETMASK, &mask, &previous)
     defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
-    return try body()
+    return try SpawnGate.run(body)
 }
 
 /// `command` prefixed with a trampoline that clears the whole signal mask and then execs it (same

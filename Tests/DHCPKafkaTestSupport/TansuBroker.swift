@@ -156,11 +156,7 @@ public func kafkaAnswersApiVersions(port: UInt16, timeout: Double = 1) -> Bool {
     var limit = timeval(tv_sec: Int(timeout), tv_usec: Int((timeout - timeout.rounded(.down)) * 1_000_000))
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
-    var address = loopbackAddress(port: port)
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    guard connected == 0 else { return false }
+    guard connectToLoopback(fd, port: port) == 0 else { return false }
 
     // Request header v1: api_key INT16, api_version INT16, correlation_id INT32, client_id STRING;
     // ApiVersions v0 has an empty body. The whole request is preceded by its INT32 size.

@@ -143,10 +143,14 @@ import Testing
     /// Bad input is refused with an explanation (server name) or dropped and counted (a message too
     /// long for the format), never a crash.
     @Test func refusesWhatTheFormatCannotCarry() throws {
-        #expect(throws: WriterError.serverNameTooLong(bytes: 256)) {
+        let tooLong = #expect(throws: WriterError.self) {
             try DHCPKafkaWriter(socketPath: "/tmp/x.sock", serverName: String(repeating: "n", count: 256))
         }
-        #expect(throws: WriterError.socketPathInvalid(path: "")) { try DHCPKafkaWriter(socketPath: "", serverName: "s") }
+        #expect(tooLong?.code == .serverNameTooLong)
+        #expect(tooLong?.message.contains("256 bytes") == true, "says how long the name is")
+        let noPath = #expect(throws: WriterError.self) { try DHCPKafkaWriter(socketPath: "", serverName: "s") }
+        #expect(noPath?.code == .socketPathInvalid)
+        #expect(noPath?.description.contains("choose a shorter path") == true, "says what to do")
         let writer = try DHCPKafkaWriter(socketPath: "/nonexistent/dhcpkafka.sock", serverName: "s")
         let huge = [UInt8](repeating: 0, count: 70_000)
         #expect(writer.finish(writer.begin(incoming: huge), reply: nil) == .droppedTooLarge)

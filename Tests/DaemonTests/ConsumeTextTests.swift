@@ -9,23 +9,11 @@ import Testing
 @Suite struct ConsumeTextTests {
     static let names = ["evil\n[0:99] forged", "clear\u{1B}[2J", "nul\u{0}x", "rtl\u{202E}txt", "csi\u{9B}31m"]
 
-    /// A fixture frame (dhcpkit-kafka) with its server name replaced by `name`.
-    static func frame(named name: String) throws -> [UInt8] {
-        let text = try String(contentsOf: TestPaths.fixtures.appendingPathComponent("frames/direct.hex"), encoding: .utf8)
-        let bytes = hexBytes(String(try #require(text.split(separator: "\n").first { !$0.hasPrefix("#") && !$0.isEmpty })))
-        let name = Array(name.utf8)
-        return [bytes[0], UInt8(name.count)] + name + bytes[(2 + Int(bytes[1]))...]
-    }
-
     @Test func consumeEscapesNamesAndHeaders() throws {
         let cluster = try MockCluster.forTests()
         let directory = try TemporaryDirectory(prefix: "dk-consume")
         let path = directory.appending("spool")
-        let spool = try Spool.open(at: path, options: SpoolOptions(capacityBytes: 1 << 20))
-        var batch = SpoolBatch()
-        for name in Self.names { batch.append(try Self.frame(named: name), receivedAt: 1_000_000_000) }
-        _ = try spool.append(batch)
-        try spool.close()
+        try FixtureFrames.spool(at: path, serverNames: Self.names)
 
         let forwarder = try ChildProcess(
             TestPaths.dhcpkafka,

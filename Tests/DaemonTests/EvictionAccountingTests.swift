@@ -18,7 +18,7 @@ import Testing
         let daemon = try harness.start(["--broker", cluster.bootstrapServers, "--capacity", "64KiB", "--max-frames", "100",
                                         "--max-in-flight-frames", "300", "--message-timeout", "300"])
         #expect(harness.waitForStartupScan(), "\(daemon.log)")
-        try cluster.setBrokerDown(1)
+        try cluster.takeBrokerDown(1)
         // First 90 frames, which the ring holds: wait until the forwarder has all of them in flight
         // (its status file, rewritten every 2 s), so they are certainly sent before the ring evicts them.
         let first = try harness.writer(name: "a", frames: 90, rate: 0)

@@ -69,7 +69,7 @@ import Testing
     /// sequence position: frames and gap records together cover every sequence exactly once.
     @Test func evictedFramesBecomeGapRecords() throws {
         let cluster = try MockCluster.forTests()
-        try cluster.setBrokerDown(1)
+        try cluster.takeBrokerDown(1)
         let harness = try DaemonHarness()
         // A small window: the forwarder cannot take every frame into librdkafka's memory before the
         // ring evicts them (with a large window they would all still be delivered, gap-free).
@@ -146,7 +146,7 @@ import Testing
         let first = try harness.writer(name: "a", frames: 200, rate: 1_000)
         #expect(first.wait(timeout: 30) == 0)
         #expect(waitUntil(timeout: 30) { (try? harness.stats())?["forwarded"]?.intValue == 200 })
-        try cluster.setBrokerDown(1)
+        try cluster.takeBrokerDown(1)
         let second = try harness.writer(name: "b", frames: 300, rate: 1_000)
         #expect(second.wait(timeout: 30) == 0)
         // Every frame produced into librdkafka's queue (the status is written every 2 s).
@@ -184,7 +184,7 @@ import Testing
         let first = try harness.writer(name: "a", frames: 100, rate: 1_000)
         #expect(first.wait(timeout: 30) == 0)
         #expect(waitUntil(timeout: 30) { (try? harness.stats())?["forwarded"]?.intValue == 100 })
-        try cluster.setBrokerDown(1)
+        try cluster.takeBrokerDown(1)
         let second = try harness.writer(name: "b", frames: 200, rate: 1_000)
         #expect(second.wait(timeout: 30) == 0)
         #expect(waitUntil(timeout: 60) { (try? harness.stats())?["forwarder"]?["in_flight"]?.intValue == 200 },

@@ -6,6 +6,23 @@ import Testing
 
 /// Records Kafka receives twice are counted (`possibly_persisted`), never silent.
 @Suite(.serialized) struct ForwarderDuplicateTests {
+    /// Waits for the rewind of the leader-less `partition` (status: every 2 s), gives it a leader
+    /// again, waits until all 330 accepted frames were forwarded, stops the daemon and returns the
+    /// spool identity.
+    static func healAndStop(partition: Int32, cluster: MockCluster, harness: DaemonHarness, daemon: ChildProcess) throws -> String {
+        #expect(waitUntil(timeout: 60) { ((try? harness.stats())?["forwarder"]?["retries"]?.intValue ?? 0) >= 1 },
+                "\(daemon.log)")
+        try cluster.setPartitionLeader(topic: "dhcpkit.messages", partition: partition, broker: 1)
+        #expect(waitUntil(timeout: 90) {
+            let stats = try? harness.stats()
+            return stats?["stored_frames"]?.intValue == 0 && stats?["accepted"]?.intValue == 330
+        }, "\(daemon.log)")
+        let identity = try #require(try harness.stats()["spool_identity"]?.stringValue)
+        daemon.signal(SIGTERM)
+        #expect(daemon.wait(timeout: 30) == 0)
+        return identity
+    }
+
     /// One partition without a leader while the others work: its records time out
     /// (`--message-timeout`), and the rewind that produces them again also produces the records
     /// behind them that the other partitions had acknowledged (to keep each partition in sequence
@@ -25,17 +42,8 @@ import Testing
         try cluster.setPartitionLeader(topic: "dhcpkit.messages", partition: 1, broker: -1)
         let writers = try (0..<6).map { try harness.writer(name: "w\($0)", frames: 50, rate: 50) }
         for writer in writers { #expect(writer.wait(timeout: 60) == 0) }
-        // The leader-less partition's records time out and the forwarder rewinds (status: every 2 s).
-        #expect(waitUntil(timeout: 60) { ((try? harness.stats())?["forwarder"]?["retries"]?.intValue ?? 0) >= 1 },
-                "\(daemon.log)")
-        try cluster.setPartitionLeader(topic: "dhcpkit.messages", partition: 1, broker: 1)
-        #expect(waitUntil(timeout: 90) {
-            let stats = try? harness.stats()
-            return stats?["stored_frames"]?.intValue == 0 && stats?["accepted"]?.intValue == 330
-        }, "\(daemon.log)")
-        let identity = try #require(try harness.stats()["spool_identity"]?.stringValue)
-        daemon.signal(SIGTERM)
-        #expect(daemon.wait(timeout: 30) == 0)
+        // The leader-less partition's records time out and the forwarder rewinds.
+        let identity = try Self.healAndStop(partition: 1, cluster: cluster, harness: harness, daemon: daemon)
         let counted = try harness.stats()["forwarder"]?["possibly_persisted"]?.intValue ?? -1
         let (duplicates, _) = try verifyDelivery(try cluster.readAll(expected: 330), accepted: 330, spoolIdentity: identity)
         print("duplicates in Kafka: \(duplicates), possibly_persisted: \(counted)")
@@ -65,16 +73,7 @@ import Testing
         // the first ones time out.
         let writer = try harness.writer(name: "w", frames: 300, rate: 100)
         #expect(writer.wait(timeout: 60) == 0)
-        #expect(waitUntil(timeout: 60) { ((try? harness.stats())?["forwarder"]?["retries"]?.intValue ?? 0) >= 1 },
-                "\(daemon.log)")
-        try cluster.setPartitionLeader(topic: "dhcpkit.messages", partition: partition, broker: 1)
-        #expect(waitUntil(timeout: 90) {
-            let stats = try? harness.stats()
-            return stats?["stored_frames"]?.intValue == 0 && stats?["accepted"]?.intValue == 330
-        }, "\(daemon.log)")
-        let identity = try #require(try harness.stats()["spool_identity"]?.stringValue)
-        daemon.signal(SIGTERM)
-        #expect(daemon.wait(timeout: 30) == 0)
+        let identity = try Self.healAndStop(partition: partition, cluster: cluster, harness: harness, daemon: daemon)
         _ = try verifyDelivery(try cluster.readAll(expected: 330), accepted: 330, spoolIdentity: identity)
     }
 }

@@ -16,7 +16,7 @@ import Testing
         defer { ingest.signal(SIGTERM); ingest.wait(timeout: 30) }
         let gone = Process()
         gone.executableURL = URL(fileURLWithPath: "/bin/true")
-        try gone.run()
+        try SpawnGate.run { try gone.run() }
         gone.waitUntilExit()
         let forwarder = try ChildProcess(
             TestPaths.dhcpkafka, ["forward", "--spool", harness.spool, "--broker", "127.0.0.1:1", "--exit-with-parent"],

@@ -27,7 +27,7 @@ import Testing
         let writer = try harness.writer(name: "w", frames: 4_000, rate: 800)
         // Take the broker away in mid-stream, then wait (not a fixed time) until the backlog is there.
         #expect(waitUntil(timeout: 60) { accepted(harness) > 300 }, "the writer is sending")
-        try cluster.setBrokerDown(1)
+        try cluster.takeBrokerDown(1)
         #expect(waitUntil(timeout: 120) { (try? harness.stats())?["stored_frames"]?.intValue ?? 0 > 1_000 },
                 "frames pile up in the spool while Kafka is away: \(String(describing: try? harness.stats()))")
         // Keep Kafka away until records timed out (--message-timeout 2) and the forwarder backs off.

@@ -168,13 +168,7 @@ import Testing
 func connectTCP(port: UInt16, timeout: Int32 = 10) -> Int32 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
     guard fd >= 0 else { return -1 }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = port.bigEndian
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
+    let connected = connectToLoopback(fd, port: port)
     var waiter = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
     var error: Int32 = 0
     var length = socklen_t(MemoryLayout<Int32>.size)

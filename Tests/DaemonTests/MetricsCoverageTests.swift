@@ -81,7 +81,7 @@ import Testing
         // The outage starts once the forwarder's startup scan is done (before it, nothing is produced
         // and so nothing could time out and be retried).
         #expect(harness.waitForStartupScan(), "\(daemon.log)")
-        try cluster.setBrokerDown(1)
+        try cluster.takeBrokerDown(1)
         let port = try #require(LifecycleProcessTests.metricsPort(daemon), "\(daemon.log)")
         func value(_ name: String) -> Double { Self.scrape(port)?.values[name] ?? -1 }
         func drained(accepted: Double) -> Bool {

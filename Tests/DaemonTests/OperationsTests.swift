@@ -29,7 +29,7 @@ import Testing
         ])
         let port = try #require(metricsPort(daemon), "the daemon logs where it serves metrics: \(daemon.log)")
         #expect(httpGet(port: port, path: "/nothing-here")?.status == 404)
-        try cluster.setBrokerDown(1)
+        try cluster.takeBrokerDown(1)
         let writer = try harness.writer(name: "w", frames: 2_000, rate: 500)
         // Wait for conditions, not for time: a backlog appears, then it grows and ages past 2.5 s.
         var early: [String: Double] = [:]

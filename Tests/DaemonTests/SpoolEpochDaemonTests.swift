@@ -15,7 +15,7 @@ import Testing
         torture.executableURL = TestPaths.buildProducts.appendingPathComponent("spool-torture")
         torture.arguments = ["append", harness.spool, "nometa"]
         torture.standardOutput = FileHandle.nullDevice
-        try torture.run()
+        try SpawnGate.run { try torture.run() }
         let appended = waitUntil(timeout: 60) { ((try? Spool.openReadOnly(at: harness.spool).stats().nextSequence) ?? 0) > 1 }
         kill(torture.processIdentifier, SIGKILL)
         torture.waitUntilExit()

@@ -1,6 +1,7 @@
 import DHCPKafkaWire
 import DHCPv6
 import JSONValue
+import TextCodecs
 
 /// Describes frames in exactly the schema of Tests/interop-python/describe.py, from the Swift model.
 enum FrameDescription {

@@ -6,6 +6,7 @@ import DHCPv6
 import Foundation
 import JSONValue
 import Testing
+import TextCodecs
 
 /// The dashboard in a real browser (headless chromium through selenium, Tests/interop-python/browser_check.py),
 /// fed by the real relay: overview, DUID search, the lease question, live tail, hostile strings.

@@ -7,6 +7,7 @@ import JSONValue
 import LookingGlassStore
 import LookingGlassWeb
 import Testing
+import TextCodecs
 
 /// The routes in-process (HummingbirdTesting's router client) over a real SQLite file.
 @Suite struct WebTests {

@@ -22,6 +22,7 @@ import DHCPKafkaSink
 import Foundation
 import JSONValue
 import Synchronization
+import TextCodecs
 
 struct InputRecord {
     let line: Int
@@ -42,26 +43,7 @@ final class LogCollector: Sendable {
 }
 
 func parseHex(_ text: Substring, line: Int) throws(UsageError) -> [UInt8] {
-    var out: [UInt8] = []
-    var high: UInt8?
-    for c in text.utf8 {
-        let nibble: UInt8
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = c - UInt8(ascii: "A") + 10
-        case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r"): continue
-        default: throw UsageError(message: "line \(line): not a hex digit: \(Unicode.Scalar(c))")
-        }
-        if let h = high {
-            out.append(h << 4 | nibble)
-            high = nil
-        } else {
-            high = nibble
-        }
-    }
-    guard high == nil else { throw UsageError(message: "line \(line): odd number of hex digits") }
-    return out
+    do { return try Hex.decode(text, skipping: " \t\r") } catch { throw UsageError(message: "line \(line): \(error)") }
 }
 
 func parseRecord(_ text: Substring, line: Int) throws(UsageError) -> InputRecord {

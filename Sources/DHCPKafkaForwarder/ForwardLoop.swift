@@ -27,6 +27,8 @@ struct ForwardLoop {
     /// Set when a delivery report says the producer's idempotence state is broken (fenced, …):
     /// the producer is recreated as after a fatal error.
     var recreateCause: KafkaError?
+    /// Frames and gap records a previous forwarder process left in Kafka unacknowledged: skipped.
+    var deduplication: Deduplication?
 
     var configuration: ForwarderConfiguration { forwarder.configuration }
     /// Sequences acknowledged by Kafka but not yet removed from the spool (an upper bound on frames).
@@ -143,6 +145,10 @@ struct ForwardLoop {
                     gapEnd = sequence
                     return false
                 }
+                if skipIfAlreadyInKafka(sequence) {
+                    next = sequence + 1
+                    return true
+                }
                 let (outcome, timestampIn) = builder.produce(frame: bytes, sequence: sequence, with: producer)
                 switch outcome {
                 case .accepted:
@@ -191,6 +197,11 @@ struct ForwardLoop {
             }
             var end = start
             while end + 1 < range.upperBound && !dead.contains(end + 1) { end += 1 }
+            if let last = skipGapIfAlreadyInKafka(start, endingBy: end) {
+                start = last + 1
+                next = start
+                continue
+            }
             let gap = GapKafkaMessage(
                 serverName: configuration.serverName, spoolIdentity: forwarder.spoolIdentity, firstSequence: start,
                 lastSequence: end, frames: end - start + 1, bytes: 0, timestamp: Date().timeIntervalSince1970)

@@ -42,6 +42,7 @@ public final class Forwarder: BlockingWorker, @unchecked Sendable {
         threads.spawn("dhcpkafka-forward") { [self] in
             do {
                 var loop = try ForwardLoop(forwarder: self)
+                try loop.deduplicate()
                 try loop.run()
             } catch {
                 logger.critical("forwarder stopped on an error", metadata: ["error": "\(error)"])

@@ -22,6 +22,10 @@ public struct ForwarderConfiguration: Sendable {
     /// What to do when Kafka rejects the destination (topic missing, not authorised): keep the
     /// frames and retry (default), or move each frame to the dead letters.
     public var onDestinationError: DestinationErrorPolicy
+    /// At start, the most records read back per partition to find what Kafka already holds of
+    /// this spool (docs/forwarder.md, "No duplicates after a restart"); a partition not settled
+    /// within it falls back to at-least-once for what it may hold.
+    public var deduplicationScanLimit: Int64 = 100_000
 
     /// Makes a configuration with the defaults documented in docs/forwarder.md.
     public init(

@@ -12,6 +12,10 @@ public final class ForwarderCounters: Sendable {
     let inFlightCount = Atomic<Int>(0)
     let watermarkValue = Atomic<UInt64>(0)
     let possiblyPersistedCount = Atomic<UInt64>(0)
+    let alreadyInKafkaCount = Atomic<UInt64>(0)
+    let deduplicationFallbackCount = Atomic<UInt64>(0)
+    let deduplicationRemappedCount = Atomic<UInt64>(0)
+    let deduplicationStateText = Mutex<String>("not started")
     /// Seconds from timestamp-in (when the DHCP server received the message) to Kafka's acknowledgement.
     public let deliveryLatency = LatencySamples()
     private let stateText = Mutex<(broker: String, backingOff: Bool)>(("unknown", false))

@@ -18,6 +18,10 @@ public enum ForwarderStatus {
             ("gap_records", .uint(counters.gapRecords)), ("retries", .uint(counters.retries)),
             ("possibly_persisted", .uint(counters.possiblyPersisted)),
             ("producer_restarts", .uint(counters.producerRestarts)),
+            ("already_in_kafka", .uint(counters.alreadyInKafka)),
+            ("deduplication", .string(counters.deduplicationState)),
+            ("deduplication_fallbacks", .uint(counters.deduplicationFallbacks)),
+            ("deduplication_remapped", .uint(counters.deduplicationRemapped)),
             ("delivery_latency_p50_ms", .double(Double(counters.deliveryLatency.percentile(50) ?? 0) / 1000)),
             ("delivery_latency_p99_ms", .double(Double(counters.deliveryLatency.percentile(99) ?? 0) / 1000)),
         ])

@@ -21,6 +21,15 @@ public struct RelaySnapshot: Sendable, Equatable {
         public var retries: UInt64 = 0
         /// Producers recreated after a fatal librdkafka error (this forwarder process).
         public var producerRestarts: UInt64 = 0
+        /// Frames and gap records the forwarder found already in Kafka at start and skipped (this
+        /// forwarder process).
+        public var alreadyInKafka: UInt64 = 0
+        /// Partitions (or whole topics) the forwarder's startup scan could not settle, so what they
+        /// held is produced again: at-least-once for it (this forwarder process).
+        public var deduplicationFallbacks: UInt64 = 0
+        /// Records of this spool found at start in a partition their key no longer maps to (this
+        /// forwarder process).
+        public var deduplicationRemapped: UInt64 = 0
         /// Spool commits that failed and were retried (this daemon process).
         public var commitFailures: UInt64 = 0
         /// File descriptors senders passed with frames, each closed at once (this daemon process).

@@ -45,7 +45,7 @@ public struct ConsumedRecord: Sendable, Hashable {
 /// A minimal consumer for tests and command-line checks: owns a consumer `rd_kafka_t`, reads
 /// explicitly assigned partitions (no group rebalancing, no offset commits).
 public final class KafkaConsumer {
-    private var handle: OpaquePointer?
+    var handle: OpaquePointer?
     /// The source address and log handler reached from librdkafka's callbacks; their opaque, kept alive here.
     private let context: ConsumerContext?
 

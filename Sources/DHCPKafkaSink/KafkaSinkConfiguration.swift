@@ -10,6 +10,8 @@
 ///   its spool on successes), delivered through `dr_msg_cb` so the report carries the message.
 /// - `message.timeout.ms` comes from ``messageTimeoutMs``; `bootstrap.servers` from ``brokers``;
 ///   `client.id` from ``clientID``; `transactional.id` is refused (transactions are not used).
+/// - `partitioner=murmur2_random`: a keyed record goes to `murmur2(key) % partitions` like a Java
+///   producer's (``KafkaPartitioner``); records without a key go to a random partition.
 /// - With a ``sourceAddress``, `broker.address.family` is set to its family (`v4` or `v6`): a socket
 ///   bound to an address of one family cannot connect to a broker address of the other.
 public struct KafkaSinkConfiguration: Sendable {
@@ -99,6 +101,9 @@ public struct KafkaSinkConfiguration: Sendable {
         }
         result.append(("enable.idempotence", "true"))
         result.append(("acks", "all"))
+        // Java-compatible placement of keyed records (KafkaPartitioner): the same key lands in the
+        // same partition as from a Java producer.
+        result.append(("partitioner", "murmur2_random"))
         result.append(("delivery.report.only.error", "false"))
         result.append(("message.timeout.ms", String(messageTimeoutMs)))
         if let sourceAddress, let parsed = try? SourceAddress(parsing: sourceAddress) {
@@ -137,7 +142,7 @@ public struct KafkaSinkConfiguration: Sendable {
         var names: Set<String> = [
             "bootstrap.servers", "metadata.broker.list", "client.id", "enable.idempotence", "acks",
             "request.required.acks", "message.timeout.ms", "delivery.timeout.ms", "delivery.report.only.error",
-            "transactional.id",
+            "transactional.id", "partitioner",
         ]
         if sourceAddress != nil { names.insert("broker.address.family") }
         return names

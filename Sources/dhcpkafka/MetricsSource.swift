@@ -49,6 +49,9 @@ struct MetricsSource: Sendable {
             snapshot.totals.deadLettered = UInt64(status["dead_lettered"]?.intValue ?? 0)
             snapshot.totals.retries = UInt64(status["retries"]?.intValue ?? 0)
             snapshot.totals.producerRestarts = UInt64(status["producer_restarts"]?.intValue ?? 0)
+            snapshot.totals.alreadyInKafka = UInt64(status["already_in_kafka"]?.intValue ?? 0)
+            snapshot.totals.deduplicationFallbacks = UInt64(status["deduplication_fallbacks"]?.intValue ?? 0)
+            snapshot.totals.deduplicationRemapped = UInt64(status["deduplication_remapped"]?.intValue ?? 0)
             snapshot.deliveryLatencyP99Seconds = (status["delivery_latency_p99_ms"]?.doubleValue ?? 0) / 1000
         }
         return snapshot

@@ -179,6 +179,14 @@ struct SpoolStatsView {
             + ", \(status["in_flight"]?.intValue ?? 0) in flight, delivery p99 \(status["delivery_latency_p99_ms"]?.doubleValue ?? 0) ms"
     }
 
+    /// The forwarder's startup scan for what Kafka already holds of this spool (docs/forwarder.md).
+    var deduplicationLine: String {
+        guard let (status, _) = forwarder, let state = status["deduplication"]?.stringValue else { return "-" }
+        return "\(state.escapedForDisplay), \(status["already_in_kafka"]?.intValue ?? 0) already in Kafka (skipped), "
+            + "\(status["deduplication_fallbacks"]?.intValue ?? 0) fallbacks to at-least-once, "
+            + "\(status["deduplication_remapped"]?.intValue ?? 0) in a partition their key no longer maps to"
+    }
+
     var text: String {
         let used = capacityPercent
         let unsent = oldestUnsent.map { "sequence \($0.sequence), \(String(format: "%.1f", oldestUnsentAge ?? 0)) s old" }
@@ -207,6 +215,7 @@ struct SpoolStatsView {
             "pending gaps       \(stats.pendingGaps)",
             "disk               \(ByteSize.format(stats.fileSize)) on disk, map \(ByteSize.format(stats.mapSize))",
             "forwarder          " + forwarderLine,
+            "deduplication      " + deduplicationLine,
         ]
         return lines.joined(separator: "\n")
     }

@@ -53,7 +53,7 @@ struct ConfigurationTests {
         #expect(code(KafkaSinkConfiguration(brokers: ["k:1"], clientID: "a\nb")) == .invalidClientID)
     }
 
-    @Test("fixed properties cannot be overridden", arguments: ["acks", "enable.idempotence", "message.timeout.ms", "bootstrap.servers", "delivery.report.only.error", "transactional.id"])
+    @Test("fixed properties cannot be overridden", arguments: ["acks", "enable.idempotence", "message.timeout.ms", "bootstrap.servers", "delivery.report.only.error", "transactional.id", "partitioner"])
     func reserved(name: String) {
         let config = KafkaSinkConfiguration(brokers: ["k:1"], properties: [(name, "1")])
         #expect { try config.validate() } throws: { ($0 as? KafkaConfigurationError)?.code == .reservedProperty }

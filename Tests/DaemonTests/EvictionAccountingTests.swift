@@ -12,10 +12,13 @@ import Testing
         let cluster = try MockCluster.forTests()
         // The broker is away: the forwarder produces up to 300 frames into librdkafka's queue, where
         // they wait; the ring (100 frames) evicts them and everything after them meanwhile.
-        try cluster.takeBrokerDown(1)
+        // (Away once the forwarder's startup scan found Kafka empty of this spool: before that it
+        // produces nothing.)
         let harness = try DaemonHarness()
         let daemon = try harness.start(["--broker", cluster.bootstrapServers, "--capacity", "64KiB", "--max-frames", "100",
                                         "--max-in-flight-frames", "300", "--message-timeout", "300"])
+        #expect(harness.waitForStartupScan(), "\(daemon.log)")
+        try cluster.takeBrokerDown(1)
         // First 90 frames, which the ring holds: wait until the forwarder has all of them in flight
         // (its status file, rewritten every 2 s), so they are certainly sent before the ring evicts them.
         let first = try harness.writer(name: "a", frames: 90, rate: 0)

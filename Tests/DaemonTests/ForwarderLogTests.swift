@@ -22,9 +22,13 @@ import Testing
             "--kafka-property", "security.protocol=ssl"])
         let writer = try harness.writer(name: "w", frames: 10, rate: 100)
         #expect(writer.wait(timeout: 60) == 0)
-        // Several message timeouts (2 s each) later: an outage of 6 s or more.
-        #expect(waitUntil(timeout: 120) { ((try? harness.stats())?["forwarder"]?["retries"]?.intValue ?? 0) >= 3 },
-                "\(daemon.log)")
+        // Several attempts of the startup scan (each waits 5 s for metadata) later: an outage of 10 s
+        // or more, with the producer made and connecting all along (nothing is produced before the
+        // scan found what Kafka holds, docs/forwarder.md).
+        #expect(waitUntil(timeout: 120) {
+            let state = (try? harness.stats())?["forwarder"]?["deduplication"]?.stringValue ?? ""
+            return Int(state.split(separator: "attempt ").dropFirst().first?.prefix { $0.isNumber } ?? "") ?? 0 >= 3
+        }, "\(daemon.log)")
         daemon.signal(SIGTERM)
         #expect(daemon.wait(timeout: 30) == 0)
         let lines = daemon.log.split(separator: "\n")

@@ -2,6 +2,7 @@ import DHCPKafkaSink
 import DHCPKafkaTestSupport
 import DHCPKafkaWire
 import Foundation
+import JSONValue
 import Testing
 
 /// A record read back from the mock cluster, with what the forwarder put in its headers.
@@ -131,4 +132,15 @@ func verifyDelivery(_ records: [Delivered], accepted: UInt64, spoolIdentity: Str
     let missing = (1...max(accepted, 1)).filter { !covered.contains($0) }
     #expect(accepted == 0 || missing.isEmpty, "\(missing.count) sequences never reached Kafka, first \(missing.prefix(5))")
     return (duplicates, gaps)
+}
+
+extension DaemonHarness {
+    /// Waits until the forwarder's startup scan (what Kafka already holds of this spool) is over,
+    /// per its status file: before that it produces nothing.
+    func waitForStartupScan(timeout: Double = 60) -> Bool {
+        waitUntil(timeout: timeout) {
+            let state = (try? stats())?["forwarder"]?["deduplication"]?.stringValue ?? ""
+            return state == "done" || state.hasPrefix("fallback")
+        }
+    }
 }

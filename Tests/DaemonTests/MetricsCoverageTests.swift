@@ -73,12 +73,15 @@ import Testing
     /// every documented metric is present and each fault shows in its own.
     @Test func everyMetricMovesWithItsFault() throws {
         let cluster = try MockCluster.forTests()
-        try cluster.takeBrokerDown(1)
         let harness = try DaemonHarness()
         let daemon = try harness.start([
             "--broker", cluster.bootstrapServers, "--metrics-listen", "127.0.0.1:0", "--capacity", "64KiB",
             "--max-frames", "100", "--max-in-flight-frames", "20", "--backoff-max", "1", "--message-timeout", "2",
         ])
+        // The outage starts once the forwarder's startup scan is done (before it, nothing is produced
+        // and so nothing could time out and be retried).
+        #expect(harness.waitForStartupScan(), "\(daemon.log)")
+        try cluster.takeBrokerDown(1)
         let port = try #require(LifecycleProcessTests.metricsPort(daemon), "\(daemon.log)")
         func value(_ name: String) -> Double { Self.scrape(port)?.values[name] ?? -1 }
         func drained(accepted: Double) -> Bool {

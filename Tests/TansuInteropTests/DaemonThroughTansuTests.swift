@@ -34,6 +34,9 @@ struct DaemonThroughTansuTests {
         let forwarder = try ChildProcess(
             TestPaths.dhcpkafka, ["forward", "--spool", spool, "--broker", broker.bootstrapServers, "--server-name", "relay01.example.net"],
             logPath: directory.appending("forward.log"), environment: TestPaths.librdkafkaRuntimeEnvironment)
+        // Before it produces anything the forwarder reads back what tansu holds of this spool (about
+        // a second); the late frames come after that, so the 50-frame ring does not evict them meanwhile.
+        #expect(waitUntil(timeout: 60) { forwarder.log.contains("beyond the acknowledged watermark") }, "\(forwarder.log)")
         let late = try runProcess(
             TestPaths.dhcpkafka, ["send", "--socket", socket, "--frames", "300", "--rate", "1000", "--server-name", "late",
                                   "--log", directory.appending("late"), "--json"])

@@ -12,6 +12,26 @@ var dhcpkafkaBinary: URL {
         .appendingPathComponent("dhcpkafka")
 }
 
+/// `dhcpkafka run` on `directory`'s socket and spool against `brokers`, started and waited for until
+/// its socket exists; `extra` options are appended. The caller kills it (SIGKILL or SIGTERM).
+func startDaemon(in directory: String, brokers: String, extra: [String] = []) throws
+    -> (process: Process, socket: String, spool: String)
+{
+    let socket = directory + "/ingest.sock"
+    let spool = directory + "/spool"
+    let daemon = Process()
+    daemon.executableURL = dhcpkafkaBinary
+    daemon.arguments = ["run", "--socket", socket, "--spool", spool, "--broker", brokers] + extra
+    daemon.standardError = FileHandle.nullDevice
+    try daemon.run()
+    for _ in 0..<500 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
+    guard FileManager.default.fileExists(atPath: socket) else {
+        kill(daemon.processIdentifier, SIGKILL)
+        throw BenchError("dhcpkafka run made no socket at \(socket) within 5 s")
+    }
+    return (daemon, socket, spool)
+}
+
 /// Runs `dhcpkafka` with `arguments` and returns its standard output.
 func dhcpkafka(_ arguments: [String]) throws -> String {
     let process = Process()

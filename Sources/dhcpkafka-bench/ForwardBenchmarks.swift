@@ -128,15 +128,8 @@ struct ForwardBenchmarks {
     func latency(rate: Int, seconds: Int) throws {
         let cluster = try MockCluster(brokers: 1)
         try cluster.createTopic("dhcpkit.messages", partitions: 3, replicationFactor: 1)
-        let socket = directory + "/ingest.sock"
-        let spool = directory + "/spool"
-        let daemon = Process()
-        daemon.executableURL = dhcpkafkaBinary
-        daemon.arguments = ["run", "--socket", socket, "--spool", spool, "--broker", cluster.bootstrapServers]
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
+        let (daemon, socket, spool) = try startDaemon(in: directory, brokers: cluster.bootstrapServers)
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
-        for _ in 0..<300 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
         // Warm up until the forwarder is connected (its first frames wait for the broker connection and
         // metadata, ~1 s): 100 frames, then wait until they were forwarded. They stay in the latency
         // samples but are 0.2% of them.

@@ -40,16 +40,9 @@ struct OutageBenchmark {
         let cluster = try MockCluster(brokers: 1)
         try cluster.createTopic("dhcpkit.messages", partitions: 3, replicationFactor: 1)
         try cluster.setBrokerDown(1)
-        let socket = bench.directory + "/ingest.sock"
-        let spool = bench.directory + "/spool"
-        let daemon = Process()
-        daemon.executableURL = dhcpkafkaBinary
-        daemon.arguments = ["run", "--socket", socket, "--spool", spool, "--capacity", "8GiB",
-                            "--broker", cluster.bootstrapServers, "--server-name", "bench"]
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
+        let (daemon, socket, spool) = try startDaemon(
+            in: bench.directory, brokers: cluster.bootstrapServers, extra: ["--capacity", "8GiB", "--server-name", "bench"])
         defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
-        for _ in 0..<500 where !FileManager.default.fileExists(atPath: socket) { usleep(10_000) }
 
         let sender = Process()
         sender.executableURL = dhcpkafkaBinary

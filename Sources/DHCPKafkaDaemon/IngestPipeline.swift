@@ -26,6 +26,15 @@ public final class IngestPipeline: BlockingWorker, @unchecked Sendable {
     let receiveCoalescingMicroseconds: UInt32
     let shutdownTimeout: Duration
     let senderGroups = SenderGroups()
+    /// With peeking: what the committer did with the socket queue, for a successor after a crash.
+    let journal: IngestJournal?
+    /// The spool's `received` counter when this pipeline started.
+    let receivedAtStart: UInt64
+    /// Datagrams at the head of the queue that a crashed predecessor had committed already
+    /// (an upper bound); counted as `possibly_repeated` with the first commit.
+    public let possiblyRepeatedAtStart: UInt64
+    /// Counter deltas added to the first commit (possibly repeated frames, a restart after a crash).
+    let startCounterDeltas: [String: UInt64]
 
     let threads = ThreadGroup()
 
@@ -33,7 +42,8 @@ public final class IngestPipeline: BlockingWorker, @unchecked Sendable {
     /// may be made first, for a metrics endpoint bound before the socket.
     public init(
         server: UnixDatagramServer, spool: Spool, configuration: IngestConfiguration,
-        registry: KafkaMessageRegistry = .standard, counters: IngestCounters = IngestCounters(), logger: Logger
+        registry: KafkaMessageRegistry = .standard, counters: IngestCounters = IngestCounters(),
+        countAtStart: [String: UInt64] = [:], logger: Logger
     ) {
         self.counters = counters
         self.server = server
@@ -46,6 +56,25 @@ public final class IngestPipeline: BlockingWorker, @unchecked Sendable {
         self.shutdownTimeout = configuration.shutdownTimeout
         let (seconds, attoseconds) = configuration.receiveCoalescing.components
         self.receiveCoalescingMicroseconds = UInt32(clamping: seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
+        // Peek, commit, then consume: a crash loses nothing that reached the socket queue.
+        if configuration.peekUntilCommitted, !server.enablePeeking() {
+            logger.warning(
+                "this kernel cannot peek at Unix datagram sockets with an offset (SO_PEEK_OFF, Linux 4.4 and later): frames received but not yet committed are lost if the daemon crashes")
+        }
+        journal = server.isPeeking ? IngestJournal(directory: spool.path) : nil
+        if server.isPeeking, journal == nil {
+            logger.warning("cannot open \(spool.path)/\(IngestJournal.fileName): after a crash, frames committed but still queued are stored twice and not counted")
+        }
+        receivedAtStart = (try? spool.stats())?.counters["received"] ?? 0
+        possiblyRepeatedAtStart = IngestJournal.possiblyRepeated(journal?.previous, receivedNow: receivedAtStart)
+        if possiblyRepeatedAtStart > 0 {
+            logger.warning(
+                "the previous ingest worker stopped between a commit and removing its frames from the socket queue: up to \(possiblyRepeatedAtStart) frames at the head of the queue are stored a second time (counted as possibly_repeated)",
+                metadata: ["possibly_repeated": "\(possiblyRepeatedAtStart)"])
+        }
+        var deltas = countAtStart
+        if possiblyRepeatedAtStart > 0 { deltas["possibly_repeated", default: 0] += possiblyRepeatedAtStart }
+        startCounterDeltas = deltas
     }
 
     /// The largest datagram that can hold a valid frame: type, name, two timestamps, two 64 KiB messages.

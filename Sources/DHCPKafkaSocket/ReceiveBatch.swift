@@ -47,6 +47,24 @@ public final class ReceiveBatch {
         dk_receive_batch_receive(handle, fd, wait ? 1 : 0)
     }
 
+    /// Peeks (MSG_PEEK) without waiting; fills ``count``.
+    func peek(fd: Int32) -> Int32 {
+        let received = dk_receive_batch_receive_flags(handle, fd, 1, 0)
+        count = Int(max(received, 0))
+        return received
+    }
+
+    /// Receives (removes) up to `count` datagrams without waiting; their bytes are discarded.
+    func receive(fd: Int32, count wanted: Int) -> Int32 {
+        precondition(wanted <= capacity)
+        return dk_receive_batch_receive_flags(handle, fd, 0, UInt32(wanted))
+    }
+
+    /// The kernel's length for slot `index` of the last receive, valid before ``count`` is set.
+    func rawLength(at index: Int) -> Int {
+        dk_receive_batch_info(handle, UInt32(index)).full_length
+    }
+
     /// The datagram's real length; more than ``slotSize`` means it was cut and must be rejected.
     public func fullLength(at index: Int) -> Int {
         precondition(index < count)

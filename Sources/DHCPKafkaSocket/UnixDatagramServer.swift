@@ -1,4 +1,5 @@
 import CSystemShims
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,6 +17,16 @@ public final class UnixDatagramServer {
     /// replaced while it runs, and never to unlink someone else's file.
     private var boundFile: FileIdentity?
     private var receiving = true
+    /// Whether this server bound the path itself (so it may unlink it and shut the socket), or
+    /// adopted a socket that a supervising parent or systemd holds and outlives this process.
+    public let ownsPath: Bool
+    /// Whether ``receive(into:timeoutMilliseconds:)`` peeks (`MSG_PEEK` with `SO_PEEK_OFF`) and
+    /// ``consume(_:)`` removes datagrams only once they are committed. See ``enablePeeking()``.
+    public private(set) var isPeeking = false
+    /// Serialises peeks (and their offset repair) with consumes, which move the peek offset too.
+    private let socketLock = Mutex<Void>(())
+    /// Receive slots for ``consume(_:)``: one byte each, the data is discarded.
+    private lazy var consumeBatch = ReceiveBatch(slots: 256, slotSize: 1)
 
     /// Binds a socket at `path`, replacing a stale socket file left by a dead daemon.
     ///
@@ -29,6 +40,7 @@ public final class UnixDatagramServer {
         passCredentials: Bool = true
     ) throws(SocketError) {
         self.path = path
+        self.ownsPath = true
         try SocketPath.prepare(path)
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else {
@@ -56,6 +68,60 @@ public final class UnixDatagramServer {
         }
     }
 
+    /// Adopts `descriptor`, an already bound socket that outlives this process (passed by systemd or
+    /// by `dhcpkafka run`'s supervising parent; see ``SocketActivation``). It must be an
+    /// `AF_UNIX`/`SOCK_DGRAM` socket bound to `path`. The socket file is left alone: this server
+    /// never unlinks it, never shuts the socket down, and never checks the path (its owner does).
+    public init(
+        adopting descriptor: Int32, path: String, receiveBufferBytes: Int? = nil, passCredentials: Bool = true
+    ) throws(SocketError) {
+        self.path = path
+        self.ownsPath = false
+        try SocketActivation.validate(descriptor, path: path)
+        self.descriptor = descriptor
+        boundFile = nil
+        do throws(SocketError) {
+            try setOptions(receiveBufferBytes: receiveBufferBytes, passCredentials: passCredentials)
+        } catch {
+            self.descriptor = -1
+            Glibc.close(descriptor)
+            throw error
+        }
+    }
+
+    /// The descriptor, for passing the socket on to a worker process (the server keeps owning it).
+    public var fileDescriptor: Int32 { descriptor }
+
+    /// Whether this server checks that its path still names its socket: only when it bound it.
+    public var checksPath: Bool { ownsPath }
+
+    /// Turns on peeking (`SO_PEEK_OFF`, Linux ≥ 4.4 for Unix datagram sockets) and starts at the
+    /// head of the queue (a predecessor that died leaves its offset behind). From then on
+    /// ``receive(into:timeoutMilliseconds:)`` leaves datagrams queued, and ``consume(_:)`` removes
+    /// them once they are committed: a crash between the two loses nothing, the successor reads
+    /// them again. Returns `false` (and nothing changes) when the kernel does not support it.
+    @discardableResult
+    public func enablePeeking() -> Bool {
+        guard descriptor >= 0 else { return false }
+        isPeeking = dk_set_peek_offset(descriptor, 0) == 0
+        return isPeeking
+    }
+
+    /// Removes the first `count` datagrams of the queue (ones already peeked and committed).
+    /// Returns how many it removed; fewer only when the queue holds fewer (someone else read it).
+    @discardableResult
+    public func consume(_ count: Int) -> Int {
+        var left = count
+        socketLock.withLock { _ in
+            while left > 0 {
+                let removed = consumeBatch.receive(fd: descriptor, count: min(left, consumeBatch.capacity))
+                guard removed > 0 else { break }
+                left -= Int(removed)
+            }
+        }
+        return count - left
+    }
+
     private func configure(
         at file: String, mode: UInt32, group: UInt32?, receiveBufferBytes: Int?, passCredentials: Bool
     ) throws(SocketError) {
@@ -67,6 +133,10 @@ public final class UnixDatagramServer {
                 .permissions, path: path, errno: .current,
                 message: "cannot give \(path) group \(group); the daemon must be root or a member of that group")
         }
+        try setOptions(receiveBufferBytes: receiveBufferBytes, passCredentials: passCredentials)
+    }
+
+    private func setOptions(receiveBufferBytes: Int?, passCredentials: Bool) throws(SocketError) {
         if passCredentials, dk_enable_passcred(descriptor) != 0 {
             throw SocketError(.option, path: path, errno: .current, message: "cannot enable SO_PASSCRED on \(path)")
         }
@@ -95,7 +165,7 @@ public final class UnixDatagramServer {
     @discardableResult
     public func receive(into batch: ReceiveBatch, timeoutMilliseconds: Int32) throws(SocketError) -> Int {
         batch.count = 0
-        var received = batch.receive(fd: descriptor, wait: false)
+        var received = receiveNow(into: batch)
         if received < 0, Errno.current == .wouldBlock {
             var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
             let ready = systemCall { poll(&poller, 1, timeoutMilliseconds) }
@@ -105,7 +175,7 @@ public final class UnixDatagramServer {
                 }
                 return 0
             }
-            received = batch.receive(fd: descriptor, wait: false)
+            received = receiveNow(into: batch)
         }
         guard received >= 0 else {
             let error = Errno.current
@@ -114,6 +184,34 @@ public final class UnixDatagramServer {
         }
         batch.count = Int(received)
         return batch.count
+    }
+
+    /// One non-blocking receive (or peek) into `batch`; the count, or -1 with errno.
+    private func receiveNow(into batch: ReceiveBatch) -> Int32 {
+        guard isPeeking else { return batch.receive(fd: descriptor, wait: false) }
+        return socketLock.withLock { _ in
+            let received = batch.peek(fd: descriptor)
+            guard received > 0 else { return received }
+            // A datagram longer than a slot was peeked only in part, and the kernel's offset now
+            // points into its middle: the following slots hold its tail, not new datagrams. Keep
+            // the slots up to the cut one and move the offset to the end of that datagram.
+            var kept = Int(received)
+            var consumedOffset = 0
+            var copied = 0
+            for index in 0..<Int(received) { copied += min(batch.rawLength(at: index), batch.slotSize) }
+            for index in 0..<Int(received) {
+                consumedOffset += batch.rawLength(at: index)
+                if batch.rawLength(at: index) > batch.slotSize {
+                    kept = index + 1
+                    break
+                }
+            }
+            if kept < Int(received) || batch.rawLength(at: kept - 1) > batch.slotSize {
+                let now = Int(dk_peek_offset(descriptor))
+                if now >= copied { _ = dk_set_peek_offset(descriptor, Int32(clamping: now - copied + consumedOffset)) }
+            }
+            return Int32(kept)
+        }
     }
 
     /// What the socket path names now, compared with the file this server bound.
@@ -136,8 +234,11 @@ public final class UnixDatagramServer {
     /// (no new writer connects) and shuts the receive side (`SHUT_RD`), so every later send fails at
     /// once in the writer (EPIPE: it counts a drop) instead of joining a queue nobody reads. Then
     /// ``receive(into:timeoutMilliseconds:)`` drains what was queued before, and returns 0 once empty.
+    ///
+    /// An adopted socket (``ownsPath`` false) is left as it is: it outlives this process, and what
+    /// stays queued is read by the next one.
     public func stopReceiving() throws(SocketError) {
-        guard descriptor >= 0, receiving else { return }
+        guard descriptor >= 0, receiving, ownsPath else { return }
         receiving = false
         unlinkIfOurs()
         guard dk_shutdown_receive(descriptor) == 0 else {
@@ -155,7 +256,7 @@ public final class UnixDatagramServer {
     }
 
     private func unlinkIfOurs() {
-        if let boundFile, SocketPath.identity(of: path) == boundFile { unlink(path) }
+        if ownsPath, let boundFile, SocketPath.identity(of: path) == boundFile { unlink(path) }
         boundFile = nil
     }
 

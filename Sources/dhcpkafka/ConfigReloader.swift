@@ -37,13 +37,22 @@ struct ConfigReloader: Service, CustomStringConvertible {
     let daemon: RunCommand
     let forwarder: ChildSupervisor?
     let logger: Logger
+    /// In the ingest worker: apply the live keys only; the supervising parent logs and applies the rest.
+    let ingestWorker: Bool
+    /// Called on each SIGHUP (the parent passes it on to its ingest worker).
+    let onSignal: @Sendable () -> Void
 
-    init(signals: UnixSignalsSequence, setup: Setup?, running: RunCommand, forwarder: ChildSupervisor?, logger: Logger) {
+    init(
+        signals: UnixSignalsSequence, setup: Setup?, running: RunCommand, forwarder: ChildSupervisor?, logger: Logger,
+        ingestWorker: Bool = false, onSignal: @escaping @Sendable () -> Void = {}
+    ) {
         self.signals = signals
         self.setup = setup
         self.daemon = running
         self.forwarder = forwarder
         self.logger = logger
+        self.ingestWorker = ingestWorker
+        self.onSignal = onSignal
     }
 
     /// The file only: the lifecycle logs services by description, and the running settings hold
@@ -56,6 +65,7 @@ struct ConfigReloader: Service, CustomStringConvertible {
         var effective = setup?.effective
         var properties = Self.resolvedProperties(daemon.forward)
         for await _ in signals.cancelOnGracefulShutdown() {
+            onSignal()
             guard let setup, let current = effective else {
                 logger.warning("SIGHUP: the daemon was started without --config; there is nothing to reload")
                 continue
@@ -100,7 +110,7 @@ struct ConfigReloader: Service, CustomStringConvertible {
             return []
         }
         var applied: Set<ConfigKey> = []
-        for change in changes {
+        for change in changes where !ingestWorker || change.key.reload == .live {
             let old = change.describe(change.old, mask: ConfigResolution.masked)
             let new = change.describe(change.new, mask: ConfigResolution.masked)
             switch change.key.reload {

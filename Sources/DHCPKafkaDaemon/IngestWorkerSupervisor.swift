@@ -1,0 +1,146 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Keeps the ingest worker running on a socket this process holds: `dhcpkafka run`'s supervising
+/// parent. The socket (and its queue) belongs to the parent; the worker gets it as systemd would
+/// pass it (`LISTEN_FDS`), reads it, commits to the spool, and removes datagrams from the queue
+/// only once they are committed. When the worker dies (SIGKILL, a crash, OOM) the parent starts a
+/// new one at once on the same descriptor: writers never see "connection refused", and the
+/// datagrams that were queued are read by the successor.
+///
+/// Crash loops back off (50 ms doubling to 5 s while the worker lives under 10 s); every restart is
+/// counted (``restarts``) and passed to the new worker, which adds it to the spool's persisted
+/// `ingest_restarts` counter. A worker that exits before it was ready (bad spool, bad settings)
+/// ends the supervisor with its status: restarting cannot fix that.
+///
+/// Graceful shutdown: `beforeStop` runs first (the parent shuts the socket it owns, so no new
+/// datagram is queued), then SIGTERM through the worker's pidfd, repeated each second (a worker
+/// still starting ignores it until it has trapped it), SIGKILL after `stopTimeout`. The worker
+/// reads the queue empty, commits and exits. Cancellation does the same.
+public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
+    let executable: String
+    let arguments: [String]
+    let environment: [String: String]
+    let socket: Int32
+    let stopTimeout: Duration
+    let beforeStop: @Sendable () -> Void
+    let logger: Logger
+    private let shared = WorkerSlot()
+
+    /// Describes the worker: this executable with `arguments` (`run` and the same options), an
+    /// environment, and the socket descriptor to pass.
+    public init(
+        executable: String, arguments: [String], environment: [String: String], socket: Int32, stopTimeout: Duration,
+        beforeStop: @escaping @Sendable () -> Void, logger: Logger
+    ) {
+        self.executable = executable
+        self.arguments = arguments
+        self.environment = environment
+        self.socket = socket
+        self.stopTimeout = stopTimeout
+        self.beforeStop = beforeStop
+        self.logger = logger
+    }
+
+    /// The variable that marks a process as the ingest worker (its value: restarts so far).
+    public static let workerVariable = "DHCPKAFKA_INGEST_WORKER"
+
+    /// Log name only.
+    public var description: String { "IngestWorkerSupervisor" }
+
+    /// Restarts after a crash since start.
+    public var restarts: UInt64 { shared.restarts.load(ordering: .relaxed) }
+
+    /// Forwards `signal` (SIGHUP: reload) to the running worker, if any.
+    public func signalWorker(_ signal: Int32) {
+        shared.worker.withLock { $0?.signal(signal) }
+    }
+
+    /// Runs the worker until graceful shutdown or cancellation; restarts it when it dies.
+    public func run() async throws {
+        var delay = Duration.zero
+        let stopping = StopFlag()
+        while true {
+            var variables = environment
+            variables[Self.workerVariable] = String(restarts)
+            variables[ChildSupervisor.parentPIDVariable] = String(getpid())
+            let worker = try WorkerProcess(
+                executable: executable, arguments: arguments, environment: variables, sockets: [(socket, "ingest")])
+            shared.worker.withLock { $0 = worker }
+            logger.info("started the ingest worker", metadata: ["pid": "\(worker.pid)", "restarts": "\(restarts)"])
+            let started = ContinuousClock.now
+            let (wasReady, status) = await withTaskCancellationHandler {
+                await withGracefulShutdownHandler {
+                    await Self.blocking {
+                        let event = worker.waitForReadyOrExit()
+                        return (event == .ready, worker.waitAndReap())
+                    }
+                } onGracefulShutdown: {
+                    stop(worker, stopping: stopping)
+                }
+            } onCancel: {
+                stop(worker, stopping: stopping)
+            }
+            shared.worker.withLock { $0 = nil }
+            if stopping.isSet {
+                guard status == 0 else {
+                    throw SupervisorError("the ingest worker exited with status \(status) while stopping (see its log lines above)")
+                }
+                return
+            }
+            guard wasReady else {
+                throw SupervisorError(
+                    "the ingest worker exited with status \(status) while starting (see its log lines above)",
+                    exitStatus: status > 0 && status < 128 ? status : nil)
+            }
+            shared.restarts.add(1, ordering: .relaxed)
+            delay = ContinuousClock.now - started > .seconds(10) ? .zero : max(.milliseconds(50), min(delay * 2, .seconds(5)))
+            logger.error(
+                "the ingest worker died; starting a new one on the same socket (queued frames wait for it)",
+                metadata: ["pid": "\(worker.pid)", "status": "\(status)", "restarts": "\(restarts)", "in": "\(delay)"])
+            if delay > .zero {
+                let wait = delay
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+                if Task.isShuttingDownGracefully || Task.isCancelled { return }
+            }
+        }
+    }
+
+    /// Shuts the socket (when the parent owns it), then SIGTERM each second until the worker exits,
+    /// SIGKILL after the stop timeout. Runs on its own task; the waits are on the pidfd's exit.
+    private func stop(_ worker: WorkerProcess, stopping: StopFlag) {
+        guard !stopping.isSet else { return }
+        stopping.set()
+        beforeStop()
+        let timeout = stopTimeout
+        let logger = self.logger
+        Task.detached {
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                if worker.hasExited { return }
+                worker.signal(SIGTERM)
+                try? await Task.sleep(for: .milliseconds(250))
+                if worker.hasExited { return }
+                try? await Task.sleep(for: .milliseconds(750))
+            }
+            if worker.hasExited { return }
+            logger.error("the ingest worker did not stop within \(timeout); killing it")
+            worker.signal(SIGKILL)
+        }
+    }
+
+    /// Runs `body` on a thread of its own (it blocks in poll/waitid), off the cooperative pool.
+    static func blocking<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: body()) }
+        }
+    }
+}
+
+/// The running worker and the restart count, shared by every copy of the supervisor.
+private final class WorkerSlot: Sendable {
+    let worker = Mutex<WorkerProcess?>(nil)
+    let restarts = Atomic<UInt64>(0)
+}

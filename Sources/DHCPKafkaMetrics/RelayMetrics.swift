@@ -35,6 +35,8 @@ public final class RelayMetrics: Sendable {
         count("dhcpkafka_producer_restarts_total", totals.producerRestarts)
         count("dhcpkafka_spool_commit_failures_total", totals.commitFailures)
         count("dhcpkafka_closed_descriptors_total", totals.closedDescriptors)
+        count("dhcpkafka_ingest_worker_restarts_total", totals.ingestRestarts)
+        count("dhcpkafka_possibly_repeated_frames_total", totals.possiblyRepeated)
         gauge("dhcpkafka_ingest_pending_frames", Double(snapshot.pendingFrames))
         gauge("dhcpkafka_spool_stored_frames", Double(snapshot.storedFrames))
         gauge("dhcpkafka_spool_stored_bytes", Double(snapshot.storedBytes))

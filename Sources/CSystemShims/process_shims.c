@@ -34,6 +34,7 @@ int dk_pidfd_wait_exit(int pidfd, int timeout_ms) {
 
 #include <fcntl.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #ifndef SYS_close_range
@@ -58,9 +59,14 @@ static void dk_write_decimal(char *out, long value) {
 pid_t dk_spawn_with_fds(const char *path, char *const argv[], char *const envp[], const int *fds, int fd_count,
                         char *pid_slot, int *pidfd) {
     *pidfd = -1;
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
+        // Die with the thread that forked us (it lives exactly as long as we do, waiting for us):
+        // a SIGKILLed supervisor takes its worker along, so the socket and the spool are free at once.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent) _exit(1);
         // Move the passed descriptors out of the way first (above every target), then into 3, 4, ...
         int moved[16];
         int count = fd_count > 16 ? 16 : fd_count;

@@ -32,6 +32,8 @@ final class IngestJournal: @unchecked Sendable {
         var datagrams: UInt64
         /// How many of them were removed from the queue since.
         var consumed: UInt64
+        /// The socket's inode (`fstat` on any descriptor of it): the same socket, whoever holds it.
+        var socket: UInt64
     }
 
     /// Opens (creating) the journal in `directory`; `nil` when it cannot (the worker then counts
@@ -51,12 +53,13 @@ final class IngestJournal: @unchecked Sendable {
     /// What the previous worker left, or `nil` when the file is new or of another format.
     var previous: Entry? {
         guard base[0] == Self.magic else { return nil }
-        return Entry(receivedAfter: base[1], datagrams: base[2], consumed: base[3])
+        return Entry(receivedAfter: base[1], datagrams: base[2], consumed: base[3], socket: base[4])
     }
 
     /// Before a commit of `datagrams` datagrams after which the spool's `received` counter is `receivedAfter`.
-    func committing(datagrams: UInt64, receivedAfter: UInt64) {
+    func committing(datagrams: UInt64, receivedAfter: UInt64, socket: UInt64) {
         base[3] = 0
+        base[4] = socket
         base[2] = datagrams
         base[1] = receivedAfter
         base[0] = Self.magic
@@ -66,10 +69,12 @@ final class IngestJournal: @unchecked Sendable {
     func consumed(_ consumed: UInt64) { base[3] = consumed }
 
     /// How many datagrams at the head of the queue a predecessor committed without consuming, given
-    /// the spool's `received` counter now. At most the datagrams of the last commit: a consume cut
-    /// short by the crash counts whole (the figure is an upper bound, never an undercount).
-    static func possiblyRepeated(_ entry: Entry?, receivedNow: UInt64) -> UInt64 {
-        guard let entry, entry.receivedAfter == receivedNow, entry.consumed < entry.datagrams else { return 0 }
+    /// the spool's `received` counter now and the socket read now (a new socket has a new queue).
+    /// At most the datagrams of the last commit; a consume cut short by the crash may count up to
+    /// one system call's worth too many (an upper bound, never an undercount).
+    static func possiblyRepeated(_ entry: Entry?, receivedNow: UInt64, socket: UInt64) -> UInt64 {
+        guard let entry, entry.socket == socket, entry.receivedAfter == receivedNow, entry.consumed < entry.datagrams
+        else { return 0 }
         return entry.datagrams - entry.consumed
     }
 }

@@ -168,6 +168,7 @@ extension IngestPipeline {
     func commitLoop() {
         var committedReceived = receivedAtStart
         var atStart = startCounterDeltas
+        let socketInode = server.socketInode
         var backoff = Duration.milliseconds(50)
         var giveUpAt: ContinuousClock.Instant?
         while let (batch, taken, datagrams) = pending.takeAll(timeout: .seconds(1)) {
@@ -177,7 +178,7 @@ extension IngestPipeline {
             do {
                 let started = ContinuousClock.now
                 let receivedAfter = committedReceived + (deltas["received"] ?? 0)
-                if server.isPeeking { journal?.committing(datagrams: UInt64(datagrams), receivedAfter: receivedAfter) }
+                if server.isPeeking { journal?.committing(datagrams: UInt64(datagrams), receivedAfter: receivedAfter, socket: socketInode) }
                 let result = try spool.append(batch, counterDeltas: deltas)
                 committedReceived = receivedAfter
                 atStart = [:]

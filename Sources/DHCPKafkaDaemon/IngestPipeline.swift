@@ -66,7 +66,8 @@ public final class IngestPipeline: BlockingWorker, @unchecked Sendable {
             logger.warning("cannot open \(spool.path)/\(IngestJournal.fileName): after a crash, frames committed but still queued are stored twice and not counted")
         }
         receivedAtStart = (try? spool.stats())?.counters["received"] ?? 0
-        possiblyRepeatedAtStart = IngestJournal.possiblyRepeated(journal?.previous, receivedNow: receivedAtStart)
+        possiblyRepeatedAtStart = IngestJournal.possiblyRepeated(
+            journal?.previous, receivedNow: receivedAtStart, socket: server.socketInode)
         if possiblyRepeatedAtStart > 0 {
             logger.warning(
                 "the previous ingest worker stopped between a commit and removing its frames from the socket queue: up to \(possiblyRepeatedAtStart) frames at the head of the queue are stored a second time (counted as possibly_repeated)",

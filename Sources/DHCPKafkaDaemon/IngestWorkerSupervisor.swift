@@ -10,7 +10,7 @@ import Synchronization
 /// new one at once on the same descriptor: writers never see "connection refused", and the
 /// datagrams that were queued are read by the successor.
 ///
-/// Crash loops back off (50 ms doubling to 5 s while the worker lives under 10 s); every restart is
+/// Crash loops back off (50 ms doubling to 5 s while the worker lives under a second); every restart is
 /// counted (``restarts``) and passed to the new worker, which adds it to the spool's persisted
 /// `ingest_restarts` counter. A worker that exits before it was ready (bad spool, bad settings)
 /// ends the supervisor with its status: restarting cannot fix that.
@@ -66,40 +66,54 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
             var variables = environment
             variables[Self.workerVariable] = String(restarts)
             variables[ChildSupervisor.parentPIDVariable] = String(getpid())
-            let worker = try WorkerProcess(
-                executable: executable, arguments: arguments, environment: variables, sockets: [(socket, "ingest")])
-            shared.worker.withLock { $0 = worker }
-            logger.info("started the ingest worker", metadata: ["pid": "\(worker.pid)", "restarts": "\(restarts)"])
             let started = ContinuousClock.now
-            let (wasReady, status) = await withTaskCancellationHandler {
+            let (executable, arguments, socket, shared, logger) = (self.executable, self.arguments, self.socket, self.shared, self.logger)
+            // One thread starts the worker, waits for it and reaps it: the worker dies with that
+            // thread (PR_SET_PDEATHSIG), so it must live exactly as long as the worker.
+            let outcome: Result<(pid: pid_t, ready: Bool, status: Int32), SupervisorError> = await withTaskCancellationHandler {
                 await withGracefulShutdownHandler {
                     await Self.blocking {
-                        let event = worker.waitForReadyOrExit()
-                        return (event == .ready, worker.waitAndReap())
+                        let worker: WorkerProcess
+                        do {
+                            worker = try WorkerProcess(
+                                executable: executable, arguments: arguments, environment: variables, sockets: [(socket, "ingest")])
+                        } catch {
+                            return .failure(error)
+                        }
+                        shared.worker.withLock { $0 = worker }
+                        logger.info("started the ingest worker", metadata: ["pid": "\(worker.pid)", "restarts": "\(shared.restarts.load(ordering: .relaxed))"])
+                        // A stop that came while it was being started reaches it too.
+                        if stopping.isSet { worker.signal(SIGTERM) }
+                        let ready = worker.waitForReadyOrExit() == .ready
+                        let status = worker.waitAndReap()
+                        shared.worker.withLock { $0 = nil }
+                        return .success((worker.pid, ready, status))
                     }
                 } onGracefulShutdown: {
-                    stop(worker, stopping: stopping)
+                    stop(stopping: stopping)
                 }
             } onCancel: {
-                stop(worker, stopping: stopping)
+                stop(stopping: stopping)
             }
-            shared.worker.withLock { $0 = nil }
+            let (pid, wasReady, status) = try outcome.get()
             if stopping.isSet {
                 guard status == 0 else {
                     throw SupervisorError("the ingest worker exited with status \(status) while stopping (see its log lines above)")
                 }
                 return
             }
-            guard wasReady else {
+            // A worker that exits with an error before it is ready cannot be helped by a restart
+            // (a spool held by another daemon, bad settings); one killed by a signal can.
+            guard wasReady || status >= 128 else {
                 throw SupervisorError(
                     "the ingest worker exited with status \(status) while starting (see its log lines above)",
-                    exitStatus: status > 0 && status < 128 ? status : nil)
+                    exitStatus: status > 0 ? status : nil)
             }
             shared.restarts.add(1, ordering: .relaxed)
-            delay = ContinuousClock.now - started > .seconds(10) ? .zero : max(.milliseconds(50), min(delay * 2, .seconds(5)))
+            delay = ContinuousClock.now - started > .seconds(1) ? .zero : max(.milliseconds(50), min(delay * 2, .seconds(5)))
             logger.error(
                 "the ingest worker died; starting a new one on the same socket (queued frames wait for it)",
-                metadata: ["pid": "\(worker.pid)", "status": "\(status)", "restarts": "\(restarts)", "in": "\(delay)"])
+                metadata: ["pid": "\(pid)", "status": "\(status)", "restarts": "\(restarts)", "in": "\(delay)"])
             if delay > .zero {
                 let wait = delay
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
@@ -109,23 +123,23 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
     }
 
     /// Shuts the socket (when the parent owns it), then SIGTERM each second until the worker exits,
-    /// SIGKILL after the stop timeout. Runs on its own task; the waits are on the pidfd's exit.
-    private func stop(_ worker: WorkerProcess, stopping: StopFlag) {
+    /// SIGKILL after the stop timeout; always through the worker's pidfd.
+    private func stop(stopping: StopFlag) {
         guard !stopping.isSet else { return }
         stopping.set()
         beforeStop()
-        let timeout = stopTimeout
-        let logger = self.logger
+        let (timeout, logger, shared) = (stopTimeout, self.logger, self.shared)
         Task.detached {
             let deadline = ContinuousClock.now + timeout
             while ContinuousClock.now < deadline {
+                guard let worker = shared.worker.withLock({ $0 }) else { return }
                 if worker.hasExited { return }
                 worker.signal(SIGTERM)
                 try? await Task.sleep(for: .milliseconds(250))
                 if worker.hasExited { return }
                 try? await Task.sleep(for: .milliseconds(750))
             }
-            if worker.hasExited { return }
+            guard let worker = shared.worker.withLock({ $0 }), !worker.hasExited else { return }
             logger.error("the ingest worker did not stop within \(timeout); killing it")
             worker.signal(SIGKILL)
         }

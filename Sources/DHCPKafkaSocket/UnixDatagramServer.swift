@@ -92,6 +92,14 @@ public final class UnixDatagramServer {
     /// The descriptor, for passing the socket on to a worker process (the server keeps owning it).
     public var fileDescriptor: Int32 { descriptor }
 
+    /// The socket's inode number: the same for every process that holds this socket, different for
+    /// a new socket at the same path (0 when closed).
+    public var socketInode: UInt64 {
+        var info = stat()
+        guard descriptor >= 0, fstat(descriptor, &info) == 0 else { return 0 }
+        return UInt64(info.st_ino)
+    }
+
     /// Whether this server checks that its path still names its socket: only when it bound it.
     public var checksPath: Bool { ownsPath }
 

@@ -206,8 +206,8 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
     /// systemd passes it): opens the spool, reads the socket, commits, serves metrics and feeds
     /// systemd's watchdog. It never binds, unlinks or shuts the socket: the parent holds it.
     func runWorker(logger: Logger, reload: ConfigReloader.Setup?, restarts: UInt64) async throws {
-        // Never outlive the supervising parent (it holds the socket; a new `run` needs the spool).
-        ParentWatch.start()
+        // The worker never outlives its supervising parent: it gets SIGKILL when the parent dies
+        // (PR_SET_PDEATHSIG, set before exec), so a new `run` finds the socket and spool free.
         // Trap SIGHUP before the socket appears: whoever sees the daemon ready may reload it, and
         // SIGHUP's default action would end the daemon.
         let hangups = await UnixSignalsSequence(trapping: .sighup)

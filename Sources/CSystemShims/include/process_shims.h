@@ -21,6 +21,8 @@ int dk_pidfd_wait_exit(int pidfd, int timeout_ms);
 /// there before `execve`, as systemd does after its fork. The child starts with an empty signal
 /// mask, default dispositions, and SIGTERM, SIGINT and SIGHUP ignored until it traps them itself
 /// (so a stop sent while it starts is not fatal; the supervisor repeats it until the child exits).
+/// The child gets SIGKILL when the calling *thread* ends (PR_SET_PDEATHSIG): call this from a
+/// thread that lives until the child has exited (the one that waits for it).
 ///
 /// Returns the child's pid and stores a pidfd for it in `*pidfd` (-1 on kernels without pidfds),
 /// or returns -1 with errno when it could not fork. Everything the child needs is prepared by the

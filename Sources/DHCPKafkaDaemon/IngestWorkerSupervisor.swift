@@ -68,15 +68,16 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
             variables[ChildSupervisor.parentPIDVariable] = String(getpid())
             let started = ContinuousClock.now
             let (executable, arguments, socket, shared, logger) = (self.executable, self.arguments, self.socket, self.shared, self.logger)
+            let environment = variables
             // One thread starts the worker, waits for it and reaps it: the worker dies with that
             // thread (PR_SET_PDEATHSIG), so it must live exactly as long as the worker.
             let outcome: Result<(pid: pid_t, ready: Bool, status: Int32), SupervisorError> = await withTaskCancellationHandler {
                 await withGracefulShutdownHandler {
                     await Self.blocking {
                         let worker: WorkerProcess
-                        do {
+                        do throws(SupervisorError) {
                             worker = try WorkerProcess(
-                                executable: executable, arguments: arguments, environment: variables, sockets: [(socket, "ingest")])
+                                executable: executable, arguments: arguments, environment: environment, sockets: [(socket, "ingest")])
                         } catch {
                             return .failure(error)
                         }

@@ -209,3 +209,23 @@ int dk_notify_with_fds(const char *path, const char *state, const int *fds, int 
     errno = saved;
     return sent < 0 ? -1 : 0;
 }
+
+uint64_t dk_digest(const unsigned char *bytes, size_t length) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ ((uint64_t)length * 0xFF51AFD7ED558CCDull);
+    size_t i = 0;
+    for (; i + 8 <= length; i += 8) {
+        uint64_t word;
+        memcpy(&word, bytes + i, 8);
+        h ^= word;
+        h *= 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 31;
+    }
+    uint64_t tail = 0;
+    if (length > i) memcpy(&tail, bytes + i, length - i);
+    h ^= tail;
+    h *= 0x94D049BB133111EBull;
+    h ^= h >> 29;
+    h *= 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 32;
+    return h;
+}

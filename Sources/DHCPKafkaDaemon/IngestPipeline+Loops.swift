@@ -16,6 +16,7 @@ extension IngestPipeline {
         let batch = ReceiveBatch(slots: 64, slotSize: Self.maxFrameSize + 1)
         var valid: [Int] = []
         var rejectedNow: [String: UInt64] = [:]
+        var digests: [UInt64] = []
         var draining = false
         var nextPathCheck = monotonicNanoseconds() + Self.pathCheckNanoseconds
         while true {
@@ -62,10 +63,16 @@ extension IngestPipeline {
                 }
                 valid.append(index)
             }
+            digests.removeAll(keepingCapacity: true)
+            if journal != nil {
+                for index in 0..<count {
+                    digests.append(IngestRecovery.digest(batch.buffer(at: index), fullLength: batch.fullLength(at: index)))
+                }
+            }
             counters.receivedCount.add(UInt64(count), ordering: .relaxed)
             // Counted before the hand-over: the committer may commit (and subtract) them at once.
             counters.pendingCount.add(UInt64(valid.count), ordering: .relaxed)
-            let added = pending.add(datagrams: count) { spoolBatch, deltas in
+            let added = pending.add(datagrams: count, digests: digests) { spoolBatch, deltas in
                 for index in valid { spoolBatch.append(UnsafeRawBufferPointer(batch.buffer(at: index)), receivedAt: now) }
                 deltas["received", default: 0] += UInt64(count)
                 for (reason, n) in rejectedNow { deltas["rejected.\(reason)", default: 0] += n }
@@ -171,16 +178,17 @@ extension IngestPipeline {
         let socketInode = server.socketInode
         var backoff = Duration.milliseconds(50)
         var giveUpAt: ContinuousClock.Instant?
-        while let (batch, taken, datagrams) = pending.takeAll(timeout: .seconds(1)) {
+        while let (batch, taken, datagrams, digests) = pending.takeAll(timeout: .seconds(1)) {
             IngestCounters.beat(counters.committerBeat)
             var deltas = taken
             deltas.merge(atStart, uniquingKeysWith: +)
             do {
                 let started = ContinuousClock.now
                 let receivedAfter = committedReceived + (deltas["received"] ?? 0)
-                if server.isPeeking { journal?.committing(datagrams: UInt64(datagrams), receivedAfter: receivedAfter, socket: socketInode) }
+                if server.isPeeking { journal?.committing(digests: digests, receivedAfter: receivedAfter, socket: socketInode) }
                 let result = try spool.append(batch, counterDeltas: deltas)
                 committedReceived = receivedAfter
+                if !atStart.isEmpty, let restarts { journal?.persistRestarts(restarts.count, parent: restarts.supervisor) }
                 atStart = [:]
                 // Only now do the datagrams leave the socket queue: a crash before this point leaves
                 // them for the successor, which reads them again (counted, see IngestJournal).
@@ -201,7 +209,7 @@ extension IngestPipeline {
                     "cannot commit to the spool; frames stay in memory and are retried",
                     metadata: ["error": "\(error)", "frames": "\(batch.count)", "retry_in": "\(backoff)",
                                "pending_frames": "\(counters.pendingFrames)"])
-                pending.putBack(batch, counterDeltas: taken, datagrams: datagrams)
+                pending.putBack(batch, counterDeltas: taken, datagrams: datagrams, digests: digests)
                 if isStopping {
                     let now = ContinuousClock.now
                     let deadline = giveUpAt ?? now + shutdownTimeout

@@ -30,11 +30,13 @@ public final class IngestPipeline: BlockingWorker, @unchecked Sendable {
     let journal: IngestJournal?
     /// The spool's `received` counter when this pipeline started.
     let receivedAtStart: UInt64
-    /// Datagrams at the head of the queue that a crashed predecessor had committed already
-    /// (an upper bound); counted as `possibly_repeated` with the first commit.
+    /// Datagrams at the head of the queue that a crashed predecessor may have committed already and
+    /// that could not be matched for sure (an upper bound); counted as `possibly_repeated`.
     public let possiblyRepeatedAtStart: UInt64
-    /// Counter deltas added to the first commit (possibly repeated frames, a restart after a crash).
+    /// Counter deltas added to the first commit (skipped or possibly repeated frames, restarts).
     let startCounterDeltas: [String: UInt64]
+    /// Restarts of this worker's supervisor so far (the spool's `ingest_restarts` catches up to it).
+    let restarts: (count: UInt64, supervisor: Int32)?
 
     let threads = ThreadGroup()
 
@@ -43,7 +45,7 @@ public final class IngestPipeline: BlockingWorker, @unchecked Sendable {
     public init(
         server: UnixDatagramServer, spool: Spool, configuration: IngestConfiguration,
         registry: KafkaMessageRegistry = .standard, counters: IngestCounters = IngestCounters(),
-        countAtStart: [String: UInt64] = [:], logger: Logger
+        restarts: (count: UInt64, supervisor: Int32)? = nil, logger: Logger
     ) {
         self.counters = counters
         self.server = server
@@ -66,15 +68,30 @@ public final class IngestPipeline: BlockingWorker, @unchecked Sendable {
             logger.warning("cannot open \(spool.path)/\(IngestJournal.fileName): after a crash, frames committed but still queued are stored twice and not counted")
         }
         receivedAtStart = (try? spool.stats())?.counters["received"] ?? 0
-        possiblyRepeatedAtStart = IngestJournal.possiblyRepeated(
-            journal?.previous, receivedNow: receivedAtStart, socket: server.socketInode)
-        if possiblyRepeatedAtStart > 0 {
-            logger.warning(
-                "the previous ingest worker stopped between a commit and removing its frames from the socket queue: up to \(possiblyRepeatedAtStart) frames at the head of the queue are stored a second time (counted as possibly_repeated)",
-                metadata: ["possibly_repeated": "\(possiblyRepeatedAtStart)"])
+        var deltas: [String: UInt64] = [:]
+        if let journal, let entry = IngestJournal.unconsumed(journal.previous, receivedNow: receivedAtStart, socket: server.socketInode) {
+            let outcome = IngestRecovery.run(entry, server: server, slotSize: Self.maxFrameSize + 1)
+            if outcome.skipped > 0 {
+                deltas["repeats_skipped"] = outcome.skipped
+                logger.notice(
+                    "the previous ingest worker stopped between a commit and removing its frames from the socket queue: removed \(outcome.skipped) committed frames from the head of the queue without storing them again",
+                    metadata: ["skipped": "\(outcome.skipped)"])
+            }
+            if outcome.possiblyRepeated > 0 {
+                deltas["possibly_repeated"] = outcome.possiblyRepeated
+                logger.warning(
+                    "the previous ingest worker stopped between a commit and removing its frames from the socket queue: up to \(outcome.possiblyRepeated) frames at the head of the queue are stored a second time (counted as possibly_repeated)",
+                    metadata: ["possibly_repeated": "\(outcome.possiblyRepeated)"])
+            }
+            possiblyRepeatedAtStart = outcome.possiblyRepeated
+        } else {
+            possiblyRepeatedAtStart = 0
         }
-        var deltas = countAtStart
-        if possiblyRepeatedAtStart > 0 { deltas["possibly_repeated", default: 0] += possiblyRepeatedAtStart }
+        if let restarts {
+            let persisted = journal?.restartsPersisted(parent: restarts.supervisor) ?? 0
+            if restarts.count > persisted { deltas["ingest_restarts"] = restarts.count - persisted }
+        }
+        self.restarts = restarts
         startCounterDeltas = deltas
     }
 

@@ -14,6 +14,8 @@ final class PendingFrames: @unchecked Sendable {
     /// Datagrams (valid and rejected) behind `pending` and `counterDeltas`: with peeking, how many
     /// the committer removes from the socket queue once they are committed.
     private var datagrams = 0
+    /// With peeking, the digest of each of those datagrams in queue order (``IngestJournal``).
+    private var digests: [UInt64] = []
     private var closed = false
     private var abandoned = false
     private let maxBytes: Int
@@ -23,11 +25,14 @@ final class PendingFrames: @unchecked Sendable {
     /// Adds validated frames and counter deltas for `datagrams` received datagrams under one lock.
     /// Returns `false` (and adds nothing) once the committer gave up (``abandon()``).
     @discardableResult
-    func add(datagrams count: Int = 0, _ body: (inout SpoolBatch, inout [String: UInt64]) -> Void) -> Bool {
+    func add(
+        datagrams count: Int = 0, digests added: [UInt64] = [], _ body: (inout SpoolBatch, inout [String: UInt64]) -> Void
+    ) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         guard !abandoned else { return false }
         datagrams += count
+        digests.append(contentsOf: added)
         body(&pending, &counterDeltas)
         condition.signal()
         return true
@@ -42,6 +47,7 @@ final class PendingFrames: @unchecked Sendable {
         pending.removeAll()
         counterDeltas = [:]
         datagrams = 0
+        digests = []
         abandoned = true
         closed = true
         condition.broadcast()
@@ -62,7 +68,7 @@ final class PendingFrames: @unchecked Sendable {
 
     /// Waits until there is something to commit (or `timeout` passed, or the queue closed), then
     /// hands over everything pending. `nil` once closed and drained.
-    func takeAll(timeout: Duration) -> (batch: SpoolBatch, counterDeltas: [String: UInt64], datagrams: Int)? {
+    func takeAll(timeout: Duration) -> (batch: SpoolBatch, counterDeltas: [String: UInt64], datagrams: Int, digests: [UInt64])? {
         condition.lock()
         defer { condition.unlock() }
         let deadline = Date().addingTimeInterval(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
@@ -76,12 +82,16 @@ final class PendingFrames: @unchecked Sendable {
         counterDeltas = [:]
         let count = datagrams
         datagrams = 0
+        let taken = digests
+        digests.removeAll(keepingCapacity: true)
         condition.broadcast()
-        return (spare, deltas, count)
+        return (spare, deltas, count, taken)
     }
 
     /// Puts a batch that could not be committed back in front of the pending frames.
-    func putBack(_ batch: SpoolBatch, counterDeltas deltas: [String: UInt64], datagrams count: Int = 0) {
+    func putBack(
+        _ batch: SpoolBatch, counterDeltas deltas: [String: UInt64], datagrams count: Int = 0, digests earlier: [UInt64] = []
+    ) {
         condition.lock()
         defer { condition.unlock() }
         var merged = batch
@@ -91,6 +101,7 @@ final class PendingFrames: @unchecked Sendable {
         pending = merged
         counterDeltas.merge(deltas, uniquingKeysWith: +)
         datagrams += count
+        digests = earlier + digests
     }
 
     /// No more frames will be added; wakes everyone.

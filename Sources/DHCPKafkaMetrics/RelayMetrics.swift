@@ -37,6 +37,7 @@ public final class RelayMetrics: Sendable {
         count("dhcpkafka_closed_descriptors_total", totals.closedDescriptors)
         count("dhcpkafka_ingest_worker_restarts_total", totals.ingestRestarts)
         count("dhcpkafka_possibly_repeated_frames_total", totals.possiblyRepeated)
+        count("dhcpkafka_ingest_repeats_skipped_total", totals.repeatsSkipped)
         gauge("dhcpkafka_ingest_pending_frames", Double(snapshot.pendingFrames))
         gauge("dhcpkafka_spool_stored_frames", Double(snapshot.storedFrames))
         gauge("dhcpkafka_spool_stored_bytes", Double(snapshot.storedBytes))

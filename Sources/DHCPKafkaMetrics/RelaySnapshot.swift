@@ -29,6 +29,8 @@ public struct RelaySnapshot: Sendable, Equatable {
         public var ingestRestarts: UInt64 = 0
         /// Frames a worker crash between commit and consume may have stored twice (an upper bound; persisted).
         public var possiblyRepeated: UInt64 = 0
+        /// Committed frames a new worker found queued again and removed without storing them twice (persisted).
+        public var repeatsSkipped: UInt64 = 0
 
         /// Creates zeroed totals.
         public init() {}

@@ -67,17 +67,18 @@ struct ConfigReloader: Service, CustomStringConvertible {
         for await _ in signals.cancelOnGracefulShutdown() {
             onSignal()
             guard let setup, let current = effective else {
-                logger.warning("SIGHUP: the daemon was started without --config; there is nothing to reload")
+                if !ingestWorker { logger.warning("SIGHUP: the daemon was started without --config; there is nothing to reload") }
                 continue
             }
-            logger.notice("SIGHUP: reloading the configuration", metadata: ["file": "\(setup.path)"])
+            // The supervising parent reports the reload; its ingest worker applies the live keys quietly.
+            if !ingestWorker { logger.notice("SIGHUP: reloading the configuration", metadata: ["file": "\(setup.path)"]) }
             let command: RunCommand
             let next: EffectiveConfiguration
             do throws(ConfigError) {
                 (command, next) = try ConfigResolution.resolve(
                     RunCommand.self, file: setup.path, command: .run, arguments: setup.arguments)
             } catch {
-                for issue in error.issues {
+                for issue in error.issues where !ingestWorker {
                     logger.error("config reload failed, keeping the running configuration: \(issue.description)")
                 }
                 continue
@@ -106,7 +107,7 @@ struct ConfigReloader: Service, CustomStringConvertible {
         _ changes: [ConfigChange], of command: RunCommand, to running: inout Running, file: String
     ) -> Set<ConfigKey> {
         guard !changes.isEmpty else {
-            logger.notice("config reload: no changes")
+            if !ingestWorker { logger.notice("config reload: no changes") }
             return []
         }
         var applied: Set<ConfigKey> = []

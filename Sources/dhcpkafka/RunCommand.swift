@@ -263,7 +263,7 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
         if let metricsURL { logger.notice("serving metrics", metadata: ["url": "\(metricsURL)"]) }
         let pipeline = IngestPipeline(
             server: server, spool: spool, configuration: ingest, counters: counters,
-            countAtStart: restarts > 0 ? ["ingest_restarts": 1] : [:], logger: logger)
+            restarts: (restarts, getppid()), logger: logger)
         Self.tellParentReady()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         // A failed ingest (socket gone, frames lost at shutdown) stops the rest gracefully: the

@@ -160,6 +160,7 @@ struct SpoolStatsView {
             ("rate_interval_seconds", rates.map { .double(($0.seconds * 1000).rounded() / 1000) } ?? .null),
             ("ingest_restarts", .uint(stats.counters["ingest_restarts"] ?? 0)),
             ("possibly_repeated", .uint(stats.counters["possibly_repeated"] ?? 0)),
+            ("repeats_skipped", .uint(stats.counters["repeats_skipped"] ?? 0)),
         ]
     }
 
@@ -192,7 +193,7 @@ struct SpoolStatsView {
             "oldest frame age   \(oldestAge.map { String(format: "%.1f s", $0) } ?? "-")",
             "received           \(stats.counters["received"] ?? 0)",
             "accepted           \(stats.appendedFrames)",
-            "ingest restarts    \(stats.counters["ingest_restarts"] ?? 0) (possibly repeated frames: \(stats.counters["possibly_repeated"] ?? 0))",
+            "ingest restarts    \(stats.counters["ingest_restarts"] ?? 0) (committed frames found queued again and skipped: \(stats.counters["repeats_skipped"] ?? 0), possibly stored twice: \(stats.counters["possibly_repeated"] ?? 0))",
             "rejected           \(rejected.reduce(0) { $0 + $1.1 })"
                 + (rejected.isEmpty ? "" : " (" + rejected.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")"),
             "evicted            \(stats.evictedFrames) frames, \(ByteSize.format(Int(clamping: stats.evictedBytes))) from the ring: "

@@ -72,8 +72,9 @@ import Testing
         let (stored, duplicates, logged) = try checkStored(harness, names: names)
         #expect(Int64(logged) == sent)
         #expect(Int64(duplicates) <= repeated, "\(duplicates) frames stored twice, \(repeated) counted as possibly repeated")
+        let skipped = stats["repeats_skipped"]?.intValue ?? -1
         print("worker crash test: \(kills) SIGKILLs, \(sent) sent, \(stored) stored, \(duplicates) duplicates, "
-              + "\(repeated) counted as possibly repeated, 0 refused")
+              + "\(repeated) counted as possibly repeated, \(skipped) committed frames found queued again and skipped, 0 refused")
     }
 
     /// A systemd-like holder binds the socket and passes it (LISTEN_FDS); the whole service is
@@ -121,7 +122,8 @@ import Testing
             let (stored, duplicates, logged) = try checkStored(harness, names: ["w"])
             #expect(Int64(logged) == sent)
             #expect(Int64(duplicates) <= repeated, "\(duplicates) frames stored twice, \(repeated) counted as possibly repeated")
-            print("service restart test: 8 restarts, \(sent) sent, \(stored) stored, \(duplicates) duplicates, \(repeated) possibly repeated")
+            print("service restart test: 8 restarts, \(sent) sent, \(stored) stored, \(duplicates) duplicates, \(repeated) possibly repeated, "
+                  + "\(stats["repeats_skipped"]?.intValue ?? -1) skipped")
         }
     }
 

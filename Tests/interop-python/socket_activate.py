@@ -57,7 +57,9 @@ def main():
     while not stopping:
         child = os.fork()
         if child == 0:
-            os.dup2(sock.fileno(), 3)  # dup2 leaves descriptor 3 inheritable
+            if sock.fileno() != 3:
+                os.dup2(sock.fileno(), 3)
+            os.set_inheritable(3, True)  # also when the socket was descriptor 3 already
             env = dict(os.environ)
             env.update(LISTEN_FDS="1", LISTEN_FDNAMES="ingest", LISTEN_PID=str(os.getpid()))
             signal.signal(signal.SIGTERM, signal.SIG_DFL)

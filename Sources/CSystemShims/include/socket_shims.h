@@ -3,6 +3,7 @@
 // Thin helpers around Linux socket calls that Swift cannot reach directly:
 // recvmmsg and SCM_CREDENTIALS need _GNU_SOURCE, and CMSG_* are macros.
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /// Facts about one received datagram.
@@ -55,6 +56,10 @@ int dk_shutdown_receive(int fd);
 /// notification socket `path` (a leading '@' names an abstract socket) with `fds` attached
 /// (SCM_RIGHTS), as sd_pid_notify_with_fds does. 0, or -1 with errno.
 int dk_notify_with_fds(const char *path, const char *state, const int *fds, int fd_count);
+
+/// A 64-bit digest of `length` bytes at `bytes` (not cryptographic): tells the datagrams of one
+/// commit apart when a successor compares the head of the socket queue with what was committed.
+uint64_t dk_digest(const unsigned char *bytes, size_t length);
 
 /// Turns on SO_PASSCRED so every datagram carries its sender's pid, uid and gid. 0 or -1 with errno.
 int dk_enable_passcred(int fd);

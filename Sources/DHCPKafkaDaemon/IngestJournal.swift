@@ -72,7 +72,11 @@ final class IngestJournal: @unchecked Sendable {
         base[3] = 0
         base[4] = socket
         let fits = digests.count <= Self.digestCapacity
-        if fits { digests.withUnsafeBufferPointer { (base + Self.headerWords).update(from: $0.baseAddress!, count: $0.count) } }
+        if fits, !digests.isEmpty {
+            digests.withUnsafeBufferPointer { buffer in
+                if let start = buffer.baseAddress { (base + Self.headerWords).update(from: start, count: buffer.count) }
+            }
+        }
         base[7] = fits ? 1 : 0
         base[2] = UInt64(digests.count)
         base[1] = receivedAfter

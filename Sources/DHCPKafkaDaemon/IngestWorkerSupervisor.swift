@@ -61,6 +61,7 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
     /// Runs the worker until graceful shutdown or cancellation; restarts it when it dies.
     public func run() async throws {
         var delay = Duration.zero
+        var everReady = false
         let stopping = StopFlag()
         while true {
             var variables = environment
@@ -103,15 +104,19 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
                 }
                 return
             }
-            // A worker that exits with an error before it is ready cannot be helped by a restart
-            // (a spool held by another daemon, bad settings); one killed by a signal can.
-            guard wasReady || status >= 128 else {
+            // The first worker that exits with an error before it is ready cannot be helped by a
+            // restart (a spool held by another daemon, bad settings): `run` fails with its status.
+            // Later, the socket holds writers' frames: keep trying (a config file being edited, a
+            // full disk), backing off, rather than drop the queue.
+            if !wasReady && status < 128 && !everReady {
                 throw SupervisorError(
                     "the ingest worker exited with status \(status) while starting (see its log lines above)",
                     exitStatus: status > 0 ? status : nil)
             }
+            everReady = everReady || wasReady
             shared.restarts.add(1, ordering: .relaxed)
-            delay = ContinuousClock.now - started > .seconds(1) ? .zero : max(.milliseconds(50), min(delay * 2, .seconds(5)))
+            delay = wasReady && ContinuousClock.now - started > .seconds(1)
+                ? .zero : max(.milliseconds(50), min(delay * 2, .seconds(5)))
             logger.error(
                 "the ingest worker died; starting a new one on the same socket (queued frames wait for it)",
                 metadata: ["pid": "\(pid)", "status": "\(status)", "restarts": "\(restarts)", "in": "\(delay)"])

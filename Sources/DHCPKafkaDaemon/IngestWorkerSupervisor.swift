@@ -53,6 +53,11 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
     /// Restarts after a crash since start.
     public var restarts: UInt64 { shared.restarts.load(ordering: .relaxed) }
 
+    /// Sets (or with `nil` removes) a variable in the environment of workers started from now on.
+    public func setEnvironment(_ name: String, _ value: String?) {
+        shared.environment.withLock { $0[name] = value }
+    }
+
     /// Forwards `signal` (SIGHUP: reload) to the running worker, if any.
     public func signalWorker(_ signal: Int32) {
         shared.worker.withLock { $0?.signal(signal) }
@@ -64,7 +69,7 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
         var everReady = false
         let stopping = StopFlag()
         while true {
-            var variables = environment
+            var variables = environment.merging(shared.environment.withLock { $0 }) { $1 }.filter { !$0.value.isEmpty }
             variables[Self.workerVariable] = String(restarts)
             variables[ChildSupervisor.parentPIDVariable] = String(getpid())
             let started = ContinuousClock.now
@@ -163,4 +168,6 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
 private final class WorkerSlot: Sendable {
     let worker = Mutex<WorkerProcess?>(nil)
     let restarts = Atomic<UInt64>(0)
+    /// Variables changed since start (the config text after a reload).
+    let environment = Mutex<[String: String]>([:])
 }

@@ -22,6 +22,8 @@ struct ConfigReloader: Service, CustomStringConvertible {
         let arguments: [String]
         /// The configuration the daemon started with.
         let effective: EffectiveConfiguration
+        /// The file's text it was resolved from (handed to the ingest worker).
+        let text: String
     }
 
     /// The settings a reload can change, as they are now.
@@ -41,11 +43,15 @@ struct ConfigReloader: Service, CustomStringConvertible {
     let ingestWorker: Bool
     /// Called on each SIGHUP (the parent passes it on to its ingest worker).
     let onSignal: @Sendable () -> Void
+    /// Called with the file's text after each reload that parsed (the parent hands it to later workers).
+    let onReloaded: @Sendable (String) -> Void
 
     init(
         signals: UnixSignalsSequence, setup: Setup?, running: RunCommand, forwarder: ChildSupervisor?, logger: Logger,
-        ingestWorker: Bool = false, onSignal: @escaping @Sendable () -> Void = {}
+        ingestWorker: Bool = false, onSignal: @escaping @Sendable () -> Void = {},
+        onReloaded: @escaping @Sendable (String) -> Void = { _ in }
     ) {
+        self.onReloaded = onReloaded
         self.signals = signals
         self.setup = setup
         self.daemon = running
@@ -75,8 +81,10 @@ struct ConfigReloader: Service, CustomStringConvertible {
             let command: RunCommand
             let next: EffectiveConfiguration
             do throws(ConfigError) {
+                let text = try ConfigFile.text(path: setup.path)
                 (command, next) = try ConfigResolution.resolve(
-                    RunCommand.self, file: setup.path, command: .run, arguments: setup.arguments)
+                    RunCommand.self, file: setup.path, text: text, command: .run, arguments: setup.arguments)
+                onReloaded(text)
             } catch {
                 for issue in error.issues where !ingestWorker {
                     logger.error("config reload failed, keeping the running configuration: \(issue.description)")

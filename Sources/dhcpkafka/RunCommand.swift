@@ -81,10 +81,19 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
         let arguments = ConfigResolution.commandLine(after: Self.configuration.commandName ?? "run")
         var given = ConfigResolution.longOptions(in: arguments)
         if let config {
-            do {
+            do throws(ConfigError) {
                 let effective: EffectiveConfiguration
-                (command, effective) = try ConfigResolution.resolve(Self.self, file: config, command: .run, arguments: arguments)
-                reload = ConfigReloader.Setup(path: config, arguments: arguments, effective: effective)
+                // An ingest worker resolves the text its supervising parent resolved, never the file
+                // as it is now (it may be half-edited when a crashed worker is replaced).
+                let text: String
+                if let handed = ProcessInfo.processInfo.environment[DaemonSupervisor.configTextVariable] {
+                    text = handed
+                } else {
+                    text = try ConfigFile.text(path: config)
+                }
+                (command, effective) = try ConfigResolution.resolve(
+                    Self.self, file: config, text: text, command: .run, arguments: arguments)
+                reload = ConfigReloader.Setup(path: config, arguments: arguments, effective: effective, text: text)
                 given.formUnion(ConfigResolution.longOptions(in: effective.arguments))
             } catch {
                 printError("dhcpkafka run: invalid configuration\n\(error.description)")

@@ -1,4 +1,5 @@
 import DHCPKafkaSocket
+import DHCPKafkaSpool
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -131,5 +132,31 @@ public struct DaemonSupervisor: Sendable {
             try await group.run()
         }
         return worker.restarts
+    }
+}
+
+extension DaemonSupervisor {
+    /// Refuses a spool another daemon writes, naming that daemon's `run` pid (its ingest worker
+    /// holds the lock; the pid to stop is the worker's supervising parent). Checked before the
+    /// socket is touched, so a second daemon never takes over the socket path of the first.
+    public static func checkSpoolIsFree(_ path: String) throws(SpoolError) {
+        guard let holder = Spool.writerPid(at: path) else { return }
+        let owner = supervisor(of: holder) ?? holder
+        throw SpoolError(
+            code: .heldByAnotherWriter,
+            message: "spool at \(path) is held by pid \(owner) (dhcpkafka run?); stop it first or use another --spool directory")
+    }
+
+    /// The pid of the `dhcpkafka run` that supervises `pid`, if `pid` is an ingest worker.
+    static func supervisor(of pid: Int32) -> Int32? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 2, let parent = Int32(fields[1]), parent > 1,
+            let environment = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ")),
+            environment.split(separator: 0).contains(where: { $0.starts(with: Array("\(IngestWorkerSupervisor.workerVariable)=".utf8)) })
+        else { return nil }
+        return parent
     }
 }

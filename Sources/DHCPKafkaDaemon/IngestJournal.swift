@@ -22,7 +22,7 @@ final class IngestJournal: @unchecked Sendable {
     static let fileName = "ingest.journal"
     private static let magic: UInt64 = 0x444B_4A52_4E4C_0002  // "DKJRNL" v2
     private static let headerWords = 8
-    private static let size = 1 << 20
+    private static let size = 128 << 10
     /// The most datagrams one commit can list digests for.
     static let digestCapacity = size / 8 - headerWords
 
@@ -48,7 +48,9 @@ final class IngestJournal: @unchecked Sendable {
         let fd = open(directory + "/" + Self.fileName, O_RDWR | O_CREAT | O_CLOEXEC, 0o640)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
-        guard ftruncate(fd, off_t(Self.size)) == 0,
+        // Reserve the blocks: a store into a sparse mapping on a full file system (or tmpfs) would
+        // end the process with SIGBUS. Without room, the worker runs without a journal.
+        guard posix_fallocate(fd, 0, off_t(Self.size)) == 0,
             let mapping = mmap(nil, Self.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), mapping != MAP_FAILED
         else { return nil }
         base = mapping.bindMemory(to: UInt64.self, capacity: Self.size / 8)

@@ -19,6 +19,7 @@ extension RunCommand {
         if let effective = reload?.effective {
             for warning in CheckConfigCommand.secretWarnings(effective, forward: forward) { logger.warning("\(warning)") }
         }
+        try DaemonSupervisor.checkSpoolIsFree(spoolOptions.spool)
         try SpoolPreflight.verify(spoolOptions.spool)
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let configuration = DaemonSupervisor.Configuration(

@@ -68,7 +68,10 @@ import Testing
         #expect(daemon.wait(timeout: 60) == 0, "\(daemon.log)")
         let stats = try harness.stats()
         let repeated = stats["possibly_repeated"]?.intValue ?? -1
-        #expect(stats["ingest_restarts"]?.intValue == Int64(kills), "\(stats)")
+        let counted = daemon.log.range(of: #"ingest_worker_restarts=(\d+)"#, options: .regularExpression)
+            .flatMap { Int64(daemon.log[$0].split(separator: "=")[1]) }
+        #expect(counted == Int64(kills), "the supervisor counted every death: \(daemon.log)")
+        #expect(stats["ingest_restarts"]?.intValue == counted, "the spool's counter caught up: \(stats)")
         let (stored, duplicates, logged) = try checkStored(harness, names: names)
         #expect(Int64(logged) == sent)
         #expect(Int64(duplicates) <= repeated, "\(duplicates) frames stored twice, \(repeated) counted as possibly repeated")

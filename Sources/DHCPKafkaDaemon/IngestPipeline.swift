@@ -70,7 +70,7 @@ public final class IngestPipeline: BlockingWorker, @unchecked Sendable {
         receivedAtStart = (try? spool.stats())?.counters["received"] ?? 0
         var deltas: [String: UInt64] = [:]
         if let journal, let entry = IngestJournal.unconsumed(journal.previous, receivedNow: receivedAtStart, socket: server.socketInode) {
-            let outcome = IngestRecovery.run(entry, server: server, slotSize: Self.maxFrameSize + 1)
+            let outcome = IngestRecovery.run(entry, journal: journal, server: server, slotSize: Self.maxFrameSize + 1)
             if outcome.skipped > 0 {
                 deltas["repeats_skipped"] = outcome.skipped
                 logger.notice(

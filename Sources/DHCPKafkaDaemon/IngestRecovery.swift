@@ -22,7 +22,7 @@ enum IngestRecovery {
     /// committed datagrams it finds there. The consumed count may lag one consume call (≤ 256) behind;
     /// the smallest count whose remaining digests match the head is the true one (every frame
     /// carries its own timestamps). Leaves the peek offset at the head of the queue.
-    static func run(_ entry: IngestJournal.Entry, server: UnixDatagramServer, slotSize: Int) -> Outcome {
+    static func run(_ entry: IngestJournal.Entry, journal: IngestJournal, server: UnixDatagramServer, slotSize: Int) -> Outcome {
         let total = Int(clamping: entry.datagrams)
         let consumed = Int(clamping: entry.consumed)
         guard let ledger = entry.digests, ledger.count == total else {
@@ -41,6 +41,7 @@ enum IngestRecovery {
             let remaining = total - k
             guard remaining <= head.count, head[0..<remaining].elementsEqual(ledger[k..<total]) else { continue }
             let removed = server.consume(remaining)
+            journal.consumed(UInt64(k + removed))
             return Outcome(skipped: UInt64(removed))
         }
         // Nothing of the commit is at the head: the last consume removed it all before the crash.

@@ -139,12 +139,50 @@ extension DaemonSupervisor {
     /// Refuses a spool another daemon writes, naming that daemon's `run` pid (its ingest worker
     /// holds the lock; the pid to stop is the worker's supervising parent). Checked before the
     /// socket is touched, so a second daemon never takes over the socket path of the first.
+    ///
+    /// An ingest worker whose `run` just died (SIGKILL) is being killed with it (PR_SET_PDEATHSIG):
+    /// its lock is waited for, up to 10 s, instead of refused.
     public static func checkSpoolIsFree(_ path: String) throws(SpoolError) {
-        guard let holder = Spool.writerPid(at: path) else { return }
+        let deadline = ContinuousClock.now + .seconds(10)
+        var holder = Spool.writerPid(at: path)
+        while let pid = holder, isOrphanedWorker(pid), ContinuousClock.now < deadline {
+            usleep(20_000)
+            holder = Spool.writerPid(at: path)
+        }
+        guard let holder else { return }
         let owner = supervisor(of: holder) ?? holder
         throw SpoolError(
             code: .heldByAnotherWriter,
             message: "spool at \(path) is held by pid \(owner) (dhcpkafka run?); stop it first or use another --spool directory")
+    }
+
+    /// Whether `pid` is an ingest worker whose supervising `run` is gone (it dies with it).
+    static func isOrphanedWorker(_ pid: Int32) -> Bool {
+        guard let variables = environment(of: pid), variables[IngestWorkerSupervisor.workerVariable] != nil,
+            let started = variables[ChildSupervisor.parentPIDVariable].flatMap(Int32.init)
+        else { return false }
+        return parent(of: pid) != started
+    }
+
+    /// The environment of process `pid`, if readable.
+    static func environment(of pid: Int32) -> [String: String]? {
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ")) else { return nil }
+        var variables: [String: String] = [:]
+        for entry in data.split(separator: 0) {
+            let text = String(decoding: entry, as: UTF8.self)
+            guard let equals = text.firstIndex(of: "=") else { continue }
+            variables[String(text[..<equals])] = String(text[text.index(after: equals)...])
+        }
+        return variables
+    }
+
+    /// The parent pid of `pid` (/proc/PID/stat), if it exists.
+    static func parent(of pid: Int32) -> Int32? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return fields.count > 2 ? Int32(fields[1]) : nil
     }
 
     /// The pid of the `dhcpkafka run` that supervises `pid`, if `pid` is an ingest worker.

@@ -176,12 +176,6 @@ extension IngestPipeline {
         var committedReceived = receivedAtStart
         var atStart = startCounterDeltas
         let socketInode = server.socketInode
-        // Counters from the start (restarts, skipped repeats) are committed at once, not with the
-        // first frames: a worker that receives nothing before it stops or dies must not lose them.
-        if !atStart.isEmpty, (try? spool.append(SpoolBatch(), counterDeltas: atStart)) != nil {
-            if let restarts { journal?.persistRestarts(restarts.count, parent: restarts.supervisor) }
-            atStart = [:]
-        }
         var backoff = Duration.milliseconds(50)
         var giveUpAt: ContinuousClock.Instant?
         while let (batch, taken, datagrams, digests) = pending.takeAll(timeout: .seconds(1)) {

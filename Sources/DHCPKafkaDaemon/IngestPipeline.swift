@@ -92,6 +92,12 @@ public final class IngestPipeline: BlockingWorker, @unchecked Sendable {
             if restarts.count > persisted { deltas["ingest_restarts"] = restarts.count - persisted }
         }
         self.restarts = restarts
+        // Committed at once: a worker that is stopped or killed before it receives anything must not
+        // lose them. (Should this commit fail, they go with the first commit of frames.)
+        if !deltas.isEmpty, (try? spool.append(SpoolBatch(), counterDeltas: deltas)) != nil {
+            if let restarts { journal?.persistRestarts(restarts.count, parent: restarts.supervisor) }
+            deltas = [:]
+        }
         startCounterDeltas = deltas
     }
 

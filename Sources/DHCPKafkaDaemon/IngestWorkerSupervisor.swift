@@ -10,8 +10,8 @@ import Synchronization
 /// new one at once on the same descriptor: writers never see "connection refused", and the
 /// datagrams that were queued are read by the successor.
 ///
-/// Crash loops back off (50 ms doubling to 5 s while the worker lives under a second); every restart is
-/// counted (``restarts``) and passed to the new worker, which adds it to the spool's persisted
+/// Crash loops back off (after three quick deaths in a row, 50 ms doubling to 5 s until a worker
+/// lives a second); every restart is counted (``restarts``) and passed to the new worker, which adds it to the spool's persisted
 /// `ingest_restarts` counter. A worker that exits before it was ready (bad spool, bad settings)
 /// ends the supervisor with its status: restarting cannot fix that.
 ///
@@ -67,8 +67,13 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
     public func run() async throws {
         var delay = Duration.zero
         var everReady = false
+        var quickDeaths = 0
+        var first = true
         let stopping = StopFlag()
         while true {
+            // Counted when the successor starts, so the count is the restarts that happened.
+            if !first { shared.restarts.add(1, ordering: .relaxed) }
+            first = false
             var variables = environment.merging(shared.environment.withLock { $0 }) { $1 }.filter { !$0.value.isEmpty }
             variables[Self.workerVariable] = String(restarts)
             variables[ChildSupervisor.parentPIDVariable] = String(getpid())
@@ -119,12 +124,13 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
                     exitStatus: status > 0 ? status : nil)
             }
             everReady = everReady || wasReady
-            shared.restarts.add(1, ordering: .relaxed)
-            delay = wasReady && ContinuousClock.now - started > .seconds(1)
-                ? .zero : max(.milliseconds(50), min(delay * 2, .seconds(5)))
+            // A worker that dies young again and again is a crash loop: the first three restart at
+            // once, then 50 ms doubling to 5 s, until one lives a second.
+            quickDeaths = wasReady && ContinuousClock.now - started > .seconds(1) ? 0 : quickDeaths + 1
+            delay = quickDeaths <= 3 ? .zero : max(.milliseconds(50), min(delay * 2, .seconds(5)))
             logger.error(
                 "the ingest worker died; starting a new one on the same socket (queued frames wait for it)",
-                metadata: ["pid": "\(pid)", "status": "\(status)", "restarts": "\(restarts)", "in": "\(delay)"])
+                metadata: ["pid": "\(pid)", "status": "\(status)", "restarts": "\(restarts + 1)", "in": "\(delay)"])
             if delay > .zero {
                 let wait = delay
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }

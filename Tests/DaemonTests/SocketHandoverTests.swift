@@ -56,6 +56,8 @@ import Testing
             kills += 1
             previous = worker
         }
+        // The last one killed is replaced too (crash-loop backoff may delay it a few seconds).
+        #expect(waitUntil(timeout: 120) { (ingestWorker(of: daemon.pid) ?? previous) != previous }, "\(daemon.log)")
         for writer in writers { #expect(writer.wait(timeout: 300) == 0, "\(writer.log)") }
         var sent: Int64 = 0
         for writer in writers {

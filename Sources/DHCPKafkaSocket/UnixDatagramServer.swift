@@ -200,25 +200,27 @@ public final class UnixDatagramServer {
         return socketLock.withLock { _ in
             let received = batch.peek(fd: descriptor)
             guard received > 0 else { return received }
-            // A datagram longer than a slot was peeked only in part, and the kernel's offset now
-            // points into its middle: the following slots hold its tail, not new datagrams. Keep
-            // the slots up to the cut one and move the offset to the end of that datagram.
-            var kept = Int(received)
-            var consumedOffset = 0
-            var copied = 0
-            for index in 0..<Int(received) { copied += min(batch.rawLength(at: index), batch.slotSize) }
+            // A datagram longer than a slot is peeked in part, and the kernel's offset then points
+            // into it: the following slots of this peek hold its tail (as long as it takes to read
+            // it), then the datagrams after it. Keep the datagrams, drop the tail slots, and if the
+            // peek ended inside a tail, move the offset to that datagram's end.
+            var kept: [Int] = []
+            var tail = 0
             for index in 0..<Int(received) {
-                consumedOffset += batch.rawLength(at: index)
-                if batch.rawLength(at: index) > batch.slotSize {
-                    kept = index + 1
-                    break
+                let length = batch.rawLength(at: index)
+                if tail > 0 {
+                    tail -= min(length, batch.slotSize)
+                    continue
                 }
+                kept.append(index)
+                if length > batch.slotSize { tail = length - batch.slotSize }
             }
-            if kept < Int(received) || batch.rawLength(at: kept - 1) > batch.slotSize {
+            if tail > 0 {
                 let now = Int(dk_peek_offset(descriptor))
-                if now >= copied { _ = dk_set_peek_offset(descriptor, Int32(clamping: now - copied + consumedOffset)) }
+                if now >= 0 { _ = dk_set_peek_offset(descriptor, Int32(clamping: now + tail)) }
             }
-            return Int32(kept)
+            if kept.count < Int(received) { batch.keptSlots = kept }
+            return Int32(kept.count)
         }
     }
 

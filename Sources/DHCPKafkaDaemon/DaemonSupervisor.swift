@@ -105,7 +105,8 @@ public struct DaemonSupervisor: Sendable {
                 executable: URL(fileURLWithPath: command.executable), arguments: command.arguments,
                 environment: command.environment, name: "forwarder",
                 stopTimeout: configuration.shutdownTimeout + .seconds(5), logger: logger)
-            services.append(.init(service: child))
+            // Started once the worker opened the spool (an unclean stop bumps its epoch at open).
+            services.append(.init(service: AfterIngestReady(worker: worker, service: child)))
             forwarder = child
         }
         services.append(.init(

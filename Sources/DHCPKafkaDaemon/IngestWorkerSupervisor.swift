@@ -58,6 +58,13 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
         shared.environment.withLock { $0[name] = value }
     }
 
+    /// Returns once the first worker is ready: it has opened the spool (and, after an unclean stop,
+    /// bumped its epoch), so the forwarder may read it.
+    public func waitUntilReady() async { await shared.ready.wait() }
+
+    /// Releases whoever waits for readiness (a shutdown came first).
+    func openForShutdown() { shared.ready.open() }
+
     /// Forwards `signal` (SIGHUP: reload) to the running worker, if any.
     public func signalWorker(_ signal: Int32) {
         shared.worker.withLock { $0?.signal(signal) }
@@ -97,6 +104,7 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
                         // A stop that came while it was being started reaches it too.
                         if stopping.isSet { worker.signal(SIGTERM) }
                         let ready = worker.waitForReadyOrExit() == .ready
+                        if ready { shared.ready.open() }
                         let status = worker.waitAndReap()
                         shared.worker.withLock { $0 = nil }
                         return .success((worker.pid, ready, status))
@@ -176,4 +184,53 @@ private final class WorkerSlot: Sendable {
     let restarts = Atomic<UInt64>(0)
     /// Variables changed since start (the config text after a reload).
     let environment = Mutex<[String: String]>([:])
+    /// Opened once the first worker is ready (it opened the spool).
+    let ready = Gate()
+}
+
+/// A one-way gate: ``wait()`` returns once ``open()`` was called.
+final class Gate: Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func open() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.open { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+}
+
+/// Runs `service` once the ingest worker is ready (the forwarder must not read the spool before
+/// the worker opened it); a shutdown before that ends it without starting `service`.
+struct AfterIngestReady<Wrapped: Service>: Service {
+    let worker: IngestWorkerSupervisor
+    let service: Wrapped
+
+    func run() async throws {
+        let gate = worker
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                await gate.waitUntilReady()
+            } onGracefulShutdown: {
+                gate.openForShutdown()
+            }
+        } onCancel: {
+            gate.openForShutdown()
+        }
+        if Task.isShuttingDownGracefully || Task.isCancelled { return }
+        try await service.run()
+    }
 }

@@ -46,8 +46,13 @@ public struct ConfigFile: Sendable {
     /// lines, and the problems of the others. Throws only when the file cannot be read. Lets a caller
     /// check the valid settings further and report every problem in one round.
     public static func read(path: String) throws(ConfigError) -> (ConfigFile, [ConfigIssue]) {
+        parseCollecting(try text(path: path), path: path)
+    }
+
+    /// The text of the file at `path` (at most ``maximumSize`` bytes); throws when it cannot be read.
+    public static func text(path: String) throws(ConfigError) -> String {
         switch readFile(path) {
-        case .success(let text): return parseCollecting(text, path: path)
+        case .success(let text): return text
         case .failure(.unreadable(let code)):
             let reason = String(cString: strerror(code))
             throw ConfigError([ConfigIssue(

@@ -99,7 +99,11 @@ public enum ConfigReference {
         running with the configuration it has. Keys given on the command line are never changed by a
         reload. The forwarder child never reads the file itself: the daemon hands it the values it
         resolved (Kafka properties in its environment, as with `--kafka-property`), so a forwarder that
-        crashes and restarts cannot pick up a half-edited file. Kafka property files and systemd
+        crashes and restarts cannot pick up a half-edited file. The ingest worker
+        (docs/architecture.md, "The socket outlives the process that reads it") likewise resolves the
+        file's text the daemon resolved at start or at the last reload that parsed, handed over in its
+        environment (as the process's environment, readable only by its user and root); it applies
+        `<logging> level` on SIGHUP itself and leaves the reporting to the daemon. Kafka property files and systemd
         credentials are read again on SIGHUP too: when the properties they hold changed, the
         forwarder is restarted with them even if the config file did not change.
 

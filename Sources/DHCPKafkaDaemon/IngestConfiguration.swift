@@ -22,6 +22,9 @@ public struct IngestConfiguration: Sendable, Equatable {
     /// How long a graceful stop may retry commits that fail (disk full) before it gives up on the
     /// frames held in memory, logs how many were lost and exits non-zero.
     public var shutdownTimeout: Duration
+    /// Peek at datagrams and remove them from the socket queue only once committed (`SO_PEEK_OFF`),
+    /// so a crash of the reader loses nothing that reached the queue.
+    public var peekUntilCommitted: Bool
 
     /// The production socket path (systemd's `RuntimeDirectory=dhcpkafka`).
     public static let productionSocketPath = "/run/dhcpkafka/ingest.sock"
@@ -33,8 +36,10 @@ public struct IngestConfiguration: Sendable, Equatable {
         socketPath: String = IngestConfiguration.developmentSocketPath, socketMode: UInt32 = 0o660,
         socketGroup: UInt32? = nil, senders: SenderPolicy = SenderPolicy(),
         receiveBufferBytes: Int = 8 << 20, minimumDatagramQueueLength: Int = 4096, maxPendingBytes: Int = 4 << 20,
-        receiveCoalescing: Duration = .microseconds(250), shutdownTimeout: Duration = .seconds(10)
+        receiveCoalescing: Duration = .microseconds(250), shutdownTimeout: Duration = .seconds(10),
+        peekUntilCommitted: Bool = true
     ) {
+        self.peekUntilCommitted = peekUntilCommitted
         self.shutdownTimeout = shutdownTimeout
         self.receiveCoalescing = receiveCoalescing
         self.minimumDatagramQueueLength = minimumDatagramQueueLength

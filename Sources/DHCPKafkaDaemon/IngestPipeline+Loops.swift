@@ -16,6 +16,7 @@ extension IngestPipeline {
         let batch = ReceiveBatch(slots: 64, slotSize: Self.maxFrameSize + 1)
         var valid: [Int] = []
         var rejectedNow: [String: UInt64] = [:]
+        var digests: [UInt64] = []
         var draining = false
         var nextPathCheck = monotonicNanoseconds() + Self.pathCheckNanoseconds
         while true {
@@ -35,7 +36,7 @@ extension IngestPipeline {
                 fail(error)
                 break
             }
-            if !draining, monotonicNanoseconds() >= nextPathCheck {
+            if !draining, server.checksPath, monotonicNanoseconds() >= nextPathCheck {
                 nextPathCheck = monotonicNanoseconds() + Self.pathCheckNanoseconds
                 checkSocketPath()
             }
@@ -62,10 +63,16 @@ extension IngestPipeline {
                 }
                 valid.append(index)
             }
+            digests.removeAll(keepingCapacity: true)
+            if journal != nil {
+                for index in 0..<count {
+                    digests.append(IngestRecovery.digest(batch.buffer(at: index), fullLength: batch.fullLength(at: index)))
+                }
+            }
             counters.receivedCount.add(UInt64(count), ordering: .relaxed)
             // Counted before the hand-over: the committer may commit (and subtract) them at once.
             counters.pendingCount.add(UInt64(valid.count), ordering: .relaxed)
-            let added = pending.add { spoolBatch, deltas in
+            let added = pending.add(datagrams: count, digests: digests) { spoolBatch, deltas in
                 for index in valid { spoolBatch.append(UnsafeRawBufferPointer(batch.buffer(at: index)), receivedAt: now) }
                 deltas["received", default: 0] += UInt64(count)
                 for (reason, n) in rejectedNow { deltas["rejected.\(reason)", default: 0] += n }
@@ -166,13 +173,26 @@ extension IngestPipeline {
     /// On a stop it keeps retrying until ``IngestConfiguration/shutdownTimeout`` has passed since
     /// the stop began; then it drops what it holds, counted in ``IngestCounters/lostAtShutdown``.
     func commitLoop() {
+        var committedReceived = receivedAtStart
+        var atStart = startCounterDeltas
+        let socketInode = server.socketInode
         var backoff = Duration.milliseconds(50)
         var giveUpAt: ContinuousClock.Instant?
-        while let (batch, deltas) = pending.takeAll(timeout: .seconds(1)) {
+        while let (batch, taken, datagrams, digests) = pending.takeAll(timeout: .seconds(1)) {
             IngestCounters.beat(counters.committerBeat)
+            var deltas = taken
+            deltas.merge(atStart, uniquingKeysWith: +)
             do {
                 let started = ContinuousClock.now
+                let receivedAfter = committedReceived + (deltas["received"] ?? 0)
+                if server.isPeeking { journal?.committing(digests: digests, receivedAfter: receivedAfter, socket: socketInode) }
                 let result = try spool.append(batch, counterDeltas: deltas)
+                committedReceived = receivedAfter
+                if !atStart.isEmpty, let restarts { journal?.persistRestarts(restarts.count, parent: restarts.supervisor) }
+                atStart = [:]
+                // Only now do the datagrams leave the socket queue: a crash before this point leaves
+                // them for the successor, which reads them again (counted, see IngestJournal).
+                if server.isPeeking, datagrams > 0 { consumeCommitted(datagrams) }
                 counters.commitLatency.record(ContinuousClock.now - started)
                 counters.acceptedCount.add(UInt64(batch.count), ordering: .relaxed)
                 counters.pendingCount.subtract(UInt64(batch.count), ordering: .relaxed)
@@ -189,7 +209,7 @@ extension IngestPipeline {
                     "cannot commit to the spool; frames stay in memory and are retried",
                     metadata: ["error": "\(error)", "frames": "\(batch.count)", "retry_in": "\(backoff)",
                                "pending_frames": "\(counters.pendingFrames)"])
-                pending.putBack(batch, counterDeltas: deltas)
+                pending.putBack(batch, counterDeltas: taken, datagrams: datagrams, digests: digests)
                 if isStopping {
                     let now = ContinuousClock.now
                     let deadline = giveUpAt ?? now + shutdownTimeout
@@ -207,6 +227,24 @@ extension IngestPipeline {
                 }
                 Thread.sleep(forTimeInterval: Double(backoff.components.seconds) + Double(backoff.components.attoseconds) / 1e18)
                 backoff = min(backoff * 2, .seconds(5))
+            }
+        }
+    }
+
+    /// Removes `datagrams` committed datagrams from the socket queue, recording progress in the journal.
+    private func consumeCommitted(_ datagrams: Int) {
+        var done = 0
+        while done < datagrams {
+            // One system call removes up to the batch's slots; the journal then says how far it got.
+            let step = min(datagrams - done, 256)
+            let removed = server.consume(step)
+            done += removed
+            journal?.consumed(UInt64(done))
+            if removed < step {
+                logger.error(
+                    "the socket queue held fewer committed datagrams than expected: another process reads this socket",
+                    metadata: ["expected": "\(datagrams)", "removed": "\(done)"])
+                break
             }
         }
     }

@@ -26,6 +26,17 @@ public final class IngestPipeline: BlockingWorker, @unchecked Sendable {
     let receiveCoalescingMicroseconds: UInt32
     let shutdownTimeout: Duration
     let senderGroups = SenderGroups()
+    /// With peeking: what the committer did with the socket queue, for a successor after a crash.
+    let journal: IngestJournal?
+    /// The spool's `received` counter when this pipeline started.
+    let receivedAtStart: UInt64
+    /// Datagrams at the head of the queue that a crashed predecessor may have committed already and
+    /// that could not be matched for sure (an upper bound); counted as `possibly_repeated`.
+    public let possiblyRepeatedAtStart: UInt64
+    /// Counter deltas added to the first commit (skipped or possibly repeated frames, restarts).
+    let startCounterDeltas: [String: UInt64]
+    /// Restarts of this worker's supervisor so far (the spool's `ingest_restarts` catches up to it).
+    let restarts: (count: UInt64, supervisor: Int32)?
 
     let threads = ThreadGroup()
 
@@ -33,7 +44,8 @@ public final class IngestPipeline: BlockingWorker, @unchecked Sendable {
     /// may be made first, for a metrics endpoint bound before the socket.
     public init(
         server: UnixDatagramServer, spool: Spool, configuration: IngestConfiguration,
-        registry: KafkaMessageRegistry = .standard, counters: IngestCounters = IngestCounters(), logger: Logger
+        registry: KafkaMessageRegistry = .standard, counters: IngestCounters = IngestCounters(),
+        restarts: (count: UInt64, supervisor: Int32)? = nil, logger: Logger
     ) {
         self.counters = counters
         self.server = server
@@ -46,6 +58,47 @@ public final class IngestPipeline: BlockingWorker, @unchecked Sendable {
         self.shutdownTimeout = configuration.shutdownTimeout
         let (seconds, attoseconds) = configuration.receiveCoalescing.components
         self.receiveCoalescingMicroseconds = UInt32(clamping: seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
+        // Peek, commit, then consume: a crash loses nothing that reached the socket queue.
+        if configuration.peekUntilCommitted, !server.enablePeeking() {
+            logger.warning(
+                "this kernel cannot peek at Unix datagram sockets with an offset (SO_PEEK_OFF, Linux 4.4 and later): frames received but not yet committed are lost if the daemon crashes")
+        }
+        journal = server.isPeeking ? IngestJournal(directory: spool.path) : nil
+        if server.isPeeking, journal == nil {
+            logger.warning("cannot open \(spool.path)/\(IngestJournal.fileName): after a crash, frames committed but still queued are stored twice and not counted")
+        }
+        receivedAtStart = (try? spool.stats())?.counters["received"] ?? 0
+        var deltas: [String: UInt64] = [:]
+        if let journal, let entry = IngestJournal.unconsumed(journal.previous, receivedNow: receivedAtStart, socket: server.socketInode) {
+            let outcome = IngestRecovery.run(entry, journal: journal, server: server, slotSize: Self.maxFrameSize + 1)
+            if outcome.skipped > 0 {
+                deltas["repeats_skipped"] = outcome.skipped
+                logger.notice(
+                    "the previous ingest worker stopped between a commit and removing its frames from the socket queue: removed \(outcome.skipped) committed frames from the head of the queue without storing them again",
+                    metadata: ["skipped": "\(outcome.skipped)"])
+            }
+            if outcome.possiblyRepeated > 0 {
+                deltas["possibly_repeated"] = outcome.possiblyRepeated
+                logger.warning(
+                    "the previous ingest worker stopped between a commit and removing its frames from the socket queue: up to \(outcome.possiblyRepeated) frames at the head of the queue are stored a second time (counted as possibly_repeated)",
+                    metadata: ["possibly_repeated": "\(outcome.possiblyRepeated)"])
+            }
+            possiblyRepeatedAtStart = outcome.possiblyRepeated
+        } else {
+            possiblyRepeatedAtStart = 0
+        }
+        if let restarts {
+            let persisted = journal?.restartsPersisted(parent: restarts.supervisor) ?? 0
+            if restarts.count > persisted { deltas["ingest_restarts"] = restarts.count - persisted }
+        }
+        self.restarts = restarts
+        // Committed at once: a worker that is stopped or killed before it receives anything must not
+        // lose them. (Should this commit fail, they go with the first commit of frames.)
+        if !deltas.isEmpty, (try? spool.append(SpoolBatch(), counterDeltas: deltas)) != nil {
+            if let restarts { journal?.persistRestarts(restarts.count, parent: restarts.supervisor) }
+            deltas = [:]
+        }
+        startCounterDeltas = deltas
     }
 
     /// The largest datagram that can hold a valid frame: type, name, two timestamps, two 64 KiB messages.

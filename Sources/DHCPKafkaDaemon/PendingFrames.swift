@@ -11,19 +11,28 @@ final class PendingFrames: @unchecked Sendable {
     private var pending = SpoolBatch(reservingFrames: 4096, bytes: 1 << 20)
     private var spare = SpoolBatch(reservingFrames: 4096, bytes: 1 << 20)
     private var counterDeltas: [String: UInt64] = [:]
+    /// Datagrams (valid and rejected) behind `pending` and `counterDeltas`: with peeking, how many
+    /// the committer removes from the socket queue once they are committed.
+    private var datagrams = 0
+    /// With peeking, the digest of each of those datagrams in queue order (``IngestJournal``).
+    private var digests: [UInt64] = []
     private var closed = false
     private var abandoned = false
     private let maxBytes: Int
 
     init(maxBytes: Int) { self.maxBytes = maxBytes }
 
-    /// Adds validated frames and counter deltas under one lock; `frames` yields (bytes, receive time).
+    /// Adds validated frames and counter deltas for `datagrams` received datagrams under one lock.
     /// Returns `false` (and adds nothing) once the committer gave up (``abandon()``).
     @discardableResult
-    func add(_ body: (inout SpoolBatch, inout [String: UInt64]) -> Void) -> Bool {
+    func add(
+        datagrams count: Int = 0, digests added: [UInt64] = [], _ body: (inout SpoolBatch, inout [String: UInt64]) -> Void
+    ) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         guard !abandoned else { return false }
+        datagrams += count
+        digests.append(contentsOf: added)
         body(&pending, &counterDeltas)
         condition.signal()
         return true
@@ -37,6 +46,8 @@ final class PendingFrames: @unchecked Sendable {
         let dropped = pending.count
         pending.removeAll()
         counterDeltas = [:]
+        datagrams = 0
+        digests = []
         abandoned = true
         closed = true
         condition.broadcast()
@@ -57,7 +68,7 @@ final class PendingFrames: @unchecked Sendable {
 
     /// Waits until there is something to commit (or `timeout` passed, or the queue closed), then
     /// hands over everything pending. `nil` once closed and drained.
-    func takeAll(timeout: Duration) -> (batch: SpoolBatch, counterDeltas: [String: UInt64])? {
+    func takeAll(timeout: Duration) -> (batch: SpoolBatch, counterDeltas: [String: UInt64], datagrams: Int, digests: [UInt64])? {
         condition.lock()
         defer { condition.unlock() }
         let deadline = Date().addingTimeInterval(Double(timeout.components.seconds) + Double(timeout.components.attoseconds) / 1e18)
@@ -69,12 +80,18 @@ final class PendingFrames: @unchecked Sendable {
         swap(&pending, &spare)
         let deltas = counterDeltas
         counterDeltas = [:]
+        let count = datagrams
+        datagrams = 0
+        let taken = digests
+        digests.removeAll(keepingCapacity: true)
         condition.broadcast()
-        return (spare, deltas)
+        return (spare, deltas, count, taken)
     }
 
     /// Puts a batch that could not be committed back in front of the pending frames.
-    func putBack(_ batch: SpoolBatch, counterDeltas deltas: [String: UInt64]) {
+    func putBack(
+        _ batch: SpoolBatch, counterDeltas deltas: [String: UInt64], datagrams count: Int = 0, digests earlier: [UInt64] = []
+    ) {
         condition.lock()
         defer { condition.unlock() }
         var merged = batch
@@ -83,6 +100,8 @@ final class PendingFrames: @unchecked Sendable {
         }
         pending = merged
         counterDeltas.merge(deltas, uniquingKeysWith: +)
+        datagrams += count
+        digests = earlier + digests
     }
 
     /// No more frames will be added; wakes everyone.

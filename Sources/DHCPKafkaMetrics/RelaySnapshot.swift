@@ -34,6 +34,12 @@ public struct RelaySnapshot: Sendable, Equatable {
         public var commitFailures: UInt64 = 0
         /// File descriptors senders passed with frames, each closed at once (this daemon process).
         public var closedDescriptors: UInt64 = 0
+        /// Ingest workers started again after one died (persisted in the spool).
+        public var ingestRestarts: UInt64 = 0
+        /// Frames a worker crash between commit and consume may have stored twice (an upper bound; persisted).
+        public var possiblyRepeated: UInt64 = 0
+        /// Committed frames a new worker found queued again and removed without storing them twice (persisted).
+        public var repeatsSkipped: UInt64 = 0
 
         /// Creates zeroed totals.
         public init() {}

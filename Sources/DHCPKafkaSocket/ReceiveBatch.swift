@@ -27,8 +27,14 @@ public final class ReceiveBatch {
     public let capacity: Int
     /// The largest datagram a slot holds; longer ones are reported truncated.
     public let slotSize: Int
-    /// How many slots the last receive filled.
+    /// How many datagrams the last receive returned.
     public internal(set) var count = 0
+    /// After a peek that read past a datagram longer than a slot: the slots that hold datagrams
+    /// (the others hold that datagram's tail). `nil`: slot `i` is datagram `i`.
+    var keptSlots: [Int]?
+
+    /// The slot of datagram `index`.
+    func slot(_ index: Int) -> Int { keptSlots?[index] ?? index }
 
     /// Allocates `slots` slots of `slotSize` bytes.
     public init(slots: Int, slotSize: Int) {
@@ -44,20 +50,41 @@ public final class ReceiveBatch {
     deinit { dk_receive_batch_destroy(handle) }
 
     func receive(fd: Int32, wait: Bool) -> Int32 {
-        dk_receive_batch_receive(handle, fd, wait ? 1 : 0)
+        keptSlots = nil
+        return dk_receive_batch_receive(handle, fd, wait ? 1 : 0)
+    }
+
+    /// Peeks (MSG_PEEK) without waiting; fills ``count``.
+    func peek(fd: Int32) -> Int32 {
+        keptSlots = nil
+        let received = dk_receive_batch_receive_flags(handle, fd, 1, 0)
+        count = Int(max(received, 0))
+        return received
+    }
+
+    /// Receives (removes) up to `count` datagrams without waiting; their bytes are discarded.
+    func receive(fd: Int32, count wanted: Int) -> Int32 {
+        precondition(wanted <= capacity)
+        keptSlots = nil
+        return dk_receive_batch_receive_flags(handle, fd, 0, UInt32(wanted))
+    }
+
+    /// The kernel's length for slot `index` of the last receive, valid before ``count`` is set.
+    func rawLength(at index: Int) -> Int {
+        dk_receive_batch_info(handle, UInt32(index)).full_length
     }
 
     /// The datagram's real length; more than ``slotSize`` means it was cut and must be rejected.
     public func fullLength(at index: Int) -> Int {
         precondition(index < count)
-        return dk_receive_batch_info(handle, UInt32(index)).full_length
+        return dk_receive_batch_info(handle, UInt32(slot(index))).full_length
     }
 
     /// A copy of the bytes received in slot `index` (at most ``slotSize``).
     public func bytes(at index: Int) -> [UInt8] {
         precondition(index < count)
-        let info = dk_receive_batch_info(handle, UInt32(index))
-        guard let base = dk_receive_batch_data(handle, UInt32(index)), info.length > 0 else { return [] }
+        let info = dk_receive_batch_info(handle, UInt32(slot(index)))
+        guard let base = dk_receive_batch_data(handle, UInt32(slot(index))), info.length > 0 else { return [] }
         return Array(UnsafeBufferPointer(start: base, count: info.length))
     }
 
@@ -67,8 +94,8 @@ public final class ReceiveBatch {
     /// so copy what must be kept before receiving again.
     public func buffer(at index: Int) -> UnsafeBufferPointer<UInt8> {
         precondition(index < count)
-        let info = dk_receive_batch_info(handle, UInt32(index))
-        guard let base = dk_receive_batch_data(handle, UInt32(index)), info.length > 0 else {
+        let info = dk_receive_batch_info(handle, UInt32(slot(index)))
+        guard let base = dk_receive_batch_data(handle, UInt32(slot(index))), info.length > 0 else {
             return UnsafeBufferPointer(start: nil, count: 0)
         }
         return UnsafeBufferPointer(start: base, count: info.length)
@@ -82,13 +109,13 @@ public final class ReceiveBatch {
     /// (`MSG_CTRUNC`); its descriptors are closed already.
     public func carriedDescriptors(at index: Int) -> Bool {
         precondition(index < count)
-        return dk_receive_batch_info(handle, UInt32(index)).carried_descriptors != 0
+        return dk_receive_batch_info(handle, UInt32(slot(index))).carried_descriptors != 0
     }
 
     /// The sender's credentials, when the socket passes them.
     public func credentials(at index: Int) -> PeerCredentials? {
         precondition(index < count)
-        let info = dk_receive_batch_info(handle, UInt32(index))
+        let info = dk_receive_batch_info(handle, UInt32(slot(index)))
         guard info.has_credentials != 0 else { return nil }
         return PeerCredentials(pid: info.pid, uid: info.uid, gid: info.gid)
     }

@@ -40,6 +40,15 @@ enum SocketPath {
         return hidden.utf8.count <= maxLength ? hidden : path
     }
 
+    /// Whether `bound` is a staging name ``stagingName(for:)`` gives `path` (in any process): a socket
+    /// bound under it and renamed into place still reports it (`getsockname`).
+    static func isStagingName(_ bound: String, for path: String) -> Bool {
+        if bound == path + ".binding" { return true }
+        guard let slash = path.lastIndex(of: "/"), bound.hasPrefix(String(path[...slash]) + ".b") else { return false }
+        let suffix = bound.dropFirst(path[...slash].count + 2)
+        return !suffix.isEmpty && suffix.allSatisfy(\.isNumber)
+    }
+
     /// Refuses a path whose directory does not exist (or is not a directory). The daemon never
     /// creates it: a typo must not make a new directory tree (as root, 0755) that no writer uses.
     static func checkParentDirectory(of path: String) throws(SocketError) {

@@ -50,7 +50,8 @@ enum SpoolDirectory {
     }
 
     /// Files a spool directory holds: LMDB's two, and the locks and status file the relay writes.
-    static let spoolFileNames: Set<String> = ["data.mdb", "lock.mdb", "writer.lock", "forwarder.lock", "forwarder.status"]
+    static let spoolFileNames: Set<String> = ["data.mdb", "lock.mdb", "writer.lock", "forwarder.lock", "forwarder.status",
+                                               "ingest.journal"]
 
     /// Refuses to adopt a directory that holds files but no spool (another program's data, a
     /// mistyped path such as /var/spool). Returns whether a spool database exists (a non-empty

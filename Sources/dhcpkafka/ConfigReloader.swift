@@ -22,6 +22,8 @@ struct ConfigReloader: Service, CustomStringConvertible {
         let arguments: [String]
         /// The configuration the daemon started with.
         let effective: EffectiveConfiguration
+        /// The file's text it was resolved from (handed to the ingest worker).
+        let text: String
     }
 
     /// The settings a reload can change, as they are now.
@@ -37,13 +39,26 @@ struct ConfigReloader: Service, CustomStringConvertible {
     let daemon: RunCommand
     let forwarder: ChildSupervisor?
     let logger: Logger
+    /// In the ingest worker: apply the live keys only; the supervising parent logs and applies the rest.
+    let ingestWorker: Bool
+    /// Called on each SIGHUP (the parent passes it on to its ingest worker).
+    let onSignal: @Sendable () -> Void
+    /// Called with the file's text after each reload that parsed (the parent hands it to later workers).
+    let onReloaded: @Sendable (String) -> Void
 
-    init(signals: UnixSignalsSequence, setup: Setup?, running: RunCommand, forwarder: ChildSupervisor?, logger: Logger) {
+    init(
+        signals: UnixSignalsSequence, setup: Setup?, running: RunCommand, forwarder: ChildSupervisor?, logger: Logger,
+        ingestWorker: Bool = false, onSignal: @escaping @Sendable () -> Void = {},
+        onReloaded: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
+        self.onReloaded = onReloaded
         self.signals = signals
         self.setup = setup
         self.daemon = running
         self.forwarder = forwarder
         self.logger = logger
+        self.ingestWorker = ingestWorker
+        self.onSignal = onSignal
     }
 
     /// The file only: the lifecycle logs services by description, and the running settings hold
@@ -56,18 +71,22 @@ struct ConfigReloader: Service, CustomStringConvertible {
         var effective = setup?.effective
         var properties = Self.resolvedProperties(daemon.forward)
         for await _ in signals.cancelOnGracefulShutdown() {
+            onSignal()
             guard let setup, let current = effective else {
-                logger.warning("SIGHUP: the daemon was started without --config; there is nothing to reload")
+                if !ingestWorker { logger.warning("SIGHUP: the daemon was started without --config; there is nothing to reload") }
                 continue
             }
-            logger.notice("SIGHUP: reloading the configuration", metadata: ["file": "\(setup.path)"])
+            // The supervising parent reports the reload; its ingest worker applies the live keys quietly.
+            if !ingestWorker { logger.notice("SIGHUP: reloading the configuration", metadata: ["file": "\(setup.path)"]) }
             let command: RunCommand
             let next: EffectiveConfiguration
             do throws(ConfigError) {
+                let text = try ConfigFile.text(path: setup.path)
                 (command, next) = try ConfigResolution.resolve(
-                    RunCommand.self, file: setup.path, command: .run, arguments: setup.arguments)
+                    RunCommand.self, file: setup.path, text: text, command: .run, arguments: setup.arguments)
+                onReloaded(text)
             } catch {
-                for issue in error.issues {
+                for issue in error.issues where !ingestWorker {
                     logger.error("config reload failed, keeping the running configuration: \(issue.description)")
                 }
                 continue
@@ -96,11 +115,11 @@ struct ConfigReloader: Service, CustomStringConvertible {
         _ changes: [ConfigChange], of command: RunCommand, to running: inout Running, file: String
     ) -> Set<ConfigKey> {
         guard !changes.isEmpty else {
-            logger.notice("config reload: no changes")
+            if !ingestWorker { logger.notice("config reload: no changes") }
             return []
         }
         var applied: Set<ConfigKey> = []
-        for change in changes {
+        for change in changes where !ingestWorker || change.key.reload == .live {
             let old = change.describe(change.old, mask: ConfigResolution.masked)
             let new = change.describe(change.new, mask: ConfigResolution.masked)
             switch change.key.reload {

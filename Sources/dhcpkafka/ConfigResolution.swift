@@ -29,10 +29,15 @@ enum ConfigResolution {
     /// Reads the file and parses `Command` from its settings followed by `arguments`, then checks
     /// the settings as the command will use them (``CheckedSettings``). Every problem is reported
     /// at once: the lines the parser refused, and the problems of the settings it accepted.
+    ///
+    /// With `text`, that text stands for the file's (the supervising parent hands its ingest worker
+    /// the text it resolved, so a worker restarted later never reads a half-edited file).
     static func resolve<Command: ParsableArguments & CheckedSettings>(
-        _: Command.Type, file path: String, command: ConfigCommand, arguments: [String]
+        _: Command.Type, file path: String, text: String? = nil, command: ConfigCommand, arguments: [String]
     ) throws(ConfigError) -> (Command, EffectiveConfiguration) {
-        let (file, fileIssues) = try ConfigFile.read(path: path)
+        let source: String
+        if let text { source = text } else { source = try ConfigFile.text(path: path) }
+        let (file, fileIssues) = ConfigFile.parseCollecting(source, path: path)
         let effective = EffectiveConfiguration(file: file, command: command, commandLineOptions: longOptions(in: arguments))
         var issues = fileIssues
         let parsed: Command

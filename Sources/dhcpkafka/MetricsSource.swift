@@ -26,6 +26,9 @@ struct MetricsSource: Sendable {
             snapshot.totals.evicted = stats.lostFrames
             snapshot.totals.forwarded = stats.counters["forwarded"] ?? 0
             snapshot.totals.gapRecords = stats.counters["gap_records"] ?? 0
+            snapshot.totals.ingestRestarts = stats.counters["ingest_restarts"] ?? 0
+            snapshot.totals.possiblyRepeated = stats.counters["possibly_repeated"] ?? 0
+            snapshot.totals.repeatsSkipped = stats.counters["repeats_skipped"] ?? 0
             for (key, value) in stats.counters where key.hasPrefix("rejected.") {
                 snapshot.totals.rejectedByReason[String(key.dropFirst("rejected.".count))] = value
             }

@@ -81,10 +81,19 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
         let arguments = ConfigResolution.commandLine(after: Self.configuration.commandName ?? "run")
         var given = ConfigResolution.longOptions(in: arguments)
         if let config {
-            do {
+            do throws(ConfigError) {
                 let effective: EffectiveConfiguration
-                (command, effective) = try ConfigResolution.resolve(Self.self, file: config, command: .run, arguments: arguments)
-                reload = ConfigReloader.Setup(path: config, arguments: arguments, effective: effective)
+                // An ingest worker resolves the text its supervising parent resolved, never the file
+                // as it is now (it may be half-edited when a crashed worker is replaced).
+                let text: String
+                if let handed = ProcessInfo.processInfo.environment[DaemonSupervisor.configTextVariable] {
+                    text = handed
+                } else {
+                    text = try ConfigFile.text(path: config)
+                }
+                (command, effective) = try ConfigResolution.resolve(
+                    Self.self, file: config, text: text, command: .run, arguments: arguments)
+                reload = ConfigReloader.Setup(path: config, arguments: arguments, effective: effective, text: text)
                 given.formUnion(ConfigResolution.longOptions(in: effective.arguments))
             } catch {
                 printError("dhcpkafka run: invalid configuration\n\(error.description)")
@@ -146,7 +155,12 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
         LoggingBootstrap.bootstrap(level: logLevel)
         let logger = Logger(label: "dhcpkafka")
         do {
-            try await runDaemon(logger: logger, reload: reload)
+            let environment = ProcessInfo.processInfo.environment
+            if let restarts = environment[IngestWorkerSupervisor.workerVariable].flatMap(UInt64.init) {
+                try await runWorker(logger: logger, reload: reload, restarts: restarts)
+            } else {
+                try await runSupervisor(logger: logger, reload: reload)
+            }
         } catch let error as SpoolError {
             logger.critical("\(error.description)")
             throw ExitCode(1)
@@ -165,6 +179,9 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
         } catch let error as IngestError {
             logger.critical("\(error.description)")
             throw ExitCode(1)
+        } catch let error as SupervisorError {
+            logger.critical("\(error.description)")
+            throw ExitCode(error.exitStatus ?? ExitStatus.runtimeFailure)
         }
     }
 
@@ -194,7 +211,12 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
         ["forward", "--spool", spoolOptions.spool, "--log-level", logLevel, "--exit-with-parent"] + forward.arguments
     }
 
-    private func runDaemon(logger: Logger, reload: ConfigReloader.Setup?) async throws {
+    /// The ingest worker (started by ``runSupervisor(logger:reload:)`` with the socket passed as
+    /// systemd passes it): opens the spool, reads the socket, commits, serves metrics and feeds
+    /// systemd's watchdog. It never binds, unlinks or shuts the socket: the parent holds it.
+    func runWorker(logger: Logger, reload: ConfigReloader.Setup?, restarts: UInt64) async throws {
+        // The worker never outlives its supervising parent: it gets SIGKILL when the parent dies
+        // (PR_SET_PDEATHSIG, set before exec), so a new `run` finds the socket and spool free.
         // Trap SIGHUP before the socket appears: whoever sees the daemon ready may reload it, and
         // SIGHUP's default action would end the daemon.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
@@ -203,13 +225,8 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
         let stops = await UnixSignalsSequence(trapping: .sigterm, .sigint)
         let ingest = try ingestConfiguration()
         let options = SpoolOptions(capacityBytes: capacity.bytes, maxFrames: maxFrames, durability: durability.value)
-        ConfigResolution.warnAboutSecrets(
-            onCommandLine: ConfigResolution.commandLine(after: Self.configuration.commandName ?? "run"), logger: logger)
-        if let effective = reload?.effective {
-            for warning in CheckConfigCommand.secretWarnings(effective, forward: forward) { logger.warning("\(warning)") }
-        }
-        // Open the spool first: it refuses a second daemon before we touch the socket path.
-        try SpoolPreflight.verify(spoolOptions.spool)
+        // The parent checked the spool (SpoolPreflight) before it took the socket; opening it here
+        // refuses a second daemon on the same spool.
         let spool = try Spool.open(at: spoolOptions.spool, options: options)
         defer { try? spool.close() }
         if spool.evictedAtOpen.frames > 0 {
@@ -217,15 +234,6 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
                            metadata: ["frames": "\(spool.evictedAtOpen.frames)", "bytes": "\(spool.evictedAtOpen.bytes)"])
         }
         let counters = IngestCounters()
-        switch DatagramQueueLength.ensure(atLeast: ingest.minimumDatagramQueueLength) {
-        case .sufficient: break
-        case .raised(let from, let to):
-            logger.notice("raised net.unix.max_dgram_qlen so bursts queue instead of dropping", metadata: ["from": "\(from)", "to": "\(to)"])
-        case .tooLow(let value, let reason):
-            logger.warning(
-                "net.unix.max_dgram_qlen is \(value): writers will drop frames in bursts. \(reason)",
-                metadata: ["wanted": "\(ingest.minimumDatagramQueueLength)"])
-        }
         // Bind the metrics port before the socket: a daemon that cannot serve metrics stops before
         // writers can reach it, and "ready" is said only once everything is bound.
         var endpoint: MetricsEndpoint?
@@ -246,9 +254,11 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
             metricsURL = "http://\(host):\(bound.port)/metrics"
             endpoint = bound
         }
-        let server = try UnixDatagramServer(
-            path: ingest.socketPath, mode: ingest.socketMode, group: ingest.socketGroup,
-            receiveBufferBytes: ingest.receiveBufferBytes, passCredentials: ingest.senders.isRestricted)
+        guard let server = try IngestSocket.adoptPassed(ingest) else {
+            throw SocketError(.create, path: ingest.socketPath, errno: nil,
+                              message: "the ingest worker was started without its socket (LISTEN_FDS); start `dhcpkafka run`, not the worker")
+        }
+        SocketActivation.clearEnvironment()
         defer { server.close() }
         let stats = try spool.stats()
         logger.notice(
@@ -260,20 +270,11 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
                 "config": "\(reload?.path ?? "none")",
             ])
         if let metricsURL { logger.notice("serving metrics", metadata: ["url": "\(metricsURL)"]) }
-        let pipeline = IngestPipeline(server: server, spool: spool, configuration: ingest, counters: counters, logger: logger)
-        // Services stop in reverse order: ingest commits what it received first, then the forwarder
-        // gets SIGTERM and flushes what is in flight.
+        let pipeline = IngestPipeline(
+            server: server, spool: spool, configuration: ingest, counters: counters,
+            restarts: (restarts, getppid()), logger: logger)
+        Self.tellParentReady()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        var supervisor: ChildSupervisor?
-        if !noForward {
-            let executable = SelfExecutable.url
-            let child = ChildSupervisor(
-                executable: executable, arguments: forwarderArguments(forward, logLevel: logLevel),
-                environment: forward.childEnvironment, name: "forwarder",
-                stopTimeout: .milliseconds(Int64(forward.shutdownTimeout * 1000) + 5000), logger: logger)
-            services.append(.init(service: child))
-            supervisor = child
-        }
         // A failed ingest (socket gone, frames lost at shutdown) stops the rest gracefully: the
         // forwarder gets SIGTERM and saves its watermark; the error then makes the exit status 1.
         services.append(.init(
@@ -283,7 +284,7 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
             services.append(.init(service: WorkerService(endpoint)))
         }
         services.append(.init(service: ConfigReloader(
-            signals: hangups, setup: reload, running: self, forwarder: supervisor, logger: logger)))
+            signals: hangups, setup: reload, running: self, forwarder: nil, logger: logger, ingestWorker: true)))
         if let notifier = SystemdNotifier.fromEnvironment() {
             // Last in the list, so it is the first to hear of a shutdown and says STOPPING=1 at once.
             services.append(.init(service: WatchdogService(
@@ -297,7 +298,7 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
         // Bounds on stopping: a graceful stop that outlasts the forwarder's own stop timeout is
         // escalated to cancellation, and a cancellation that still hangs ends the process (non-zero)
         // rather than leaving a daemon that neither receives nor exits.
-        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(Int64(forward.shutdownTimeout * 1000)) + .seconds(30)
+        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(Int64(forward.shutdownTimeout * 1000)) + .seconds(20)
         groupConfiguration.maximumCancellationDuration = .seconds(30)
         let group = ServiceGroup(configuration: groupConfiguration)
         do {

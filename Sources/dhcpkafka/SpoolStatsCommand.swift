@@ -158,6 +158,9 @@ struct SpoolStatsView {
             ("ingest_frames_per_second", rates.map { .double(($0.ingest * 10).rounded() / 10) } ?? .null),
             ("forward_frames_per_second", rates.map { .double(($0.forward * 10).rounded() / 10) } ?? .null),
             ("rate_interval_seconds", rates.map { .double(($0.seconds * 1000).rounded() / 1000) } ?? .null),
+            ("ingest_restarts", .uint(stats.counters["ingest_restarts"] ?? 0)),
+            ("possibly_repeated", .uint(stats.counters["possibly_repeated"] ?? 0)),
+            ("repeats_skipped", .uint(stats.counters["repeats_skipped"] ?? 0)),
         ]
     }
 
@@ -202,6 +205,7 @@ struct SpoolStatsView {
             "oldest frame age   \(oldestAge.map { String(format: "%.1f s", $0) } ?? "-")",
             "received           \(stats.counters["received"] ?? 0)",
             "accepted           \(stats.appendedFrames)",
+            "ingest restarts    \(stats.counters["ingest_restarts"] ?? 0) (committed frames found queued again and skipped: \(stats.counters["repeats_skipped"] ?? 0), possibly stored twice: \(stats.counters["possibly_repeated"] ?? 0))",
             "rejected           \(rejected.reduce(0) { $0 + $1.1 })"
                 + (rejected.isEmpty ? "" : " (" + rejected.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")"),
             "evicted            \(stats.evictedFrames) frames, \(ByteSize.format(Int(clamping: stats.evictedBytes))) from the ring: "

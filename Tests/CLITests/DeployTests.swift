@@ -48,6 +48,35 @@ import Testing
         #expect(verified.stderrText.isEmpty, "systemd-analyze warns: \(verified.stderrText)")
     }
 
+    /// The socket unit verifies cleanly together with the service, and it makes the socket the
+    /// example config names, with the config's mode and group, under the name the daemon looks for.
+    @Test func socketUnitVerifiesAndAgreesWithTheConfig() throws {
+        let directory = try TemporaryDirectory(prefix: "dk-unit")
+        defer { directory.remove() }
+        let socketUnit = try String(contentsOf: deploy.appendingPathComponent("dhcpkafka.socket"), encoding: .utf8)
+        let service = try String(contentsOf: deploy.appendingPathComponent("dhcpkafka.service"), encoding: .utf8)
+        let config = try String(
+            contentsOf: TestPaths.repositoryRoot.appendingPathComponent("deploy/dhcpkafka.conf"), encoding: .utf8)
+        func setting(_ text: String, _ key: String) -> String? {
+            text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+                .first { $0.hasPrefix(key) && !$0.hasPrefix("#") }.map { String($0.dropFirst(key.count)).trimmingCharacters(in: .whitespaces) }
+        }
+        #expect(setting(socketUnit, "ListenDatagram=") == setting(config, "path /run").map { "/run" + $0 })
+        #expect(setting(socketUnit, "SocketMode=") == setting(config, "mode "))
+        #expect(setting(socketUnit, "SocketGroup=") == setting(config, "group "))
+        #expect(setting(socketUnit, "FileDescriptorName=") == "ingest")
+        #expect(service.contains("NotifyAccess=all") && service.contains("FileDescriptorStoreMax="))
+        #expect(service.contains("RuntimeDirectoryPreserve=yes"), "stopping the service must not remove the socket unit's socket file")
+        try socketUnit.write(toFile: directory.appending("dhcpkafka.socket"), atomically: true, encoding: .utf8)
+        try service.replacingOccurrences(of: "/usr/local/bin/dhcpkafka", with: TestPaths.dhcpkafka.path)
+            .write(toFile: directory.appending("dhcpkafka.service"), atomically: true, encoding: .utf8)
+        let verified = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/systemd-analyze"),
+            ["verify", directory.appending("dhcpkafka.socket"), directory.appending("dhcpkafka.service")])
+        #expect(verified.status == 0)
+        #expect(verified.stderrText.isEmpty, "systemd-analyze warns: \(verified.stderrText)")
+    }
+
     /// sysusers makes the user and group; tmpfiles makes the spool and socket directories with
     /// the modes the docs promise (applied to a scratch root, not this machine).
     @Test func sysusersAndTmpfilesCreateWhatTheUnitNeeds() throws {

@@ -29,7 +29,9 @@ import Testing
     @Test(arguments: [false, true]) func passedDescriptorsAreClosed(allowList: Bool) throws {
         let harness = try DaemonHarness()
         let daemon = try harness.start(allowList ? ["--allow-uid", "0"] : [])
-        let before = openDescriptors(daemon.pid)
+        // The ingest worker receives the frames (and the descriptors); the parent only holds the socket.
+        let worker = try #require(ingestWorker(of: daemon.pid), "\(daemon.log)")
+        let before = openDescriptors(worker)
         var expected: Int64 = 0
         for (index, fds) in [1, 3, 40].enumerated() {
             let writer = try fdWriter(harness, frames: 150, fds: fds, linger: 0, name: "fd\(index)")
@@ -37,7 +39,7 @@ import Testing
             expected += 150
         }
         #expect(waitUntil(timeout: 30) { ((try? harness.stats())?["accepted"]?.intValue ?? 0) == expected })
-        let after = openDescriptors(daemon.pid)
+        let after = openDescriptors(worker)
         #expect(after <= before + 3, "descriptors before \(before), after 450 frames with descriptors \(after)")
         daemon.signal(SIGTERM)
         #expect(daemon.wait(timeout: 30) == 0)

@@ -132,7 +132,8 @@ import Testing
         let daemon = try harness.start(["--metrics-listen", "127.0.0.1:0"])
         let port = try #require(Self.metricsPort(daemon), "\(daemon.log)")
         #expect(httpGet(port: port, path: "/metrics")?.status == 200)
-        let pid = daemon.pid
+        // The ingest worker serves the metrics; the supervising parent only holds the socket.
+        let pid = try #require(ingestWorker(of: daemon.pid), "\(daemon.log)")
         // No descriptor to spare, so the first accept fails. Only the soft limit: raising a hard
         // limit again needs CAP_SYS_RESOURCE, which a container may lack.
         let limit = Self.lowestFreeDescriptor(pid)

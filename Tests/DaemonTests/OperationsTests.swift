@@ -77,7 +77,7 @@ import Testing
     }
 
     /// Started with NOTIFY_SOCKET and WATCHDOG_USEC (as systemd does for Type=notify with
-    /// WatchdogSec=), the daemon says READY=1 once it receives, feeds the watchdog, and says
+    /// WatchdogSec=), the daemon hands its socket to the descriptor store, says READY=1 once it receives, feeds the watchdog, and says
     /// STOPPING=1 on SIGTERM.
     @Test func notifiesSystemd() throws {
         let harness = try DaemonHarness()
@@ -96,7 +96,11 @@ import Testing
             TestPaths.dhcpkafka, ["run", "--socket", harness.socket, "--spool", harness.spool, "--no-forward"],
             logPath: harness.directory.appending("daemon.log"),
             environment: ["NOTIFY_SOCKET": notifyPath, "WATCHDOG_USEC": "2000000"])
-        let ready = try #require(next(), "a notification arrives")
+        // The supervising parent offers the socket it bound to the descriptor store first, then the
+        // ingest worker says it is ready.
+        let stored = try #require(next(), "a notification arrives")
+        #expect(stored.contains("FDSTORE=1") && stored.contains("FDNAME=ingest"), "\(stored)")
+        let ready = try #require(next(), "a second notification arrives")
         #expect(ready.contains("READY=1"), "\(ready)")
         #expect(socketExists(harness.socket), "ready only once the socket receives")
         var sawWatchdog = false

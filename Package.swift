@@ -5,7 +5,7 @@ import PackageDescription
 
 let package = Package(
     name: "DHCPKafka",
-    platforms: [.macOS(.v15)],
+    // Linux only (pidfds, SO_PEEK_OFF, recvmmsg, Glibc): no other platform is declared.
     products: [
         .executable(name: "dhcpkafka", targets: ["dhcpkafka"]),
         // What a Swift DHCPv6 server links to hand its transactions to the daemon.
@@ -58,13 +58,14 @@ let package = Package(
         // The handler side: encodes a transaction as a frame and sends it without ever blocking.
         .target(name: "DHCPKafkaWriter", dependencies: ["DHCPKafkaSocket"]),
 
-        // What the daemon's services share: worker threads as lifecycle services, latency percentiles.
+        // What the long-running programs share: worker threads as lifecycle services, systemd's
+        // notification protocol (readiness, watchdog, status), latency percentiles.
         .target(
             name: "DHCPKafkaRuntime",
             dependencies: [.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
 
-        // Operations: the Prometheus text endpoint (swift-metrics with the Prometheus backend) and
-        // systemd's notification protocol (readiness, watchdog, status).
+        // Operations: the Prometheus text endpoint (swift-metrics with the Prometheus backend), the
+        // relay's metric names and the snapshot they are read from.
         .target(
             name: "DHCPKafkaMetrics",
             dependencies: [
@@ -83,11 +84,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
-        // The daemon's services: socket ingest into the spool (and, later, the forwarder).
+        // The daemon: socket ingest into the spool, the supervising parent that keeps the socket and
+        // restarts the ingest worker and the forwarder child, and the forwarder's parent watch.
         .target(
             name: "DHCPKafkaDaemon",
             dependencies: [
-                "DHCPKafkaSocket", "DHCPKafkaSpool", "DHCPKafkaWire", "DHCPKafkaRuntime",
+                "DHCPKafkaSocket", "DHCPKafkaSpool", "DHCPKafkaWire", "DHCPKafkaRuntime", "CSystemShims",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
@@ -96,7 +98,7 @@ let package = Package(
             name: "dhcpkafka",
             dependencies: [
                 "DHCPKafkaConfig", "DHCPKafkaDaemon", "DHCPKafkaForwarder", "DHCPKafkaSink", "DHCPKafkaWriter", "DHCPKafkaMetrics", "DHCPKafkaSpool", "DHCPKafkaRuntime", "DHCPKafkaWire", "DHCPKafkaSocket", "DHCPv6", "JSONValue",
-                "TextCodecs", "CRdKafka", "CLMDB", "CSystemShims",
+                "TextCodecs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -149,3 +149,8 @@ extension KafkaProducer {
         _ = rd_kafka_test_fatal_error(handle, code.cValue, reason)
     }
 }
+
+extension KafkaProducer {
+    /// The librdkafka version this process runs with (the loaded library's, not the headers').
+    public static var libraryVersion: String { String(cString: rd_kafka_version_str()) }
+}

@@ -304,3 +304,8 @@ public final class Spool: @unchecked Sendable {
         }
     }
 }
+
+extension Spool {
+    /// The LMDB library this process runs with, as LMDB names itself (e.g. "LMDB 0.9.24: (July 24, 2019)").
+    public static var libraryVersion: String { String(cString: mdb_version(nil, nil, nil)) }
+}

@@ -110,7 +110,10 @@ import Testing
         let check = try harness.cli(["spool", "check", "--json"])
         #expect(check.status == 0, "\(check.stdoutText)")
         let report = try JSONValue.parse(check.stdoutText)
-        #expect(report["writer_pid"]?.intValue == Int64(harness.daemon?.pid ?? -1))
+        // The spool's writer is the ingest worker, the child of `run` that reads the socket.
+        let worker = harness.daemon.flatMap { ingestWorker(of: $0.pid) }
+        #expect(worker != nil, "no ingest worker under the daemon")
+        #expect(report["writer_pid"]?.intValue == worker.map(Int64.init))
         #expect(report["healthy"] == true)
 
         try #require(writer.wait(timeout: 30) == 0, "\(writer.log)")

@@ -1,6 +1,6 @@
 import ArgumentParser
-import CLMDB
-import CRdKafka
+import DHCPKafkaSink
+import DHCPKafkaSpool
 
 /// The version of DHCPKafka itself.
 enum DHCPKafkaVersion {
@@ -17,10 +17,8 @@ struct VersionCommand: ParsableCommand {
         abstract: "Print the dhcpkafka version and the librdkafka and LMDB libraries in use.")
 
     func run() throws {
-        let rdkafka = String(cString: rd_kafka_version_str())
-        let lmdb = String(cString: mdb_version(nil, nil, nil))
         print("dhcpkafka \(DHCPKafkaVersion.string)")
-        print("librdkafka \(rdkafka)")
-        print(lmdb)
+        print("librdkafka \(KafkaProducer.libraryVersion)")
+        print(Spool.libraryVersion)
     }
 }

@@ -31,7 +31,7 @@ private let responseLimit = 16 << 20
 /// Connects to 127.0.0.1:`port`, sends `request`, reads until the server closes the connection.
 /// Each send and receive waits at most 60 s (the machine is loaded; a hung server fails the test).
 func exchange(port: UInt16, request: [UInt8]) throws(HTTPExchangeError) -> [UInt8] {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard fd >= 0 else { throw .connect(errno: errno) }
     defer { close(fd) }
     var limit = timeval(tv_sec: 60, tv_usec: 0)

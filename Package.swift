@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        // Already in the graph through Hummingbird; named so the looking glass tests can read a channel's port.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config.
@@ -223,14 +225,18 @@ let package = Package(
             ]),
         // In-process: the metrics endpoint on an ephemeral port, its HTTP handling and limits.
         .testTarget(name: "DHCPKafkaMetricsTests", dependencies: ["DHCPKafkaMetrics", "DHCPKafkaTestSupport"]),
-        // The looking glass: real SQLite on disk, the mock cluster, in-process HTTP routes, the real relay.
+        // The looking glass: real SQLite on disk, the mock cluster, its HTTP server on a loopback port, the real relay.
+        // No HummingbirdTesting: it would build AsyncHTTPClient and BoringSSL (NIOSSL) for every test build.
         .testTarget(
             name: "LookingGlassTests",
             dependencies: [
                 "LookingGlassStore", "LookingGlassCollector", "LookingGlassWeb", "DHCPKafkaSink", "DHCPKafkaWire",
                 "DHCPv6", "JSONValue", "DHCPKafkaTestSupport", "DHCPKafkaWriter", "TextCodecs",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ]),
         // A real broker (tansu) and an independent consumer (confluent-kafka + dhcpkit-kafka).

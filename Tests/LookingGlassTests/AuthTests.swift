@@ -2,7 +2,6 @@ import DHCPKafkaTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdBcrypt
-import HummingbirdTesting
 import LookingGlassStore
 import LookingGlassWeb
 import Testing
@@ -21,7 +20,7 @@ import Testing
             let status = WebStatus(health: { (true, "") }, metrics: { "" }, lag: { [:] })
             let app = Application(router: LookingGlassRoutes.router(
                 store: store, feed: LiveFeed(), status: status, passwords: try PasswordFile(path: file)))
-            try await app.test(.router) { client in
+            try await LiveServer.run(app) { client in
                 for uri in ["/", "/api/servers", "/api/transactions", "/metrics", "/api/stream", "/static/live.js"] {
                     try await client.execute(uri: uri, method: .get) { #expect($0.status == .unauthorized, "\(uri)") }
                 }

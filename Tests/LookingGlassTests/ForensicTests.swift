@@ -2,7 +2,6 @@ import DHCPKafkaTestSupport
 import DHCPv6
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import JSONValue
 import LookingGlassStore
 import LookingGlassWeb
@@ -59,7 +58,7 @@ import TextCodecs
             // A shorter prefix than the delegation is not "inside" it.
             #expect(try store.leases(of: "2001:db8:100::/48", kind: .prefix, at: Self.t0 + 10).isEmpty)
 
-            try await WebTests.app(store).test(.router) { client in
+            try await LiveServer.run(WebTests.app(store)) { client in
                 let at = "2027-01-15T08:00:10Z"
                 try await client.execute(uri: "/api/leases?prefix=2001:db8:100:ff::/64&at=\(at)", method: .get) { response in
                     let leases = try JSONValue.parse(WebTests.body(response))["leases"]?.arrayValue ?? []
@@ -76,7 +75,7 @@ import TextCodecs
     @Test func relayIdentifiersAreSearchedAsTextOrHex() async throws {
         try await TemporaryDirectory.with(prefix: "lg-text-id") { dir in
             let store = try Self.store(dir)
-            try await WebTests.app(store).test(.router) { client in
+            try await LiveServer.run(WebTests.app(store)) { client in
                 func found(_ query: String) async throws -> Int {
                     try await client.execute(uri: "/api/transactions?\(query)", method: .get) { response in
                         #expect(response.status == .ok, "\(query)")
@@ -103,7 +102,7 @@ import TextCodecs
     @Test func errorsHaveOneShapePerSide() async throws {
         try await TemporaryDirectory.with(prefix: "lg-errors") { dir in
             let store = try Self.store(dir)
-            try await WebTests.app(store).test(.router) { client in
+            try await LiveServer.run(WebTests.app(store)) { client in
                 for uri in ["/no/such/page", "/transactions/fffff"] {
                     try await client.execute(uri: uri, method: .get) { response in
                         #expect(response.status == .notFound, "\(uri)")
@@ -145,7 +144,7 @@ import TextCodecs
                 relayed: (Array("<script>alert(6)</script>".utf8), Array("'><svg onload=alert(7)>".utf8)))
             let stored = try store.ingest(StoreTests.batch([StoreTests.record(frame, offset: 0, sequence: 0)]))
             let id = String(try #require(stored.insertedIDs.first), radix: 16)
-            try await WebTests.app(store).test(.router) { client in
+            try await LiveServer.run(WebTests.app(store)) { client in
                 try await client.execute(uri: "/transactions/\(id)", method: .get) { response in
                     let page = WebTests.body(response)
                     #expect(response.status == .ok)

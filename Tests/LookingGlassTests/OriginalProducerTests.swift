@@ -3,7 +3,6 @@ import DHCPKafkaTestSupport
 import DHCPv6
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import JSONValue
 import LookingGlassCollector
 import LookingGlassStore
@@ -40,7 +39,7 @@ import Testing
             #expect(counters.duplicates == 20)
             #expect(try store.statistics().transactions == 20)
             let first = frames[0]
-            try await WebTests.app(store).test(.router) { client in
+            try await LiveServer.run(WebTests.app(store)) { client in
                 let duid = first["duid"]?.stringValue ?? ""
                 try await client.execute(uri: "/api/transactions?duid=\(duid)", method: .get) { response in
                     let list = try JSONValue.parse(WebTests.body(response))["transactions"]?.arrayValue ?? []

@@ -2,14 +2,13 @@ import DHCPKafkaTestSupport
 import DHCPv6
 import Foundation
 import Hummingbird
-import HummingbirdTesting
 import JSONValue
 import LookingGlassStore
 import LookingGlassWeb
 import Testing
 import TextCodecs
 
-/// The routes in-process (HummingbirdTesting's router client) over a real SQLite file.
+/// The routes served on a loopback port (``LiveServer``), over a real SQLite file.
 @Suite struct WebTests {
     static let now = 1_800_000_100.0
 
@@ -34,12 +33,12 @@ import TextCodecs
         return store
     }
 
-    static func body(_ response: TestResponse) -> String { String(buffer: response.body) }
+    static func body(_ response: LiveResponse) -> String { String(buffer: response.body) }
 
     @Test func apiNamesAndShapes() async throws {
         try await TemporaryDirectory.with(prefix: "lg-web") { dir in
             let store = try Self.seeded(dir)
-            try await Self.app(store).test(.router) { client in
+            try await LiveServer.run(Self.app(store)) { client in
                 try await client.execute(uri: "/api/servers", method: .get) { response in
                     #expect(response.status == .ok)
                     #expect(response.headers[.contentSecurityPolicy]?.contains("script-src 'self'") == true)
@@ -110,7 +109,7 @@ import TextCodecs
         try await TemporaryDirectory.with(prefix: "lg-xss") { dir in
             let store = try Self.seeded(
                 dir, server: "<script>alert(1)</script>", interfaceID: Array("\"><img src=x onerror=alert(3)>".utf8))
-            try await Self.app(store).test(.router) { client in
+            try await LiveServer.run(Self.app(store)) { client in
                 for uri in ["/", "/search?server=%3Cscript%3Ealert(1)%3C/script%3E", "/search?address=2001:db8::10"] {
                     try await client.execute(uri: uri, method: .get) { response in
                         let page = Self.body(response)
@@ -136,7 +135,7 @@ import TextCodecs
             let status = WebStatus(health: { (true, "") }, metrics: { "" }, lag: { [:] })
             let app = Application(router: LookingGlassRoutes.router(
                 store: store, feed: LiveFeed(), status: status, vendors: vendors, clock: { Self.now }))
-            try await app.test(.router) { client in
+            try await LiveServer.run(app) { client in
                 try await client.execute(uri: "/clients/\(Frames.clientDUID(1).bytes.hexString)", method: .get) { response in
                     #expect(Self.body(response).contains("52:54:00:00:00:01 (QEMU &lt;virtual&gt; &amp; Co)"))
                 }

@@ -24,7 +24,7 @@ extension RunCommand {
         let executable = SelfExecutable.url.path
         let configuration = DaemonSupervisor.Configuration(
             ingest: ingest,
-            worker: .init(executable: executable, arguments: Array(CommandLine.arguments.dropFirst()),
+            worker: .init(executable: executable, arguments: Self.workerArguments(CommandLine.arguments.dropFirst()),
                 environment: reload.flatMap { Self.handOver($0.text) }.map { [DaemonSupervisor.configTextVariable: $0] } ?? [:]),
             forwarder: noForward ? nil : .init(
                 executable: executable, arguments: forwarderArguments(forward, logLevel: logLevel),
@@ -47,6 +47,22 @@ extension RunCommand {
             throw ExitCode(ExitStatus.runtimeFailure)
         }
         logger.notice("stopped", metadata: ["ingest_worker_restarts": "\(restarts)"])
+    }
+
+    /// The worker's command line: the parent's, less every `--kafka-property`. The worker only
+    /// ingests and never talks to Kafka, and a property may hold a secret that must not appear on
+    /// one more command line (`ps` shows them to every user; the forwarder gets its properties
+    /// through its environment).
+    static func workerArguments(_ arguments: ArraySlice<String>) -> [String] {
+        var kept: [String] = []
+        var skipNext = false
+        for argument in arguments {
+            if skipNext { skipNext = false; continue }
+            if argument == "--kafka-property" { skipNext = true; continue }
+            if argument.hasPrefix("--kafka-property=") { continue }
+            kept.append(argument)
+        }
+        return kept
     }
 
     /// The config text to hand the worker in its environment; `nil` (the worker reads the file) when

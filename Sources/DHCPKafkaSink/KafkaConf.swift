@@ -39,11 +39,8 @@ final class KafkaConf {
     func makeClient(_ type: rd_kafka_type_t, secrets: [String] = []) throws(KafkaConfigurationError) -> OpaquePointer {
         var errstr = [CChar](repeating: 0, count: 512)
         guard let handle, let client = rd_kafka_new(type, handle, &errstr, errstr.count) else {
-            var reason = String(decoding: errstr.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            // An empty needle would be "found" between every two characters.
-            for secret in secrets where !secret.isEmpty {
-                reason = reason.replacing(secret, with: KafkaSinkConfiguration.mask)
-            }
+            let reason = KafkaSinkConfiguration.masking(
+                secrets, in: String(decoding: errstr.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
             throw KafkaConfigurationError(
                 code: .clientCreationFailed, message: "librdkafka refused the configuration: \(reason)")
         }

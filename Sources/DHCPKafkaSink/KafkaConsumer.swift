@@ -166,7 +166,7 @@ private final class ConsumerContext: Sendable {
     init(address: SourceAddress?, log: (@Sendable (KafkaLogRecord) -> Void)?, secrets: [String]) {
         self.address = address
         self.log = log
-        self.secrets = secrets.filter { !$0.isEmpty }
+        self.secrets = secrets
     }
 
     static func from(_ opaque: UnsafeMutableRawPointer?) -> ConsumerContext? {
@@ -189,7 +189,5 @@ private let consumerLogCallback: @convention(c) (OpaquePointer?, Int32, UnsafePo
     let text = { (pointer: UnsafePointer<CChar>?) in
         pointer.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: strlen($0)), as: UTF8.self) } ?? ""
     }
-    var line = text(message)
-    for secret in context.secrets { line = line.replacing(secret, with: KafkaSinkConfiguration.mask) }
-    log(KafkaLogRecord(level: level, facility: text(facility), message: line))
+    log(KafkaLogRecord(level: level, facility: text(facility), message: KafkaSinkConfiguration.masking(context.secrets, in: text(message))))
 }

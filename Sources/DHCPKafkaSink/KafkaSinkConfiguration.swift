@@ -121,6 +121,14 @@ public struct KafkaSinkConfiguration: Sendable {
     /// What a secret value is shown as.
     public static let mask = "********"
 
+    /// `text` with every non-empty value of `secrets` replaced by ``mask`` (an empty needle would be
+    /// "found" between every two characters).
+    static func masking(_ secrets: [String], in text: String) -> String {
+        var text = text
+        for secret in secrets where !secret.isEmpty { text = text.replacing(secret, with: mask) }
+        return text
+    }
+
     /// True for property names whose values must never be shown: any name containing `password`,
     /// `secret`, `sasl.oauthbearer.config`, `ssl.key.pem`, `ssl_key`, `.jaas`, `token` or `private`
     /// (case-insensitive).

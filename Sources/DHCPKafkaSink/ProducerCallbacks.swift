@@ -51,9 +51,7 @@ final class ProducerCallbackContext: Sendable {
 
     func emitLog(level: Int32, facility: String, message: String) {
         guard let log else { return }
-        var text = message
-        for secret in secrets where !secret.isEmpty { text = text.replacing(secret, with: KafkaSinkConfiguration.mask) }
-        log(KafkaLogRecord(level: level, facility: facility, message: text))
+        log(KafkaLogRecord(level: level, facility: facility, message: KafkaSinkConfiguration.masking(secrets, in: message)))
     }
 
     /// Moves to `newState`, calling the hook (outside the lock) only on a change.

@@ -37,17 +37,26 @@ extension Spool {
         }
     }
 
-    /// Bumps the spool's epoch when the previous ingest writer did not close the spool and ran with
-    /// a durability mode in which an OS crash can roll back the newest commits (`noMetaSync`,
-    /// `periodic`): sequence numbers after the surviving tail may then be handed out again to new,
-    /// different frames. The epoch travels with every record (header `dhcpkafka-epoch`), so a consumer
-    /// that deduplicates on spool identity + epoch + sequence never drops them. A process crash in
-    /// those modes bumps it too (harmless: the sequences simply continue).
-    static func bumpEpochIfTailMayBeLost(_ txn: LMDBTransaction, _ dbs: SpoolDatabases) throws {
+    /// Bumps the spool's epoch when the previous ingest writer did not close the spool, ran with a
+    /// durability mode in which an OS crash can roll back the newest commits (`noMetaSync`,
+    /// `periodic`), and did so in another boot than this one (`bootID`; or either boot id is
+    /// unknown): sequence numbers after the surviving tail may then be handed out again to new,
+    /// different frames. The epoch travels with every record (header `dhcpkafka-epoch`), so a
+    /// consumer that deduplicates on spool identity + epoch + sequence never drops them.
+    ///
+    /// A writer of this boot that stopped without closing was a process crash (SIGKILL, a trap):
+    /// its commits are all in the page cache, nothing can have been rolled back, and the epoch
+    /// stays. Bumping it then was not harmless: a forwarder started before the bump labels every
+    /// frame with its own start epoch, one started after it with the new one, and the startup scan
+    /// takes a record of an older epoch for another frame, so what a killed forwarder left in Kafka
+    /// beyond the watermark was produced again (duplicates under a second epoch that consumers
+    /// could not even recognise; found by `CrashLoopTests`).
+    static func bumpEpochIfTailMayBeLost(_ txn: LMDBTransaction, _ dbs: SpoolDatabases, bootID: String?) throws {
         let state = try txn.metaValue(dbs, MetaKey.openState)
         let recorded = SpoolDurability(recorded: String(decoding: try txn.metaBytes(dbs, MetaKey.durability) ?? [],
                                                         as: UTF8.self))
         guard state == MetaKey.openStateRunning, recorded != .sync else { return }
+        if let bootID, !bootID.isEmpty, try txn.metaBytes(dbs, MetaKey.bootID) == Array(bootID.utf8) { return }
         try txn.setMetaValue(dbs, MetaKey.epoch, try txn.metaValue(dbs, MetaKey.epoch) &+ 1)
     }
 }

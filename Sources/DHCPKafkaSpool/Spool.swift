@@ -203,9 +203,10 @@ public final class Spool: @unchecked Sendable {
                 + "dhcpkafka reads format \(MetaKey.currentFormat); use a matching version or a new directory")
         } else {
             try checkConsistency(txn, dbs, path: path, env: env)
-            try bumpEpochIfTailMayBeLost(txn, dbs)
+            try bumpEpochIfTailMayBeLost(txn, dbs, bootID: options.bootID)
         }
         try txn.setMetaValue(dbs, MetaKey.openState, MetaKey.openStateRunning)
+        try txn.setMetaBytes(dbs, MetaKey.bootID, Array((options.bootID ?? "").utf8))
         try txn.setMetaValue(dbs, MetaKey.capacityBytes, UInt64(options.capacityBytes))
         try txn.setMetaValue(dbs, MetaKey.maxFrames, UInt64(options.maxFrames ?? 0))
         try txn.setMetaBytes(dbs, MetaKey.durability, Array(options.durability.description.utf8))

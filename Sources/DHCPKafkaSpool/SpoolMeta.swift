@@ -40,6 +40,7 @@ enum MetaKey {
     static let counterPrefix = "counter."         // + name → u64, bumped by callers
     static let epoch = "epoch"                    // u64: bumped when an OS crash may have lost the tail
     static let openState = "open_state"           // u64: 1 while an ingest writer runs, 2 once it closed
+    static let bootID = "boot_id"                 // UTF-8: the kernel boot id when the ingest writer opened it
     static let evictedDelivered = "evicted_delivered" // u64: evicted frames delivered before eviction
 
     /// ``openState`` while an ingest writer has the spool open.

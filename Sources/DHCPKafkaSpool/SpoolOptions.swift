@@ -1,5 +1,9 @@
 import CLMDB
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// How hard the spool pushes each commit to stable storage.
 ///
 /// A crash of the *process* alone (SIGKILL, a trap) never loses a committed frame in any mode:
@@ -42,17 +46,35 @@ public struct SpoolOptions: Sendable, Equatable {
     /// The most bytes of dead letters kept; the oldest are dropped (counted) beyond it.
     /// Defaults to a quarter of the capacity.
     public var deadLetterCapacityBytes: Int
+    /// The kernel's boot id, recorded when the ingest writer opens the spool (default:
+    /// ``currentBootID``). A spool left open by a writer of the same boot was stopped by a process
+    /// crash, which loses no commit in any mode, so its epoch stays; one left open in an earlier
+    /// boot may have lost its tail to an OS crash, and its epoch is bumped (docs/spool.md, "Epoch").
+    /// `nil` (no boot id readable): every unclean stop in `noMetaSync`/`periodic` bumps it.
+    public var bootID: String?
+
+    /// `/proc/sys/kernel/random/boot_id` (a UUID the kernel makes at each boot), or nil where there is none.
+    public static let currentBootID: String? = {
+        guard let file = fopen("/proc/sys/kernel/random/boot_id", "r") else { return nil }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 64)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
+        let bytes = buffer.prefix { $0 != 0 && $0 != 10 }.map { UInt8(bitPattern: $0) }
+        return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
+    }()
 
     /// The smallest capacity a spool takes; `dhcpkafka run` refuses less instead of raising it.
     public static let minimumCapacityBytes = 64 << 10
 
     /// Options for a ring of `capacityBytes` (at least ``minimumCapacityBytes``).
     public init(capacityBytes: Int = 1 << 30, maxFrames: Int? = nil,
-                durability: SpoolDurability = .sync, deadLetterCapacityBytes: Int? = nil) {
+                durability: SpoolDurability = .sync, deadLetterCapacityBytes: Int? = nil,
+                bootID: String? = SpoolOptions.currentBootID) {
         self.capacityBytes = max(capacityBytes, Self.minimumCapacityBytes)
         self.maxFrames = maxFrames.map { max($0, 1) }
         self.durability = durability
         self.deadLetterCapacityBytes = deadLetterCapacityBytes ?? self.capacityBytes / 4
+        self.bootID = bootID
     }
 
     /// The LMDB map size, which bounds `data.mdb` on disk:

@@ -6,7 +6,7 @@ public struct SpoolStats: Sendable, Equatable {
     /// The spool's identity, a UUID v4 made at creation and never changed.
     public var identity: String
     /// The spool's epoch: 0 at creation, bumped when a writer opens the spool after an unclean stop
-    /// in a durability mode that can reuse sequences (see docs/spool.md). Identity + epoch + sequence
+    /// in an earlier boot, in a durability mode that can reuse sequences (see docs/spool.md). Identity + epoch + sequence
     /// name a frame uniquely.
     public var epoch: UInt64
     /// The durability mode of the last writer, as text (`sync`, `noMetaSync`, `periodic(…)`).

@@ -5,15 +5,17 @@ import Foundation
 import JSONValue
 import Testing
 
-/// After a writer in `nometasync` mode stopped without closing the spool (here SIGKILL; an OS crash
-/// is what may reuse sequences), the daemon bumps the spool's epoch and every record carries it.
+/// After a writer in `nometasync` mode stopped without closing the spool in an earlier boot (an OS
+/// crash, which may reuse sequences; here a SIGKILLed writer that recorded another boot id), the
+/// daemon bumps the spool's epoch and every record carries it. A SIGKILLed ingest worker of this
+/// boot leaves the epoch alone (`CrashLoopTests` kills it 25 times).
 @Suite(.serialized) struct SpoolEpochDaemonTests {
     @Test func recordsCarryTheEpochBumpedAfterAnUncleanStop() throws {
         let harness = try DaemonHarness()
         // The test-only helper appends in nometasync mode until it is SIGKILLed.
         let torture = Process()
         torture.executableURL = TestPaths.buildProducts.appendingPathComponent("spool-torture")
-        torture.arguments = ["append", harness.spool, "nometa"]
+        torture.arguments = ["append", harness.spool, "nometa", "00000000-0000-4000-8000-000000000000"]
         torture.standardOutput = FileHandle.nullDevice
         try SpawnGate.run { try torture.run() }
         let appended = waitUntil(timeout: 60) { ((try? Spool.openReadOnly(at: harness.spool).stats().nextSequence) ?? 0) > 1 }

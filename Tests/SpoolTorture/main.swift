@@ -1,7 +1,9 @@
 // spool-torture: a TEST-ONLY helper process for DHCPKafkaSpoolTests. Not shipped.
 //
-//   spool-torture append DIR MODE      append random batches forever; after each commit print
-//                                      "FIRST LAST NONCE COUNT" and flush (MODE: sync|nometa|periodic)
+//   spool-torture append DIR MODE [BOOT]  append random batches forever; after each commit print
+//                                      "FIRST LAST NONCE COUNT" and flush (MODE: sync|nometa|periodic);
+//                                      BOOT: the boot id to record (another than the kernel's makes a
+//                                      later writer take a SIGKILL of this one for an OS crash)
 //   spool-torture hold-reader DIR      open a read transaction, print "ready", hold it until killed
 //   spool-torture short-readers DIR    loop: read transaction held 20 ms, 5 ms pause, until killed
 //   spool-torture hold-writer DIR      open the spool for writing, print "ready", sleep until killed
@@ -51,7 +53,8 @@ case "append":
     default: .sync
     }
     let spool: Spool
-    do { spool = try Spool.open(at: directory, options: SpoolOptions(capacityBytes: 256 << 20, durability: durability)) }
+    let boot = arguments.count > 4 ? arguments[4] : SpoolOptions.currentBootID
+    do { spool = try Spool.open(at: directory, options: SpoolOptions(capacityBytes: 256 << 20, durability: durability, bootID: boot)) }
     catch { fail("\(error)") }
     var rng = SystemRandomNumberGenerator()
     var batch = SpoolBatch()

@@ -14,9 +14,11 @@ import Logging
 /// *incomplete*: frames of this spool that were there cannot be recognised, and are produced
 /// again if they are still in the spool (at-least-once for them, counted and logged).
 ///
-/// A SIGKILLed forwarder's last Produce requests may reach the broker's log a moment after it died
-/// (they were in its socket or the broker's queue): after the first pass the scan waits ``settle``
-/// (1 s) and reads whatever the partitions gained meanwhile.
+/// A SIGKILLed forwarder's last Produce requests may reach the broker's log a while after it died
+/// (they were in its socket or the broker's queue; tansu on a loaded machine took more than 2 s):
+/// after the first pass the scan keeps reading what the partitions gained, to their end, until no
+/// record of this spool beyond the watermark has arrived for ``settle`` (1 s), at most
+/// ``settleLimit`` (30 s).
 struct DeduplicationScan {
     /// The topic and connection settings (TLS, SASL, source address) the producer uses.
     let sink: KafkaSinkConfiguration
@@ -30,9 +32,11 @@ struct DeduplicationScan {
     let limitPerPartition: Int64
     /// How long a read may go without any progress before the attempt is retried.
     var stallTimeout: Duration = .seconds(30)
-    /// How long after the first pass to look again for records that were still on their way
-    /// (sent by a killed forwarder just before it died).
+    /// How long the partitions must stay free of new records of this spool after the first pass
+    /// before the scan ends (records still on their way, sent by a killed forwarder just before it died).
     var settle: Duration = .seconds(1)
+    /// The longest the scan keeps looking for such records.
+    var settleLimit: Duration = .seconds(30)
     let isStopping: () -> Bool
 
     static let headerNames = ["dhcpkafka-spool", "dhcpkafka-epoch", "dhcpkafka-sequence"]
@@ -84,39 +88,51 @@ struct DeduplicationScan {
             throw error
         }
         result.partitions = partitions.count
-        var highs: [Int32: Int64] = [:]
+        var ends: [Int32: Int64] = [:]
         for partition in partitions {
-            highs[partition] = try scan(partition, count: partitions.count, consumer: consumer, into: &result)
+            ends[partition] = try scan(partition, count: partitions.count, consumer: consumer, into: &result)
         }
         // Requests a killed forwarder had already sent may still be in the broker's hands (read from
-        // its closed connection, not yet appended): let them land, then read what came since.
-        let settled = ContinuousClock.now + settle
-        while ContinuousClock.now < settled {
+        // its closed connection, not yet appended): read what lands, until none has for `settle`.
+        let began = ContinuousClock.now
+        var lastArrival = began
+        while ContinuousClock.now - lastArrival < settle && ContinuousClock.now - began < settleLimit {
             if isStopping() { throw Stopped() }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        for partition in partitions {
-            let before = highs[partition] ?? 0
-            let (_, high) = try consumer.watermarks(topic: sink.topic, partition: partition, timeoutMs: 5_000)
-            guard high > before else { continue }
-            _ = try read(partition, from: before, to: high + 1, partitions: partitions.count, consumer: consumer, into: &result)
-            result.read += high - before
+            Thread.sleep(forTimeInterval: 0.1)
+            let before = result.found.count
+            for partition in partitions {
+                let from = ends[partition] ?? 0
+                // To the partition's end (EOF), not to a high watermark it reported (tansu's lag).
+                let (_, next) = try read(partition, from: from, to: from + 1, partitions: partitions.count,
+                                         consumer: consumer, into: &result, toEnd: true)
+                result.read += next - from
+                ends[partition] = next
+            }
+            if result.found.count > before { lastArrival = ContinuousClock.now }
         }
         return result
     }
 
-    /// Reads one partition's tail back until a record closes it; returns the high watermark it read from.
+    /// Reads one partition's tail back until a record closes it; returns the offset after the last
+    /// record it read at the top (where a later look starts).
     private func scan(_ partition: Int32, count: Int, consumer: KafkaConsumer, into result: inout Result) throws -> Int64 {
         let (low, high) = try consumer.watermarks(topic: sink.topic, partition: partition, timeoutMs: 5_000)
-        // One past the high watermark: the top chunk ends at the partition's end (EOF), and a broker
-        // that reports the last record's offset instead (tansu 0.6 was seen to) still has it read.
+        // One past the high watermark, and on to the partition's end (EOF): a broker that reports the
+        // last record's offset instead, or an older high watermark (tansu 0.6 was seen to), still has
+        // its newest records read.
         var end = high + 1
+        var top = high
         var window = Self.firstWindow
         var closed = false
         var readCount: Int64 = 0
+        var first = true
         while !closed && end > low && readCount < limitPerPartition {
             let start = max(low, end - min(window, limitPerPartition - readCount))
-            closed = try read(partition, from: start, to: end, partitions: count, consumer: consumer, into: &result)
+            let (closedHere, next) = try read(partition, from: start, to: end, partitions: count, consumer: consumer,
+                                               into: &result, toEnd: first)
+            closed = closedHere
+            if first { top = max(top, next) }
+            first = false
             readCount += end - start
             end = start
             window *= 4
@@ -124,28 +140,31 @@ struct DeduplicationScan {
         // Read down to offset 0 without closing: the whole partition was seen, nothing is missing.
         if !closed && !(end <= low && low == 0) { result.incomplete.append(partition) }
         result.read += readCount
-        return high
+        return top
     }
 
-    /// Reads `start..<end` of one partition; returns whether a record closed it.
+    /// Reads `start..<end` of one partition (with `toEnd`, on to the partition's end); returns
+    /// whether a record closed it and the offset after the last record read (`start` if none).
     private func read(
         _ partition: Int32, from start: Int64, to end: Int64, partitions: Int, consumer: KafkaConsumer,
-        into result: inout Result
-    ) throws -> Bool {
+        into result: inout Result, toEnd: Bool = false
+    ) throws -> (closed: Bool, next: Int64) {
         try consumer.assign(topic: sink.topic, partition: partition, offset: start)
         var closed = false
+        var next = start
         var lastProgress = ContinuousClock.now
         while true {
             if isStopping() { throw Stopped() }
             switch try consumer.nextTailEvent(timeoutMs: 200, headers: Self.headerNames) {
             case .record(let record):
                 guard record.partition == partition else { continue }
-                if record.offset >= end { return closed }
+                if record.offset >= end && !toEnd { return (closed, next) }
                 if note(record, partitions: partitions, into: &result) { closed = true }
-                if record.offset >= end - 1 { return closed }
+                next = max(next, record.offset + 1)
+                if record.offset >= end - 1 && !toEnd { return (closed, next) }
                 lastProgress = .now
             case .endOfPartition(let eof):
-                if eof == partition { return closed }
+                if eof == partition { return (closed, next) }
             case .nothing:
                 if ContinuousClock.now - lastProgress > stallTimeout {
                     throw KafkaError(

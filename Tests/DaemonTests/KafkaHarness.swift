@@ -17,6 +17,8 @@ struct Delivered {
     /// The `dhcpkafka-epoch` header ("" if absent).
     var epoch = ""
     let value: [UInt8]
+    /// Its offset in the partition.
+    var offset: Int64 = -1
 
     /// The frame's sequence number (nil for a gap record, whose header is a range).
     var frameSequence: UInt64? { UInt64(sequence) }
@@ -34,18 +36,18 @@ extension MockCluster {
     /// them, however slow a loaded machine is to connect and fetch), then whatever else arrives until
     /// nothing new came for `settle` seconds (duplicates). A consumer that comes up short is
     /// replaced once by a fresh one, so a consumer stuck on a loaded machine is not mistaken for
-    /// records missing from the broker.
-    func readAll(expected: Int, timeout: Double = 60, settle: Double = 1) throws -> [Delivered] {
-        let first = try readOnce(expected: expected, timeout: timeout / 2, settle: settle)
+    /// records missing from the broker. Reads partitions 0 to `partitions` - 1.
+    func readAll(expected: Int, timeout: Double = 60, settle: Double = 1, partitions: Int32 = 3) throws -> [Delivered] {
+        let first = try readOnce(expected: expected, timeout: timeout / 2, settle: settle, partitions: partitions)
         guard first.count < expected else { return first }
-        let second = try readOnce(expected: expected, timeout: timeout / 2, settle: settle)
+        let second = try readOnce(expected: expected, timeout: timeout / 2, settle: settle, partitions: partitions)
         return second.count > first.count ? second : first
     }
 
-    private func readOnce(expected: Int, timeout: Double, settle: Double) throws -> [Delivered] {
+    private func readOnce(expected: Int, timeout: Double, settle: Double, partitions: Int32) throws -> [Delivered] {
         let consumer = try KafkaConsumer(bootstrapServers: bootstrapServers)
         defer { consumer.close() }
-        try consumer.assign(topic: "dhcpkit.messages", partitions: [0, 1, 2], fromBeginning: true)
+        try consumer.assign(topic: "dhcpkit.messages", partitions: Array(0..<partitions), fromBeginning: true)
         var out: [Delivered] = []
         let start = Date()
         var last = start
@@ -61,7 +63,7 @@ extension MockCluster {
             }
             out.append(Delivered(partition: record.partition, sequence: header("dhcpkafka-sequence"),
                                  spool: header("dhcpkafka-spool"), server: header("dhcpkafka-server"), key: record.key,
-                                 epoch: header("dhcpkafka-epoch"), value: record.value))
+                                 epoch: header("dhcpkafka-epoch"), value: record.value, offset: record.offset))
         }
         return out
     }

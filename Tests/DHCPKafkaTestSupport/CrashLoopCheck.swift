@@ -22,14 +22,13 @@ extension CrashLoopRun {
             #expect(Int64(lines.count) == counters["sent"]?.intValue, "\(name): the log holds every frame counted as sent")
             sentTotal += lines.count
         }
-        let forwarderLog = forwarder?.log ?? ""
         let drained = waitUntil(timeout: 240) {
             guard let stats = self.stats, let received = stats.counters["received"] else { return false }
             return stats.storedFrames == 0 && received >= UInt64(sentTotal) && stats.appendedFrames == received
         }
         try #require(drained, "not drained: \(String(describing: stats)); forwarder: \(forwarder?.log ?? "")")
         forwarder?.signal(SIGTERM)
-        #expect(forwarder?.wait(timeout: 60) == 0, "\(forwarderLog)")
+        #expect(forwarder?.wait(timeout: 60) == 0, "\(forwarder?.log ?? "")")
         ingest.signal(SIGTERM)
         #expect(ingest.wait(timeout: 60) == 0, "\(ingest.log)")
         let final = try #require(stats)

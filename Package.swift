@@ -147,13 +147,13 @@ let package = Package(
         .executableTarget(
             name: "dhcpkafka-bench",
             dependencies: [
-                "DHCPKafkaSpool", "DHCPKafkaSink", "DHCPKafkaWire", "DHCPKafkaWriter", "DHCPKafkaSocket",
+                "DHCPKafkaSpool", "DHCPKafkaSink", "DHCPKafkaForwarder", "DHCPKafkaRuntime", "DHCPKafkaWire", "DHCPKafkaWriter", "DHCPKafkaSocket",
                 "LookingGlassCollector", "LookingGlassStore", "TextCodecs",
             ]),
 
         // Shared helpers for the tests: temp dirs, fixtures, processes, Python oracle.
         .target(
-            name: "DHCPKafkaTestSupport", dependencies: ["JSONValue", "TextCodecs", "DHCPKafkaSpool", "DHCPKafkaSink"],
+            name: "DHCPKafkaTestSupport", dependencies: ["JSONValue", "TextCodecs", "DHCPKafkaSpool", "DHCPKafkaSink", "DHCPKafkaRuntime"],
             path: "Tests/DHCPKafkaTestSupport"),
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
         .testTarget(name: "DHCPKafkaConfigTests", dependencies: ["DHCPKafkaConfig", "JSONValue"]),

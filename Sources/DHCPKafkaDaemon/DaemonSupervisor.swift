@@ -1,3 +1,4 @@
+import DHCPKafkaRuntime
 import DHCPKafkaSocket
 import DHCPKafkaSpool
 import Foundation
@@ -179,20 +180,12 @@ extension DaemonSupervisor {
 
     /// The parent pid of `pid` (/proc/PID/stat), if it exists.
     static func parent(of pid: Int32) -> Int32? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.count > 2 ? Int32(fields[1]) : nil
+        ProcessStat(pid: pid)?.parent
     }
 
     /// The pid of the `dhcpkafka run` that supervises `pid`, if `pid` is an ingest worker.
     static func supervisor(of pid: Int32) -> Int32? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 2, let parent = Int32(fields[1]), parent > 1,
+        guard let parent = ProcessStat(pid: pid)?.parent, parent > 1,
             let environment = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ")),
             environment.split(separator: 0).contains(where: { $0.starts(with: Array("\(IngestWorkerSupervisor.workerVariable)=".utf8)) })
         else { return nil }

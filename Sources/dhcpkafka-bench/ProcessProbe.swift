@@ -1,3 +1,4 @@
+import DHCPKafkaRuntime
 import Foundation
 
 /// What /proc says about a running process: its memory split and CPU time, its children.
@@ -33,13 +34,7 @@ struct ProcessProbe {
 
     /// User + system CPU seconds `pid` used so far (`/proc/PID/stat`, fields 14 and 15).
     static func cpuSeconds(_ pid: Int32) -> Double? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return nil }
-        // Fields after the command name, which may contain spaces: state is field 3.
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        ProcessStat(pid: pid)?.cpuSeconds
     }
 
     /// The direct children of `pid` (every thread's `children` file).

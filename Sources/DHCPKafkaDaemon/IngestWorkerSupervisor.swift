@@ -86,6 +86,7 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
             variables[ChildSupervisor.parentPIDVariable] = String(getpid())
             let started = ContinuousClock.now
             let (executable, arguments, socket, shared, logger) = (self.executable, self.arguments, self.socket, self.shared, self.logger)
+            let stopTimeout = self.stopTimeout
             let environment = variables
             // One thread starts the worker, waits for it and reaps it: the worker dies with that
             // thread (PR_SET_PDEATHSIG), so it must live exactly as long as the worker.
@@ -101,8 +102,13 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
                         }
                         shared.worker.withLock { $0 = worker }
                         logger.info("started the ingest worker", metadata: ["pid": "\(worker.pid)", "restarts": "\(shared.restarts.load(ordering: .relaxed))"])
-                        // A stop that came while it was being started reaches it too.
-                        if stopping.isSet { worker.signal(SIGTERM) }
+                        // A stop that came while it was being started found no worker to stop: stop
+                        // this one the same way. (The flag is set before the stop looks at the slot,
+                        // and the slot is filled before the flag is read here, so one of the two
+                        // always sees the other.) One SIGTERM is not enough: the worker inherits
+                        // SIGTERM ignored from this process, which traps it, and discards it until
+                        // it has trapped it itself.
+                        if stopping.isSet { Self.terminate(worker, timeout: stopTimeout, logger: logger) }
                         let ready = worker.waitForReadyOrExit() == .ready
                         if ready { shared.ready.open() }
                         let status = worker.waitAndReap()
@@ -153,18 +159,24 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
         guard !stopping.isSet else { return }
         stopping.set()
         beforeStop()
-        let (timeout, logger, shared) = (stopTimeout, self.logger, self.shared)
+        // No worker yet: the one being started is stopped as soon as it exists (see `run`).
+        guard let worker = shared.worker.withLock({ $0 }) else { return }
+        Self.terminate(worker, timeout: stopTimeout, logger: logger)
+    }
+
+    /// SIGTERM to `worker` each second until it exits (a worker still starting discards it until it
+    /// has trapped it), SIGKILL after `timeout`.
+    private static func terminate(_ worker: WorkerProcess, timeout: Duration, logger: Logger) {
         Task.detached {
             let deadline = ContinuousClock.now + timeout
             while ContinuousClock.now < deadline {
-                guard let worker = shared.worker.withLock({ $0 }) else { return }
                 if worker.hasExited { return }
                 worker.signal(SIGTERM)
                 try? await Task.sleep(for: .milliseconds(250))
                 if worker.hasExited { return }
                 try? await Task.sleep(for: .milliseconds(750))
             }
-            guard let worker = shared.worker.withLock({ $0 }), !worker.hasExited else { return }
+            guard !worker.hasExited else { return }
             logger.error("the ingest worker did not stop within \(timeout); killing it")
             worker.signal(SIGKILL)
         }

@@ -14,9 +14,11 @@ import Logging
 /// *incomplete*: frames of this spool that were there cannot be recognised, and are produced
 /// again if they are still in the spool (at-least-once for them, counted and logged).
 ///
-/// A SIGKILLed forwarder's last Produce requests may reach the broker's log a moment after it died
-/// (they were in its socket or the broker's queue): after the first pass the scan waits ``settle``
-/// (1 s) and reads whatever the partitions gained meanwhile.
+/// A SIGKILLed forwarder's last Produce requests may reach the broker's log a while after it died
+/// (they were in its socket or the broker's queue, and a busy broker appends them late): after the
+/// first pass the scan keeps reading what the partitions gain until no record of this spool has
+/// arrived for a quiet period: ``settle`` (1 s) or twice as long as the first pass took, whichever
+/// is longer (a slow broker is slow at both), at most ``settleLimit``.
 struct DeduplicationScan {
     /// The topic and connection settings (TLS, SASL, source address) the producer uses.
     let sink: KafkaSinkConfiguration
@@ -33,6 +35,8 @@ struct DeduplicationScan {
     /// How long after the first pass to look again for records that were still on their way
     /// (sent by a killed forwarder just before it died).
     var settle: Duration = .seconds(1)
+    /// The longest the scan waits for late records in all.
+    var settleLimit: Duration = .seconds(30)
     let isStopping: () -> Bool
 
     static let headerNames = ["dhcpkafka-spool", "dhcpkafka-epoch", "dhcpkafka-sequence"]
@@ -84,25 +88,41 @@ struct DeduplicationScan {
             throw error
         }
         result.partitions = partitions.count
+        let began = ContinuousClock.now
         var highs: [Int32: Int64] = [:]
         for partition in partitions {
             highs[partition] = try scan(partition, count: partitions.count, consumer: consumer, into: &result)
         }
-        // Requests a killed forwarder had already sent may still be in the broker's hands (read from
-        // its closed connection, not yet appended): let them land, then read what came since.
-        let settled = ContinuousClock.now + settle
-        while ContinuousClock.now < settled {
-            if isStopping() { throw Stopped() }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        for partition in partitions {
-            let before = highs[partition] ?? 0
-            let (_, high) = try consumer.watermarks(topic: sink.topic, partition: partition, timeoutMs: 5_000)
-            guard high > before else { continue }
-            _ = try read(partition, from: before, to: high + 1, partitions: partitions.count, consumer: consumer, into: &result)
-            result.read += high - before
-        }
+        try awaitLateRecords(partitions, highs: highs, quiet: max(settle, (ContinuousClock.now - began) * 2), consumer: consumer, into: &result)
         return result
+    }
+
+    /// Requests a killed forwarder had already sent may still be in the broker's hands (read from
+    /// its closed connection, not yet appended): reads what the partitions gain until no record of
+    /// this spool came for `quiet` (records of other spools do not count), at most ``settleLimit``.
+    private func awaitLateRecords(
+        _ partitions: [Int32], highs: [Int32: Int64], quiet: Duration, consumer: KafkaConsumer, into result: inout Result
+    ) throws {
+        var highs = highs
+        let limit = ContinuousClock.now + settleLimit
+        var quietSince = ContinuousClock.now
+        while ContinuousClock.now - quietSince < quiet && ContinuousClock.now < limit {
+            let nextLook = ContinuousClock.now + .milliseconds(250)
+            while ContinuousClock.now < nextLook {
+                if isStopping() { throw Stopped() }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            let seen = (result.found.count, result.sawThisSpool)
+            for partition in partitions {
+                let before = highs[partition] ?? 0
+                let (_, high) = try consumer.watermarks(topic: sink.topic, partition: partition, timeoutMs: 5_000)
+                guard high > before else { continue }
+                _ = try read(partition, from: before, to: high + 1, partitions: partitions.count, consumer: consumer, into: &result)
+                result.read += high - before
+                highs[partition] = high
+            }
+            if result.found.count != seen.0 || result.sawThisSpool != seen.1 { quietSince = .now }
+        }
     }
 
     /// Reads one partition's tail back until a record closes it; returns the high watermark it read from.

@@ -17,8 +17,9 @@ import Logging
 /// A SIGKILLed forwarder's last Produce requests may reach the broker's log a while after it died
 /// (they were in its socket or the broker's queue, and a busy broker appends them late): after the
 /// first pass the scan keeps reading what the partitions gain until no record of this spool has
-/// arrived for a quiet period: ``settle`` (1 s) or twice as long as the first pass took, whichever
-/// is longer (a slow broker is slow at both), at most ``settleLimit``.
+/// arrived for a quiet period: ``settle`` (3 s after a forwarder that did not stop cleanly, 0 after
+/// one that did) or twice as long as the first pass took, whichever is longer (a slow broker is
+/// slow at both), at most ``settleLimit``.
 struct DeduplicationScan {
     /// The topic and connection settings (TLS, SASL, source address) the producer uses.
     let sink: KafkaSinkConfiguration
@@ -34,7 +35,7 @@ struct DeduplicationScan {
     var stallTimeout: Duration = .seconds(30)
     /// How long after the first pass to look again for records that were still on their way
     /// (sent by a killed forwarder just before it died).
-    var settle: Duration = .seconds(1)
+    var settle: Duration = .seconds(3)
     /// The longest the scan waits for late records in all.
     var settleLimit: Duration = .seconds(30)
     let isStopping: () -> Bool

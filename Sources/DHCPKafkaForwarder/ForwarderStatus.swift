@@ -40,6 +40,9 @@ public struct ForwarderStatus: Codable, Sendable, Equatable {
     /// Delivery latency percentiles in milliseconds, from receive time to Kafka's acknowledgement.
     public var deliveryLatencyP50Ms: Double = 0
     public var deliveryLatencyP99Ms: Double = 0
+    /// Written once, by a forwarder that stopped with nothing left in flight: the next one need not
+    /// wait for records still on their way to Kafka (docs/forwarder.md, "Records still on their way").
+    public var stoppedCleanly = false
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case pid
@@ -59,6 +62,7 @@ public struct ForwarderStatus: Codable, Sendable, Equatable {
         case deduplicationRemapped = "deduplication_remapped"
         case deliveryLatencyP50Ms = "delivery_latency_p50_ms"
         case deliveryLatencyP99Ms = "delivery_latency_p99_ms"
+        case stoppedCleanly = "stopped_cleanly"
     }
 
     /// A status with only the process and time set.
@@ -114,6 +118,7 @@ public struct ForwarderStatus: Codable, Sendable, Equatable {
         deduplicationRemapped = try field(.deduplicationRemapped, deduplicationRemapped)
         deliveryLatencyP50Ms = try field(.deliveryLatencyP50Ms, deliveryLatencyP50Ms)
         deliveryLatencyP99Ms = try field(.deliveryLatencyP99Ms, deliveryLatencyP99Ms)
+        stoppedCleanly = try field(.stoppedCleanly, stoppedCleanly)
     }
 
     /// The fields in the file's order, for `--json` output that keeps its key order.
@@ -130,14 +135,17 @@ public struct ForwarderStatus: Codable, Sendable, Equatable {
             ("deduplication_remapped", .uint(deduplicationRemapped)),
             ("delivery_latency_p50_ms", .double(deliveryLatencyP50Ms)),
             ("delivery_latency_p99_ms", .double(deliveryLatencyP99Ms)),
+            ("stopped_cleanly", .bool(stoppedCleanly)),
         ]
     }
 
     /// Writes the current state of `counters` (best effort: a status that cannot be written only
     /// leaves `spool stats` with an older one).
-    static func write(_ counters: ForwarderCounters, spoolPath: String) {
+    static func write(_ counters: ForwarderCounters, spoolPath: String, stoppedCleanly: Bool = false) {
         let url = URL(fileURLWithPath: spoolPath).appendingPathComponent(fileName)
-        guard let data = try? JSONEncoder().encode(ForwarderStatus(counters)) else { return }
+        var status = ForwarderStatus(counters)
+        status.stoppedCleanly = stoppedCleanly
+        guard let data = try? JSONEncoder().encode(status) else { return }
         try? data.write(to: url, options: .atomic)
     }
 

@@ -29,7 +29,7 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
     let logger: Logger
     private let shared = WorkerSlot()
 
-    /// Describes the worker: this executable with `arguments` (`run` and the same options), an
+    /// Describes the worker: this executable with `arguments` (`ingest-worker`), an
     /// environment, and the socket descriptor to pass.
     public init(
         executable: String, arguments: [String], environment: [String: String], socket: Int32, stopTimeout: Duration,
@@ -53,9 +53,17 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
     /// Restarts after a crash since start.
     public var restarts: UInt64 { shared.restarts.load(ordering: .relaxed) }
 
-    /// Sets (or with `nil` removes) a variable in the environment of workers started from now on.
-    public func setEnvironment(_ name: String, _ value: String?) {
-        shared.environment.withLock { $0[name] = value }
+    /// Hands the workers a new configuration: `value` becomes variable `name` in the environment of
+    /// workers started from now on, and goes to the running worker as one message on its control
+    /// channel (``WorkerControl``). A worker being started at the same time gets it either way.
+    public func reconfigure(_ name: String, _ value: String) {
+        shared.worker.withLock { worker in
+            shared.environment.withLock { $0[name] = value }
+            if let worker, !worker.sendControl(Array(value.utf8)) {
+                logger.warning("the ingest worker did not take its new configuration; it applies it when it is restarted",
+                               metadata: ["pid": "\(worker.pid)"])
+            }
+        }
     }
 
     /// Returns once the first worker is ready: it has opened the spool (and, after an unclean stop,
@@ -99,7 +107,13 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
                         } catch {
                             return .failure(error)
                         }
-                        shared.worker.withLock { $0 = worker }
+                        shared.worker.withLock { slot in
+                            slot = worker
+                            // A configuration handed over while this worker was being started.
+                            for (name, value) in shared.environment.withLock({ $0 }) where environment[name] != value {
+                                _ = worker.sendControl(Array(value.utf8))
+                            }
+                        }
                         logger.info("started the ingest worker", metadata: ["pid": "\(worker.pid)", "restarts": "\(shared.restarts.load(ordering: .relaxed))"])
                         // A stop that came while it was being started reaches it too.
                         if stopping.isSet { worker.signal(SIGTERM) }
@@ -182,7 +196,7 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
 private final class WorkerSlot: Sendable {
     let worker = Mutex<WorkerProcess?>(nil)
     let restarts = Atomic<UInt64>(0)
-    /// Variables changed since start (the config text after a reload).
+    /// Variables changed since start (the worker's configuration after a reload).
     let environment = Mutex<[String: String]>([:])
     /// Opened once the first worker is ready (it opened the spool).
     let ready = Gate()

@@ -72,6 +72,10 @@ public protocol DaemonConfigurationResolver: Sendable {
 /// The ingest worker's whole configuration, handed over as JSON in its environment
 /// (``environmentVariable``) by its supervising parent, and again on its control channel after
 /// each reload (``WorkerControl``). The worker never reads the config file or a command line.
+///
+/// The parent starts the worker from the program's file, which a package upgrade replaces while
+/// the parent runs: a field added later must decode when missing (`decodeIfPresent`, a default),
+/// so a new worker still runs under the parent that started before the upgrade.
 public struct IngestWorkerConfiguration: Sendable, Codable, Equatable {
     /// The socket (passed as descriptor 3) and how frames are received.
     public var ingest: IngestConfiguration

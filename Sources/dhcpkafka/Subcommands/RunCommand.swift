@@ -1,7 +1,9 @@
 import ArgumentParser
 import DHCPKafkaConfig
 import DHCPKafkaDaemon
+import DHCPKafkaRuntime
 import DHCPKafkaSpool
+import Foundation
 import Logging
 
 /// `dhcpkafka run`: the daemon. Receives frames on a Unix socket and makes them durable in the spool.
@@ -71,6 +73,12 @@ struct RunCommand: AsyncParsableCommand, CheckedSettings {
 
     /// Parses, resolves the one ``DaemonConfiguration`` and hands it to ``Daemon`` (docs/architecture.md).
     func run() async throws {
+        if ProcessInfo.processInfo.environment[IngestWorkerSupervisor.workerVariable] != nil {
+            // An older `run` (before the worker became `ingest-worker`) restarted its worker from
+            // this program's file after a package upgrade replaced it.
+            printError("dhcpkafka run: started as the ingest worker of an older dhcpkafka run; restart the service (systemctl restart dhcpkafka)")
+            throw ExitCode(ExitStatus.runtimeFailure)
+        }
         let arguments = ConfigResolution.commandLine(after: Self.configuration.commandName ?? "run")
         let (command, reload) = try resolved(arguments: arguments)
         LoggingBootstrap.bootstrap(level: command.logLevel)

@@ -73,11 +73,6 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
     /// Releases whoever waits for readiness (a shutdown came first).
     func openForShutdown() { shared.ready.open() }
 
-    /// Forwards `signal` (SIGHUP: reload) to the running worker, if any.
-    public func signalWorker(_ signal: Int32) {
-        shared.worker.withLock { $0?.signal(signal) }
-    }
-
     /// Runs the worker until graceful shutdown or cancellation; restarts it when it dies.
     public func run() async throws {
         var delay = Duration.zero

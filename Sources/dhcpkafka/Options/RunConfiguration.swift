@@ -18,7 +18,7 @@ extension RunCommand {
                 let effective: EffectiveConfiguration
                 (command, effective) = try ConfigResolution.resolve(Self.self, file: config, command: .run, arguments: arguments)
                 reload = ReloadSource(resolver: RunConfigurationResolver(path: config, arguments: arguments), effective: effective)
-                given.formUnion(ConfigResolution.longOptions(in: effective.arguments))
+                given.formUnion(ConfigResolution.fileOptions(effective))
             } catch {
                 printError("dhcpkafka run: invalid configuration\n\(error.description)")
                 throw ExitCode(ExitStatus.invalidConfiguration)
@@ -133,12 +133,7 @@ struct RunConfigurationResolver: DaemonConfigurationResolver {
     }
 
     func configuration(for effective: EffectiveConfiguration) throws(ConfigError) -> DaemonConfiguration {
-        let command: RunCommand
-        do {
-            command = try RunCommand.parse(effective.arguments + arguments)
-        } catch {
-            throw ConfigError([ConfigIssue(.rejected, path: path, line: 0, RunCommand.message(for: error))])
-        }
+        let command = try ConfigResolution.command(RunCommand.self, effective: effective, arguments: arguments, path: path, command: .run)
         do throws(SettingProblems) {
             return try command.daemonConfiguration(reload: ReloadSource(resolver: self, effective: effective))
         } catch {

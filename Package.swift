@@ -86,14 +86,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
-        // The daemon: socket ingest into the spool, the supervising parent that keeps the socket and
-        // restarts the ingest worker and the forwarder child, and the forwarder's parent watch.
+        // The daemon, assembled from one resolved configuration (`Daemon`, `IngestWorker`): socket
+        // ingest into the spool, the supervising parent that keeps the socket and restarts the ingest
+        // worker and the forwarder child, config reload, the metrics source, the forwarder's parent watch.
         .target(
             name: "DHCPKafkaDaemon",
             dependencies: [
                 "DHCPKafkaSocket", "DHCPKafkaSpool", "DHCPKafkaWire", "DHCPKafkaRuntime", "CSystemShims",
+                "DHCPKafkaConfig", "DHCPKafkaMetrics", "DHCPKafkaForwarder", "JSONValue",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]),
 
         .executableTarget(

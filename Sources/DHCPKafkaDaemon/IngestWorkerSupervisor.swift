@@ -29,7 +29,7 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
     let logger: Logger
     private let shared = WorkerSlot()
 
-    /// Describes the worker: this executable with `arguments` (`run` and the same options), an
+    /// Describes the worker: this executable with `arguments` (`ingest-worker`), an
     /// environment, and the socket descriptor to pass.
     public init(
         executable: String, arguments: [String], environment: [String: String], socket: Int32, stopTimeout: Duration,
@@ -53,9 +53,17 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
     /// Restarts after a crash since start.
     public var restarts: UInt64 { shared.restarts.load(ordering: .relaxed) }
 
-    /// Sets (or with `nil` removes) a variable in the environment of workers started from now on.
-    public func setEnvironment(_ name: String, _ value: String?) {
-        shared.environment.withLock { $0[name] = value }
+    /// Hands the workers a new configuration: `value` becomes variable `name` in the environment of
+    /// workers started from now on, and goes to the running worker as one message on its control
+    /// channel (``WorkerControl``). A worker being started at the same time gets it either way.
+    public func reconfigure(_ name: String, _ value: String) {
+        shared.worker.withLock { worker in
+            shared.environment.withLock { $0[name] = value }
+            if let worker, !worker.sendControl(Array(value.utf8)) {
+                logger.warning("the ingest worker did not take its new configuration; it applies it when it is restarted",
+                               metadata: ["pid": "\(worker.pid)"])
+            }
+        }
     }
 
     /// Returns once the first worker is ready: it has opened the spool (and, after an unclean stop,
@@ -64,11 +72,6 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
 
     /// Releases whoever waits for readiness (a shutdown came first).
     func openForShutdown() { shared.ready.open() }
-
-    /// Forwards `signal` (SIGHUP: reload) to the running worker, if any.
-    public func signalWorker(_ signal: Int32) {
-        shared.worker.withLock { $0?.signal(signal) }
-    }
 
     /// Runs the worker until graceful shutdown or cancellation; restarts it when it dies.
     public func run() async throws {
@@ -100,7 +103,13 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
                         } catch {
                             return .failure(error)
                         }
-                        shared.worker.withLock { $0 = worker }
+                        shared.worker.withLock { slot in
+                            slot = worker
+                            // A configuration handed over while this worker was being started.
+                            for (name, value) in shared.environment.withLock({ $0 }) where environment[name] != value {
+                                _ = worker.sendControl(Array(value.utf8))
+                            }
+                        }
                         logger.info("started the ingest worker", metadata: ["pid": "\(worker.pid)", "restarts": "\(shared.restarts.load(ordering: .relaxed))"])
                         // A stop that came while it was being started found no worker to stop: stop
                         // this one the same way. (The flag is set before the stop looks at the slot,
@@ -194,7 +203,7 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
 private final class WorkerSlot: Sendable {
     let worker = Mutex<WorkerProcess?>(nil)
     let restarts = Atomic<UInt64>(0)
-    /// Variables changed since start (the config text after a reload).
+    /// Variables changed since start (the worker's configuration after a reload).
     let environment = Mutex<[String: String]>([:])
     /// Opened once the first worker is ready (it opened the spool).
     let ready = Gate()

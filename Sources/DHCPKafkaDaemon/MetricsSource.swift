@@ -1,4 +1,3 @@
-import DHCPKafkaDaemon
 import DHCPKafkaForwarder
 import DHCPKafkaMetrics
 import DHCPKafkaRuntime

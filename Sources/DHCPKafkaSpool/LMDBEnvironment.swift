@@ -136,7 +136,7 @@ final class LMDBEnvironment {
         guard let dataFile = realpath(path + "/data.mdb", nil) else { return }
         let target = String(cString: dataFile)
         free(dataFile)
-        guard let maps = Self.readProcFile("/proc/self/maps") else { return }
+        guard let maps = ProcFile.read("/proc/self/maps") else { return }
         for line in maps.split(separator: "\n") where line.hasSuffix(" " + target) {
             let range = line.prefix { $0 != " " }.split(separator: "-")
             guard range.count == 2, let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16), end > start,
@@ -144,21 +144,6 @@ final class LMDBEnvironment {
             else { continue }
             _ = madvise(address, Int(end - start), MADV_DONTNEED)
         }
-    }
-
-    /// Reads a small /proc file whole (no Foundation in this module).
-    private static func readProcFile(_ path: String) -> String? {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { Glibc.close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = Glibc.read(fd, &chunk, chunk.count)
-            if count <= 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// `mdb_env_info`: map size and last used page.

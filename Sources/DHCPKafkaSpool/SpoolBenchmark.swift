@@ -1,4 +1,5 @@
 import CLMDB
+import SystemPackage
 
 #if canImport(Glibc)
 import Glibc
@@ -56,7 +57,7 @@ public enum SpoolBenchmark {
 
     private static func rawPuts(in path: String, options: SpoolOptions, frame: [UInt8],
                                 batches: Int, batchSize: Int) throws -> Duration {
-        guard mkdir(path, 0o750) == 0 else { throw Errno(rawValue: errno, function: "mkdir") }
+        guard mkdir(path, 0o750) == 0 else { throw SpoolError.SystemCallError("mkdir", Errno(rawValue: errno)) }
         let flags: UInt32 = switch options.durability {
         case .sync: 0
         case .noMetaSync: UInt32(MDB_NOMETASYNC)

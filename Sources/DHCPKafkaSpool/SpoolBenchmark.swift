@@ -45,6 +45,10 @@ public enum SpoolBenchmark {
         let spoolTime = ContinuousClock.now - spoolStart
         try spool.close()
 
+        guard mkdir(directory + "/raw", 0o750) == 0 else {
+            throw SpoolError(code: .io, message: "cannot create \(directory)/raw",
+                             cause: SpoolError.SystemCallError("mkdir", Errno(rawValue: errno)))
+        }
         let rawTime: Duration
         do {
             rawTime = try rawPuts(in: directory + "/raw", options: options, frame: frame,
@@ -56,8 +60,7 @@ public enum SpoolBenchmark {
     }
 
     private static func rawPuts(in path: String, options: SpoolOptions, frame: [UInt8],
-                                batches: Int, batchSize: Int) throws -> Duration {
-        guard mkdir(path, 0o750) == 0 else { throw SpoolError.SystemCallError("mkdir", Errno(rawValue: errno)) }
+                                batches: Int, batchSize: Int) throws(LMDBError) -> Duration {
         let flags: UInt32 = switch options.durability {
         case .sync: 0
         case .noMetaSync: UInt32(MDB_NOMETASYNC)
@@ -65,16 +68,16 @@ public enum SpoolBenchmark {
         }
         let env = try LMDBEnvironment(path: path, mapSize: options.mapSize, maxDatabases: 2, flags: flags)
         defer { env.close() }
-        let dbi = try env.write { txn in try txn.openDatabase("frames", create: true) }
+        let dbi = try env.write { txn throws(LMDBError) in try txn.openDatabase("frames", create: true) }
         var value = [UInt8](repeating: 0, count: 8)
         value.append(contentsOf: frame)
         var sequence: UInt64 = 1
         let start = ContinuousClock.now
         for _ in 0..<batches {
-            try env.write { txn in
-                try value.withUnsafeBytes { v in
+            try env.write { txn throws(LMDBError) in
+                try value.withBytes { v throws(LMDBError) in
                     for _ in 0..<batchSize {
-                        try SequenceKey.with(sequence) { k in try txn.put(dbi, key: k, value: v, flags: UInt32(MDB_APPEND)) }
+                        try SequenceKey.with(sequence) { k throws(LMDBError) in try txn.put(dbi, key: k, value: v, flags: UInt32(MDB_APPEND)) }
                         sequence += 1
                     }
                 }

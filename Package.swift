@@ -157,6 +157,8 @@ let package = Package(
             dependencies: [
                 "DHCPKafkaSpool", "DHCPKafkaSink", "DHCPKafkaWire", "DHCPKafkaWriter", "DHCPKafkaSocket",
                 "LookingGlassCollector", "LookingGlassStore", "TextCodecs",
+                // The spool benchmark's reference: raw LMDB puts through the C API.
+                "CLMDB",
             ]),
 
         // Shared helpers for the tests: temp dirs, fixtures, processes, Python oracle.

@@ -33,6 +33,7 @@ bench: deps
 	swift build -c release --product dhcpkafka
 	swift build -c release --product dhcpkafka-bench
 	.build/release/dhcpkafka-bench ingest --writers 4 --seconds 4
+	.build/release/dhcpkafka-bench spool --frames 1000000
 	.build/release/dhcpkafka-bench forward --frames 1000000
 	.build/release/dhcpkafka-bench latency --rate 5000 --seconds 10
 	.build/release/dhcpkafka-bench backlog --gigabytes 1

@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         // Already in the graph through Hummingbird; named so the looking glass tests can read a channel's port.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // Errno, FileDescriptor and retry-on-EINTR for the socket and spool modules' system calls.
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config.
@@ -44,7 +46,9 @@ let package = Package(
         // The Kafka frame format, byte-compatible with dhcpkit-kafka 1.0.0.
         .target(name: "DHCPKafkaWire", dependencies: ["DHCPv6", "JSONValue", "TextCodecs"]),
         // The durable on-disk ring of received frames: an LMDB environment in a directory.
-        .target(name: "DHCPKafkaSpool", dependencies: ["CLMDB", "TextCodecs"]),
+        .target(
+            name: "DHCPKafkaSpool",
+            dependencies: ["CLMDB", "TextCodecs", .product(name: "SystemPackage", package: "swift-system")]),
         // The config file: its schema (one table of keys), the ZConfig-style parser, the reference docs.
         .target(name: "DHCPKafkaConfig", dependencies: ["JSONValue", "TextCodecs"]),
 
@@ -55,10 +59,14 @@ let package = Package(
         // Unix datagram sockets (the daemon's ingest end, the writers' non-blocking end) and the small
         // C shims for system calls Swift cannot reach (recvmmsg with credentials).
         .target(name: "CSystemShims"),
-        .target(name: "DHCPKafkaSocket", dependencies: ["CSystemShims"]),
+        .target(
+            name: "DHCPKafkaSocket",
+            dependencies: ["CSystemShims", .product(name: "SystemPackage", package: "swift-system")]),
 
         // The handler side: encodes a transaction as a frame and sends it without ever blocking.
-        .target(name: "DHCPKafkaWriter", dependencies: ["DHCPKafkaSocket"]),
+        .target(
+            name: "DHCPKafkaWriter",
+            dependencies: ["DHCPKafkaSocket", .product(name: "SystemPackage", package: "swift-system")]),
 
         // What the long-running programs share: worker threads as lifecycle services, systemd's
         // notification protocol (readiness, watchdog, status), latency percentiles.
@@ -152,6 +160,8 @@ let package = Package(
             dependencies: [
                 "DHCPKafkaSpool", "DHCPKafkaSink", "DHCPKafkaForwarder", "DHCPKafkaRuntime", "DHCPKafkaWire", "DHCPKafkaWriter", "DHCPKafkaSocket",
                 "LookingGlassCollector", "LookingGlassStore", "TextCodecs",
+                // The spool benchmark's reference: raw LMDB puts through the C API.
+                "CLMDB",
             ]),
 
         // Shared helpers for the tests: temp dirs, fixtures, processes, Python oracle.

@@ -113,7 +113,10 @@ let package = Package(
         // Its store: transactions, clients, leases and gaps in SQLite (GRDB), behind a narrow protocol.
         .target(
             name: "LookingGlassStore",
-            dependencies: ["JSONValue", "DHCPv6", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "JSONValue", "DHCPv6", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]),
         // Its collector: a Kafka consumer-group member decoding records into the store.
         .target(
             name: "LookingGlassCollector",
@@ -232,6 +235,7 @@ let package = Package(
             dependencies: [
                 "LookingGlassStore", "LookingGlassCollector", "LookingGlassWeb", "DHCPKafkaSink", "DHCPKafkaWire",
                 "DHCPv6", "JSONValue", "DHCPKafkaTestSupport", "DHCPKafkaWriter", "TextCodecs",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -106,6 +106,11 @@ extension SQLiteStore {
                     WHERE timestamp_in >= (SELECT coalesce(max(timestamp_in), 0) FROM transactions) - 7200 GROUP BY 1, 2;
                 """)
         }
+        // The relay chain was stored as JSON beside the raw frame it is decoded from, and never read:
+        // the transaction page decodes the raw frame. Rewrites the table once on upgrade.
+        migrator.registerMigration("6-no-relays-column") { db in
+            try db.execute(sql: "ALTER TABLE transactions DROP COLUMN relays")
+        }
         return migrator
     }
 }

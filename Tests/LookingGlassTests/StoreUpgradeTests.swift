@@ -47,7 +47,7 @@ import Testing
             func transaction(_ n: Int, server: String, at time: Double) -> TransactionInput {
                 TransactionInput(
                     identity: "h:\(n)", serverName: server, timestampIn: time, timestampOut: 0, requestType: "solicit",
-                    responseType: nil, client: client, relays: [], leases: [], statusCodes: [], raw: [0xFF, 0x00, UInt8(n)])
+                    responseType: nil, client: client, leases: [], statusCodes: [], raw: [0xFF, 0x00, UInt8(n)])
             }
             var batch = IngestBatch()
             batch.transactions = [

@@ -3,7 +3,8 @@ import GRDB
 /// The statements the ingest runs per row, compiled once per batch and bound directly.
 ///
 /// A transaction row keeps the raw frame and the few columns the queries filter or list by; what
-/// the full decode of the raw frame gives (the relay chain) is not stored a second time.
+/// the full decode of the raw frame gives (the relay chain) is not stored a second time: `relays`,
+/// a column of the first schema, gets '' (see the migrations).
 struct IngestStatements {
     private let insertTransaction: DirectStatement
     private let insertAddress: DirectStatement
@@ -16,8 +17,8 @@ struct IngestStatements {
             db,
             sql: """
                 INSERT INTO transactions (identity, server_id, client_id, timestamp_in, timestamp_out,
-                    request_type, response_type, latency_ms, addresses, prefixes, status_codes, raw)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (identity) DO NOTHING
+                    request_type, response_type, latency_ms, addresses, prefixes, status_codes, raw, relays)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '') ON CONFLICT (identity) DO NOTHING
                 """)
         insertAddress = try DirectStatement(
             db, sql: "INSERT OR IGNORE INTO transaction_leases (text, transaction_id) VALUES (?, ?)")

@@ -5,17 +5,16 @@ import LookingGlassCollector
 @testable import LookingGlassStore
 import Testing
 
-/// A database written by an earlier schema keeps its rows across the migrations that narrowed the
-/// transaction row, and the ingest's directly bound statements store every kind of value.
+/// Rows the ingest wrote before the transaction row was narrowed stay readable, and the ingest's
+/// directly bound statements store every kind of value.
 @Suite struct StoreUpgradeTests {
-    @Test func aDatabaseWithTheRelaysColumnUpgradesWithItsRows() async throws {
+    @Test func rowsOfTheOldIngestStayReadableAndNewRowsStoreNoRelayChain() async throws {
         try await TemporaryDirectory.with(prefix: "lg-upgrade") { dir in
             let path = dir.appending("lg.sqlite")
-            // The schema as it was before migration 6, with a row the way the old ingest wrote it.
+            // A row the way the ingest wrote it before the relay chain left the row.
             do {
-                let queue = try DatabaseQueue(path: path)
-                try SQLiteStore.migrator.migrate(queue, upTo: "5-server-minutes")
-                try queue.write { db in
+                let store = try SQLiteStore(path: path)
+                try store.pool.write { db in
                     try db.execute(sql: "INSERT INTO servers (name) VALUES ('old')")
                     try db.execute(
                         sql: """
@@ -32,9 +31,19 @@ import Testing
             #expect(detail.summary.addresses == ["2001:db8::1"])
             #expect(detail.statusCodes == ["success"])
             #expect(detail.raw == [1, 2, 3, 4])
-            let columns = try store.pool.read { db in try db.columns(in: "transactions").map(\.name) }
-            #expect(!columns.contains("relays"))
-            #expect(columns.contains("raw"))
+            var batch = IngestBatch()
+            batch.transactions = [
+                TransactionInput(
+                    identity: "s:x:0:2", serverName: "old", timestampIn: 1_800_000_001, timestampOut: 1_800_000_001.5,
+                    requestType: "solicit", responseType: "advertise", client: nil, leases: [], statusCodes: [],
+                    raw: [5, 6]),
+            ]
+            let id = try #require(try store.ingest(batch).insertedIDs.first)
+            let relays = try store.pool.read { db in
+                try String.fetchAll(db, sql: "SELECT relays FROM transactions ORDER BY id")
+            }
+            #expect(relays == ["[{\"hop_count\":0}]", ""])
+            #expect(try store.transaction(id: id)?.raw == [5, 6])
         }
     }
 

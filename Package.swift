@@ -122,9 +122,14 @@ let package = Package(
 
         // The looking glass (docs/lookingglass.md), a separate product: the relay binary links none of it.
         // Its store: transactions, clients, leases and gaps in SQLite (GRDB), behind a narrow protocol.
+        // sqlite3_config (variadic) for the store: SQLite's allocation statistics off.
+        .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(
             name: "LookingGlassStore",
-            dependencies: ["JSONValue", "DHCPv6", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "JSONValue", "DHCPv6", "CSQLiteTuning", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]),
         // Its collector: a Kafka consumer-group member decoding records into the store.
         .target(
             name: "LookingGlassCollector",
@@ -245,6 +250,7 @@ let package = Package(
             dependencies: [
                 "LookingGlassStore", "LookingGlassCollector", "LookingGlassWeb", "DHCPKafkaSink", "DHCPKafkaWire",
                 "DHCPv6", "JSONValue", "DHCPKafkaTestSupport", "DHCPKafkaWriter", "TextCodecs",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -10,9 +10,10 @@
 //   dhcpkafka-bench backlog --rate R --seconds S     daemon + forwarder RSS through an outage with ingest running, then the drain
 //   dhcpkafka-bench end-to-end [--frames N] [--writers W] [--rate R]   writers → run → mock broker vs kcat, rate and CPU
 //   dhcpkafka-bench writer [--rate R] [--frames N]   Swift writer per-frame cost: daemon healthy, stalled, stopped
-//   dhcpkafka-bench collector [--records N]          looking glass ingest into SQLite vs kcat -C, same topic
+//   dhcpkafka-bench collector [--records N] [--batch N]   looking glass ingest into SQLite vs kcat -C, same topic
 //   dhcpkafka-bench lookingglass-queries [--transactions N] [--batch N]   store query latencies with N stored transactions
 import Foundation
+import LookingGlassCollector
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let benchmark = arguments.first else {
@@ -66,7 +67,11 @@ do {
             batchSize: Int(option("batch", default: "1000")) ?? 1000
         ).run()
     case "collector":
-        try CollectorBenchmark(records: Int(option("records", default: "100000")) ?? 100_000).run()
+        try CollectorBenchmark(
+            records: Int(option("records", default: "100000")) ?? 100_000,
+            batch: Int(option("batch", default: String(CollectorConfiguration.defaultBatchSize)))
+                ?? CollectorConfiguration.defaultBatchSize
+        ).run()
     default:
         note("unknown benchmark \(benchmark); available: ingest, spool, forward, latency, backlog, end-to-end, writer, collector, lookingglass-queries\n")
         exit(2)

@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         // Already in the graph through Hummingbird; named so the looking glass tests can read a channel's port.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        // Errno, FileDescriptor and retry-on-EINTR for the socket and spool modules' system calls.
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [
         // C libraries from Debian, found through pkg-config.
@@ -44,7 +46,9 @@ let package = Package(
         // The Kafka frame format, byte-compatible with dhcpkit-kafka 1.0.0.
         .target(name: "DHCPKafkaWire", dependencies: ["DHCPv6", "JSONValue", "TextCodecs"]),
         // The durable on-disk ring of received frames: an LMDB environment in a directory.
-        .target(name: "DHCPKafkaSpool", dependencies: ["CLMDB", "TextCodecs"]),
+        .target(
+            name: "DHCPKafkaSpool",
+            dependencies: ["CLMDB", "TextCodecs", .product(name: "SystemPackage", package: "swift-system")]),
         // The config file: its schema (one table of keys), the ZConfig-style parser, the reference docs.
         .target(name: "DHCPKafkaConfig", dependencies: ["JSONValue", "TextCodecs"]),
 
@@ -55,10 +59,14 @@ let package = Package(
         // Unix datagram sockets (the daemon's ingest end, the writers' non-blocking end) and the small
         // C shims for system calls Swift cannot reach (recvmmsg with credentials).
         .target(name: "CSystemShims"),
-        .target(name: "DHCPKafkaSocket", dependencies: ["CSystemShims"]),
+        .target(
+            name: "DHCPKafkaSocket",
+            dependencies: ["CSystemShims", .product(name: "SystemPackage", package: "swift-system")]),
 
         // The handler side: encodes a transaction as a frame and sends it without ever blocking.
-        .target(name: "DHCPKafkaWriter", dependencies: ["DHCPKafkaSocket"]),
+        .target(
+            name: "DHCPKafkaWriter",
+            dependencies: ["DHCPKafkaSocket", .product(name: "SystemPackage", package: "swift-system")]),
 
         // What the long-running programs share: worker threads as lifecycle services, systemd's
         // notification protocol (readiness, watchdog, status), latency percentiles.
@@ -86,14 +94,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
 
-        // The daemon: socket ingest into the spool, the supervising parent that keeps the socket and
-        // restarts the ingest worker and the forwarder child, and the forwarder's parent watch.
+        // The daemon, assembled from one resolved configuration (`Daemon`, `IngestWorker`): socket
+        // ingest into the spool, the supervising parent that keeps the socket and restarts the ingest
+        // worker and the forwarder child, config reload, the metrics source, the forwarder's parent watch.
         .target(
             name: "DHCPKafkaDaemon",
             dependencies: [
                 "DHCPKafkaSocket", "DHCPKafkaSpool", "DHCPKafkaWire", "DHCPKafkaRuntime", "CSystemShims",
+                "DHCPKafkaConfig", "DHCPKafkaMetrics", "DHCPKafkaForwarder", "JSONValue",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]),
 
         .executableTarget(
@@ -111,9 +122,14 @@ let package = Package(
 
         // The looking glass (docs/lookingglass.md), a separate product: the relay binary links none of it.
         // Its store: transactions, clients, leases and gaps in SQLite (GRDB), behind a narrow protocol.
+        // sqlite3_config (variadic) for the store: SQLite's allocation statistics off.
+        .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
         .target(
             name: "LookingGlassStore",
-            dependencies: ["JSONValue", "DHCPv6", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "JSONValue", "DHCPv6", "CSQLiteTuning", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]),
         // Its collector: a Kafka consumer-group member decoding records into the store.
         .target(
             name: "LookingGlassCollector",
@@ -147,13 +163,15 @@ let package = Package(
         .executableTarget(
             name: "dhcpkafka-bench",
             dependencies: [
-                "DHCPKafkaSpool", "DHCPKafkaSink", "DHCPKafkaWire", "DHCPKafkaWriter", "DHCPKafkaSocket",
+                "DHCPKafkaSpool", "DHCPKafkaSink", "DHCPKafkaForwarder", "DHCPKafkaRuntime", "DHCPKafkaWire", "DHCPKafkaWriter", "DHCPKafkaSocket",
                 "LookingGlassCollector", "LookingGlassStore", "TextCodecs",
+                // The spool benchmark's reference: raw LMDB puts through the C API.
+                "CLMDB",
             ]),
 
         // Shared helpers for the tests: temp dirs, fixtures, processes, Python oracle.
         .target(
-            name: "DHCPKafkaTestSupport", dependencies: ["JSONValue", "TextCodecs", "DHCPKafkaSpool", "DHCPKafkaSink"],
+            name: "DHCPKafkaTestSupport", dependencies: ["JSONValue", "TextCodecs", "DHCPKafkaSpool", "DHCPKafkaSink", "DHCPKafkaRuntime"],
             path: "Tests/DHCPKafkaTestSupport"),
         .testTarget(name: "JSONValueTests", dependencies: ["JSONValue"]),
         .testTarget(name: "DHCPKafkaConfigTests", dependencies: ["DHCPKafkaConfig", "JSONValue"]),
@@ -232,6 +250,7 @@ let package = Package(
             dependencies: [
                 "LookingGlassStore", "LookingGlassCollector", "LookingGlassWeb", "DHCPKafkaSink", "DHCPKafkaWire",
                 "DHCPv6", "JSONValue", "DHCPKafkaTestSupport", "DHCPKafkaWriter", "TextCodecs",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),

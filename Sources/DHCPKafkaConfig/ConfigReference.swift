@@ -100,10 +100,11 @@ public enum ConfigReference {
         reload. The forwarder child never reads the file itself: the daemon hands it the values it
         resolved (Kafka properties in its environment, as with `--kafka-property`), so a forwarder that
         crashes and restarts cannot pick up a half-edited file. The ingest worker
-        (docs/architecture.md, "The socket outlives the process that reads it") likewise resolves the
-        file's text the daemon resolved at start or at the last reload that parsed, handed over in its
-        environment (as the process's environment, readable only by its user and root); it applies
-        `<logging> level` on SIGHUP itself and leaves the reporting to the daemon. Kafka property files and systemd
+        (docs/architecture.md, "The socket outlives the process that reads it") likewise never reads the
+        file: the daemon hands it the settings it resolved at start or at the last reload that parsed
+        (in its environment, readable only by its user and root, and after a reload on a control channel
+        to the running worker), without Kafka properties; it applies `<logging> level` and leaves the
+        reporting to the daemon. Kafka property files and systemd
         credentials are read again on SIGHUP too: when the properties they hold changed, the
         forwarder is restarted with them even if the config file did not change.
 

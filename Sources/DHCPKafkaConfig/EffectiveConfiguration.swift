@@ -1,6 +1,6 @@
 /// The value every key has for one command: from the config file, from the command line (which
-/// wins), or the built-in default. Turns the file into command-line arguments, and compares two
-/// readings of the file for SIGHUP.
+/// wins), or the built-in default. Compares two readings of the file for SIGHUP; the relay's
+/// commands set their options from its settings, the looking glass parses them as arguments.
 public struct EffectiveConfiguration: Sendable {
     /// Where a setting's value comes from.
     public enum Source: Sendable, Equatable {
@@ -55,7 +55,7 @@ public struct EffectiveConfiguration: Sendable {
     }
 
     /// The file's settings as command-line arguments (`["--broker", "k1:9092", "--topic", "t"]`),
-    /// to be parsed in front of the real command line. Defaults and overridden keys are left out:
+    /// to be parsed in front of the real command line (how the looking glass reads its file). Defaults and overridden keys are left out:
     /// the command's own defaults and options then apply.
     public var arguments: [String] {
         settings.flatMap { setting in setting.values.flatMap { [setting.key.option, $0] } }

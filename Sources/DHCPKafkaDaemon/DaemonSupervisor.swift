@@ -1,3 +1,4 @@
+import DHCPKafkaRuntime
 import DHCPKafkaSocket
 import DHCPKafkaSpool
 import Foundation
@@ -8,7 +9,7 @@ import ServiceLifecycle
 /// socket (bound here, or passed by systemd) and keeps an ingest worker and the forwarder running.
 /// A worker that dies is replaced at once on the same socket, so its queue survives and writers
 /// never see "connection refused" (docs/architecture.md, "The socket outlives the process that
-/// reads it"). The command line only resolves the ``Configuration`` and hands it over.
+/// reads it"). ``Daemon`` builds its ``Configuration`` from the resolved ``DaemonConfiguration``.
 public struct DaemonSupervisor: Sendable {
     /// A child process to run: this executable again, with its arguments and added environment.
     public struct ChildCommand: Sendable {
@@ -31,7 +32,7 @@ public struct DaemonSupervisor: Sendable {
     public struct Configuration: Sendable {
         /// The socket and how it is made.
         public var ingest: IngestConfiguration
-        /// The ingest worker (`run` again: it knows it is the worker from its environment).
+        /// The ingest worker (`dhcpkafka ingest-worker`, its configuration in its environment).
         public var worker: ChildCommand
         /// The forwarder, unless `--no-forward`.
         public var forwarder: ChildCommand?
@@ -46,10 +47,6 @@ public struct DaemonSupervisor: Sendable {
             self.shutdownTimeout = shutdownTimeout
         }
     }
-
-    /// The variable that hands the ingest worker the config file's text the parent resolved (the
-    /// worker resolves that, not the file as it is when it starts).
-    public static let configTextVariable = "DHCPKAFKA_CONFIG_TEXT"
 
     /// The resolved configuration.
     public let configuration: Configuration
@@ -179,20 +176,12 @@ extension DaemonSupervisor {
 
     /// The parent pid of `pid` (/proc/PID/stat), if it exists.
     static func parent(of pid: Int32) -> Int32? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return fields.count > 2 ? Int32(fields[1]) : nil
+        ProcessStat(pid: pid)?.parent
     }
 
     /// The pid of the `dhcpkafka run` that supervises `pid`, if `pid` is an ingest worker.
     static func supervisor(of pid: Int32) -> Int32? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 2, let parent = Int32(fields[1]), parent > 1,
+        guard let parent = ProcessStat(pid: pid)?.parent, parent > 1,
             let environment = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ")),
             environment.split(separator: 0).contains(where: { $0.starts(with: Array("\(IngestWorkerSupervisor.workerVariable)=".utf8)) })
         else { return nil }

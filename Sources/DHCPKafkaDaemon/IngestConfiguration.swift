@@ -1,5 +1,5 @@
 /// How the daemon receives frames: the socket, who may write to it, and how much it buffers.
-public struct IngestConfiguration: Sendable, Equatable {
+public struct IngestConfiguration: Sendable, Equatable, Codable {
     /// The Unix datagram socket path writers send to.
     public var socketPath: String
     /// File mode of the socket file (default 0660: owner and group may write).
@@ -58,7 +58,7 @@ public struct IngestConfiguration: Sendable, Equatable {
 /// wider group can reach. A sender passes when its uid is listed, or its primary gid or one of its
 /// supplementary groups is listed (the kernel passes only the primary gid with a datagram; the
 /// daemon reads the others from `/proc/PID/status` while the sender runs).
-public struct SenderPolicy: Sendable, Equatable {
+public struct SenderPolicy: Sendable, Equatable, Codable {
     /// User ids allowed to send.
     public var allowedUIDs: Set<UInt32>
     /// Group ids allowed to send.

@@ -29,7 +29,7 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
     let logger: Logger
     private let shared = WorkerSlot()
 
-    /// Describes the worker: this executable with `arguments` (`run` and the same options), an
+    /// Describes the worker: this executable with `arguments` (`ingest-worker`), an
     /// environment, and the socket descriptor to pass.
     public init(
         executable: String, arguments: [String], environment: [String: String], socket: Int32, stopTimeout: Duration,
@@ -53,9 +53,17 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
     /// Restarts after a crash since start.
     public var restarts: UInt64 { shared.restarts.load(ordering: .relaxed) }
 
-    /// Sets (or with `nil` removes) a variable in the environment of workers started from now on.
-    public func setEnvironment(_ name: String, _ value: String?) {
-        shared.environment.withLock { $0[name] = value }
+    /// Hands the workers a new configuration: `value` becomes variable `name` in the environment of
+    /// workers started from now on, and goes to the running worker as one message on its control
+    /// channel (``WorkerControl``). A worker being started at the same time gets it either way.
+    public func reconfigure(_ name: String, _ value: String) {
+        shared.worker.withLock { worker in
+            shared.environment.withLock { $0[name] = value }
+            if let worker, !worker.sendControl(Array(value.utf8)) {
+                logger.warning("the ingest worker did not take its new configuration; it applies it when it is restarted",
+                               metadata: ["pid": "\(worker.pid)"])
+            }
+        }
     }
 
     /// Returns once the first worker is ready: it has opened the spool (and, after an unclean stop,
@@ -64,11 +72,6 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
 
     /// Releases whoever waits for readiness (a shutdown came first).
     func openForShutdown() { shared.ready.open() }
-
-    /// Forwards `signal` (SIGHUP: reload) to the running worker, if any.
-    public func signalWorker(_ signal: Int32) {
-        shared.worker.withLock { $0?.signal(signal) }
-    }
 
     /// Runs the worker until graceful shutdown or cancellation; restarts it when it dies.
     public func run() async throws {
@@ -86,6 +89,7 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
             variables[ChildSupervisor.parentPIDVariable] = String(getpid())
             let started = ContinuousClock.now
             let (executable, arguments, socket, shared, logger) = (self.executable, self.arguments, self.socket, self.shared, self.logger)
+            let stopTimeout = self.stopTimeout
             let environment = variables
             // One thread starts the worker, waits for it and reaps it: the worker dies with that
             // thread (PR_SET_PDEATHSIG), so it must live exactly as long as the worker.
@@ -99,10 +103,21 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
                         } catch {
                             return .failure(error)
                         }
-                        shared.worker.withLock { $0 = worker }
+                        shared.worker.withLock { slot in
+                            slot = worker
+                            // A configuration handed over while this worker was being started.
+                            for (name, value) in shared.environment.withLock({ $0 }) where environment[name] != value {
+                                _ = worker.sendControl(Array(value.utf8))
+                            }
+                        }
                         logger.info("started the ingest worker", metadata: ["pid": "\(worker.pid)", "restarts": "\(shared.restarts.load(ordering: .relaxed))"])
-                        // A stop that came while it was being started reaches it too.
-                        if stopping.isSet { worker.signal(SIGTERM) }
+                        // A stop that came while it was being started found no worker to stop: stop
+                        // this one the same way. (The flag is set before the stop looks at the slot,
+                        // and the slot is filled before the flag is read here, so one of the two
+                        // always sees the other.) One SIGTERM is not enough: the worker inherits
+                        // SIGTERM ignored from this process, which traps it, and discards it until
+                        // it has trapped it itself.
+                        if stopping.isSet { Self.terminate(worker, timeout: stopTimeout, logger: logger) }
                         let ready = worker.waitForReadyOrExit() == .ready
                         if ready { shared.ready.open() }
                         let status = worker.waitAndReap()
@@ -153,18 +168,24 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
         guard !stopping.isSet else { return }
         stopping.set()
         beforeStop()
-        let (timeout, logger, shared) = (stopTimeout, self.logger, self.shared)
+        // No worker yet: the one being started is stopped as soon as it exists (see `run`).
+        guard let worker = shared.worker.withLock({ $0 }) else { return }
+        Self.terminate(worker, timeout: stopTimeout, logger: logger)
+    }
+
+    /// SIGTERM to `worker` each second until it exits (a worker still starting discards it until it
+    /// has trapped it), SIGKILL after `timeout`.
+    private static func terminate(_ worker: WorkerProcess, timeout: Duration, logger: Logger) {
         Task.detached {
             let deadline = ContinuousClock.now + timeout
             while ContinuousClock.now < deadline {
-                guard let worker = shared.worker.withLock({ $0 }) else { return }
                 if worker.hasExited { return }
                 worker.signal(SIGTERM)
                 try? await Task.sleep(for: .milliseconds(250))
                 if worker.hasExited { return }
                 try? await Task.sleep(for: .milliseconds(750))
             }
-            guard let worker = shared.worker.withLock({ $0 }), !worker.hasExited else { return }
+            guard !worker.hasExited else { return }
             logger.error("the ingest worker did not stop within \(timeout); killing it")
             worker.signal(SIGKILL)
         }
@@ -182,7 +203,7 @@ public struct IngestWorkerSupervisor: Service, CustomStringConvertible {
 private final class WorkerSlot: Sendable {
     let worker = Mutex<WorkerProcess?>(nil)
     let restarts = Atomic<UInt64>(0)
-    /// Variables changed since start (the config text after a reload).
+    /// Variables changed since start (the worker's configuration after a reload).
     let environment = Mutex<[String: String]>([:])
     /// Opened once the first worker is ready (it opened the spool).
     let ready = Gate()

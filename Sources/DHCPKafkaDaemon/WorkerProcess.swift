@@ -8,11 +8,14 @@ final class WorkerProcess: @unchecked Sendable {
     let pid: pid_t
     private let pidfd: Int32
     private let readyPipe: Int32
+    /// The parent's end of the control channel (``WorkerControl``).
+    private let control: Int32
 
     /// Starts `executable` with `arguments` and `environment` plus `LISTEN_PID`, `LISTEN_FDS` and
     /// `LISTEN_FDNAMES` for `sockets` (descriptor and name; they become 3, 4, ... in the child),
-    /// and a pipe after them whose number is in ``readyDescriptorVariable``: the child writes a
-    /// byte to it once it is ready.
+    /// a pipe after them whose number is in ``readyDescriptorVariable`` (the child writes a byte to
+    /// it once it is ready), and the child's end of a control channel after that, whose number is
+    /// in ``WorkerControl/descriptorVariable``.
     init(
         executable: String, arguments: [String], environment: [String: String], sockets: [(Int32, String)]
     ) throws(SupervisorError) {
@@ -22,11 +25,19 @@ final class WorkerProcess: @unchecked Sendable {
         }
         _ = fcntl(pipeEnds[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(pipeEnds[1], F_SETFD, FD_CLOEXEC)
+        var controlEnds: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &controlEnds) == 0 else {
+            let reason = String(cString: strerror(errno))
+            close(pipeEnds[0])
+            close(pipeEnds[1])
+            throw SupervisorError("cannot create the ingest worker's control channel: \(reason)")
+        }
         let readyChildEnd = SocketActivationSlots.first + Int32(sockets.count)
         var variables = environment
         variables["LISTEN_FDS"] = String(sockets.count)
         variables["LISTEN_FDNAMES"] = sockets.map(\.1).joined(separator: ":")
         variables[Self.readyDescriptorVariable] = String(readyChildEnd)
+        variables[WorkerControl.descriptorVariable] = String(readyChildEnd + 1)
         variables["LISTEN_PID"] = nil
         // The child writes its pid into this entry after the fork, as systemd does.
         let pidEntry = "LISTEN_PID=" + String(repeating: " ", count: 20)
@@ -38,24 +49,35 @@ final class WorkerProcess: @unchecked Sendable {
             for pointer in envp { free(pointer) }
         }
         let slot = envp[envp.count - 2].map { $0 + 11 }
-        let descriptors = sockets.map(\.0) + [pipeEnds[1]]
+        let descriptors = sockets.map(\.0) + [pipeEnds[1], controlEnds[1]]
         var pidfd: Int32 = -1
         let pid = descriptors.withUnsafeBufferPointer { fds in
             dk_spawn_with_fds(executable, argv, envp, fds.baseAddress, Int32(fds.count), slot, &pidfd)
         }
         close(pipeEnds[1])
+        close(controlEnds[1])
         guard pid > 0 else {
             close(pipeEnds[0])
+            close(controlEnds[0])
             throw SupervisorError("cannot start the ingest worker \(executable): \(String(cString: strerror(errno)))")
         }
         self.pid = pid
         self.pidfd = pidfd
         self.readyPipe = pipeEnds[0]
+        self.control = controlEnds[0]
     }
 
     deinit {
         if pidfd >= 0 { close(pidfd) }
         close(readyPipe)
+        close(control)
+    }
+
+    /// Sends one message on the control channel without blocking (a worker that stopped reading
+    /// misses it; its successor starts with the same configuration from its environment). Returns
+    /// whether it was sent.
+    func sendControl(_ message: [UInt8]) -> Bool {
+        message.withUnsafeBytes { send(control, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) } == message.count
     }
 
     /// The variable naming the descriptor the worker writes a byte to once it is ready.
@@ -109,10 +131,10 @@ enum SocketActivationSlots {
 public struct SupervisorError: Error, CustomStringConvertible, Sendable {
     /// What happened and what to do.
     public let description: String
-    /// The status the daemon should exit with (the worker's, when it failed at start), if any.
-    public let exitStatus: Int32?
+    /// The status the worker exited with when it failed at start, if any (``exitStatus`` is this, or 1).
+    public let workerExitStatus: Int32?
     init(_ description: String, exitStatus: Int32? = nil) {
         self.description = description
-        self.exitStatus = exitStatus
+        self.workerExitStatus = exitStatus
     }
 }

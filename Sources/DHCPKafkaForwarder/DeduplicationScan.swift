@@ -15,10 +15,11 @@ import Logging
 /// again if they are still in the spool (at-least-once for them, counted and logged).
 ///
 /// A SIGKILLed forwarder's last Produce requests may reach the broker's log a while after it died
-/// (they were in its socket or the broker's queue; tansu on a loaded machine took more than 2 s):
-/// after the first pass the scan keeps reading what the partitions gained, to their end, until no
-/// record of this spool beyond the watermark has arrived for ``settle`` (1 s), at most
-/// ``settleLimit`` (30 s).
+/// (they were in its socket or the broker's queue, and a busy broker appends them late): after the
+/// first pass the scan keeps reading what the partitions gain until no record of this spool has
+/// arrived for a quiet period: ``settle`` (3 s after a forwarder that did not stop cleanly, 0 after
+/// one that did) or twice as long as the first pass took, whichever is longer (a slow broker is
+/// slow at both), at most ``settleLimit``.
 struct DeduplicationScan {
     /// The topic and connection settings (TLS, SASL, source address) the producer uses.
     let sink: KafkaSinkConfiguration
@@ -32,10 +33,10 @@ struct DeduplicationScan {
     let limitPerPartition: Int64
     /// How long a read may go without any progress before the attempt is retried.
     var stallTimeout: Duration = .seconds(30)
-    /// How long the partitions must stay free of new records of this spool after the first pass
-    /// before the scan ends (records still on their way, sent by a killed forwarder just before it died).
-    var settle: Duration = .seconds(1)
-    /// The longest the scan keeps looking for such records.
+    /// How long after the first pass to look again for records that were still on their way
+    /// (sent by a killed forwarder just before it died).
+    var settle: Duration = .seconds(3)
+    /// The longest the scan waits for late records in all.
     var settleLimit: Duration = .seconds(30)
     let isStopping: () -> Bool
 
@@ -88,51 +89,55 @@ struct DeduplicationScan {
             throw error
         }
         result.partitions = partitions.count
-        var ends: [Int32: Int64] = [:]
-        for partition in partitions {
-            ends[partition] = try scan(partition, count: partitions.count, consumer: consumer, into: &result)
-        }
-        // Requests a killed forwarder had already sent may still be in the broker's hands (read from
-        // its closed connection, not yet appended): read what lands, until none has for `settle`.
         let began = ContinuousClock.now
-        var lastArrival = began
-        while ContinuousClock.now - lastArrival < settle && ContinuousClock.now - began < settleLimit {
-            if isStopping() { throw Stopped() }
-            Thread.sleep(forTimeInterval: 0.1)
-            let before = result.found.count
-            for partition in partitions {
-                let from = ends[partition] ?? 0
-                // To the partition's end (EOF), not to a high watermark it reported (tansu's lag).
-                let (_, next) = try read(partition, from: from, to: from + 1, partitions: partitions.count,
-                                         consumer: consumer, into: &result, toEnd: true)
-                result.read += next - from
-                ends[partition] = next
-            }
-            if result.found.count > before { lastArrival = ContinuousClock.now }
+        var highs: [Int32: Int64] = [:]
+        for partition in partitions {
+            highs[partition] = try scan(partition, count: partitions.count, consumer: consumer, into: &result)
         }
+        try awaitLateRecords(partitions, highs: highs, quiet: max(settle, (ContinuousClock.now - began) * 2), consumer: consumer, into: &result)
         return result
     }
 
-    /// Reads one partition's tail back until a record closes it; returns the offset after the last
-    /// record it read at the top (where a later look starts).
+    /// Requests a killed forwarder had already sent may still be in the broker's hands (read from
+    /// its closed connection, not yet appended): reads what the partitions gain until no record of
+    /// this spool came for `quiet` (records of other spools do not count), at most ``settleLimit``.
+    private func awaitLateRecords(
+        _ partitions: [Int32], highs: [Int32: Int64], quiet: Duration, consumer: KafkaConsumer, into result: inout Result
+    ) throws {
+        var highs = highs
+        let limit = ContinuousClock.now + settleLimit
+        var quietSince = ContinuousClock.now
+        while ContinuousClock.now - quietSince < quiet && ContinuousClock.now < limit {
+            let nextLook = ContinuousClock.now + .milliseconds(250)
+            while ContinuousClock.now < nextLook {
+                if isStopping() { throw Stopped() }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            let seen = (result.found.count, result.sawThisSpool)
+            for partition in partitions {
+                let before = highs[partition] ?? 0
+                let (_, high) = try consumer.watermarks(topic: sink.topic, partition: partition, timeoutMs: 5_000)
+                guard high > before else { continue }
+                _ = try read(partition, from: before, to: high + 1, partitions: partitions.count, consumer: consumer, into: &result)
+                result.read += high - before
+                highs[partition] = high
+            }
+            if result.found.count != seen.0 || result.sawThisSpool != seen.1 { quietSince = .now }
+        }
+    }
+
+    /// Reads one partition's tail back until a record closes it; returns the high watermark it read from.
     private func scan(_ partition: Int32, count: Int, consumer: KafkaConsumer, into result: inout Result) throws -> Int64 {
         let (low, high) = try consumer.watermarks(topic: sink.topic, partition: partition, timeoutMs: 5_000)
-        // One past the high watermark, and on to the partition's end (EOF): a broker that reports the
-        // last record's offset instead, or an older high watermark (tansu 0.6 was seen to), still has
-        // its newest records read.
+        // One past the high watermark: the top chunk ends at the partition's end (EOF), and a broker
+        // that reports the last record's offset instead (tansu 0.6 was seen to) still has it read.
         var end = high + 1
-        var top = high
         var window = Self.firstWindow
         var closed = false
         var readCount: Int64 = 0
-        var first = true
         while !closed && end > low && readCount < limitPerPartition {
             let start = max(low, end - min(window, limitPerPartition - readCount))
-            let (closedHere, next) = try read(partition, from: start, to: end, partitions: count, consumer: consumer,
-                                               into: &result, toEnd: first)
-            closed = closedHere
-            if first { top = max(top, next) }
-            first = false
+            closed = try read(partition, from: start, to: end, partitions: count, consumer: consumer, into: &result)
             readCount += end - start
             end = start
             window *= 4
@@ -140,31 +145,28 @@ struct DeduplicationScan {
         // Read down to offset 0 without closing: the whole partition was seen, nothing is missing.
         if !closed && !(end <= low && low == 0) { result.incomplete.append(partition) }
         result.read += readCount
-        return top
+        return high
     }
 
-    /// Reads `start..<end` of one partition (with `toEnd`, on to the partition's end); returns
-    /// whether a record closed it and the offset after the last record read (`start` if none).
+    /// Reads `start..<end` of one partition; returns whether a record closed it.
     private func read(
         _ partition: Int32, from start: Int64, to end: Int64, partitions: Int, consumer: KafkaConsumer,
-        into result: inout Result, toEnd: Bool = false
-    ) throws -> (closed: Bool, next: Int64) {
+        into result: inout Result
+    ) throws -> Bool {
         try consumer.assign(topic: sink.topic, partition: partition, offset: start)
         var closed = false
-        var next = start
         var lastProgress = ContinuousClock.now
         while true {
             if isStopping() { throw Stopped() }
             switch try consumer.nextTailEvent(timeoutMs: 200, headers: Self.headerNames) {
             case .record(let record):
                 guard record.partition == partition else { continue }
-                if record.offset >= end && !toEnd { return (closed, next) }
+                if record.offset >= end { return closed }
                 if note(record, partitions: partitions, into: &result) { closed = true }
-                next = max(next, record.offset + 1)
-                if record.offset >= end - 1 && !toEnd { return (closed, next) }
+                if record.offset >= end - 1 { return closed }
                 lastProgress = .now
             case .endOfPartition(let eof):
-                if eof == partition { return (closed, next) }
+                if eof == partition { return closed }
             case .nothing:
                 if ContinuousClock.now - lastProgress > stallTimeout {
                     throw KafkaError(

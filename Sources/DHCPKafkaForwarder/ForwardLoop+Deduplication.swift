@@ -24,10 +24,15 @@ extension ForwardLoop {
     private mutating func findWhatKafkaHolds() throws -> Deduplication? {
         let forwarder = self.forwarder
         let builder = forwarder.builder
-        let scan = DeduplicationScan(
+        var scan = DeduplicationScan(
             sink: configuration.sink, spoolIdentity: builder.spoolHeaderValue,
             epoch: UInt64(String(decoding: builder.epochHeader.1, as: UTF8.self)) ?? 0, watermark: watermark,
             limitPerPartition: configuration.deduplicationScanLimit, isStopping: { forwarder.isStopping })
+        // Records a crashed forwarder sent may still land: wait for them unless the last forwarder
+        // stopped with nothing in flight, or none ever forwarded anything (no status, nothing acked).
+        let previous = ForwarderStatus.read(spoolPath: spool.path)
+        let clean = previous.map { $0.status.stoppedCleanly } ?? (watermark == 0)
+        scan.settle = clean ? .zero : configuration.deduplicationQuietPeriod
         var waiting = Backoff(minimum: configuration.backoffMin, maximum: max(configuration.backoffMax, .seconds(1)))
         var loggedWaiting = false
         var attempts = 0

@@ -71,7 +71,7 @@ struct ForwardLoop {
             }
         }
         try shutDown()
-        ForwarderStatus.write(counters, spoolPath: spool.path)
+        ForwarderStatus.write(counters, spoolPath: spool.path, stoppedCleanly: window.awaitingReports == 0)
     }
 
     /// The producer, made (again) if needed; nil while backing off after a failed creation.

@@ -26,6 +26,9 @@ public struct ForwarderConfiguration: Sendable {
     /// this spool (docs/forwarder.md, "No duplicates after a restart"); a partition not settled
     /// within it falls back to at-least-once for what it may hold.
     public var deduplicationScanLimit: Int64 = 100_000
+    /// At start after a forwarder that did not stop cleanly, how long no record of this spool must
+    /// arrive before the scan trusts what it read (docs/forwarder.md, "Records still on their way").
+    public var deduplicationQuietPeriod: Duration = .seconds(3)
 
     /// Makes a configuration with the defaults documented in docs/forwarder.md.
     public init(

@@ -1,3 +1,4 @@
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -22,12 +23,10 @@ public enum DatagramQueueLength {
 
     /// The current limit, or `nil` when it cannot be read.
     public static var current: Int? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
+        guard let fd = try? FileDescriptor.open(FilePath(path), .readOnly, options: .closeOnExec) else { return nil }
+        defer { try? fd.close() }
         var buffer = [UInt8](repeating: 0, count: 32)
-        let count = read(fd, &buffer, buffer.count)
-        guard count > 0 else { return nil }
+        guard let count = try? buffer.withUnsafeMutableBytes({ try fd.read(into: $0) }), count > 0 else { return nil }
         return Int(String(decoding: buffer[0..<count], as: UTF8.self).trimmingWhitespace)
     }
 
@@ -36,7 +35,7 @@ public enum DatagramQueueLength {
         guard let before = current else { return .tooLow(0, reason: "cannot read \(path)") }
         guard before < minimum else { return .sufficient(before) }
         guard let file = fopen(path, "w") else {
-            return .tooLow(before, reason: "cannot write \(path) (\(Errno.current)); set net.unix.max_dgram_qlen=\(minimum) with sysctl")
+            return .tooLow(before, reason: "cannot write \(path) (\(Errno.last)); set net.unix.max_dgram_qlen=\(minimum) with sysctl")
         }
         let written = fputs("\(minimum)\n", file) >= 0
         let closed = fclose(file) == 0

@@ -1,3 +1,4 @@
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,12 +15,12 @@ public struct OutputFileError: Error, CustomStringConvertible, Sendable {
     /// One line for the operator: what failed, why, and what to do about it.
     public var description: String {
         let hint: String
-        switch errno.rawValue {
-        case ENOSPC, EDQUOT: hint = "free space on its file system or write somewhere else"
-        case EFBIG: hint = "the file grew beyond what its file system allows; export less (--limit) or elsewhere"
-        case EACCES, EPERM, EROFS: hint = "check that it is writable by this user"
-        case ENOENT, ENOTDIR: hint = "check that its directory exists"
-        case EISDIR: hint = "name a file, not a directory"
+        switch errno {
+        case .noSpace, .diskQuotaExceeded: hint = "free space on its file system or write somewhere else"
+        case .fileTooLarge: hint = "the file grew beyond what its file system allows; export less (--limit) or elsewhere"
+        case .permissionDenied, .notPermitted, .readOnlyFileSystem: hint = "check that it is writable by this user"
+        case .noSuchFileOrDirectory, .notDirectory: hint = "check that its directory exists"
+        case .isDirectory: hint = "name a file, not a directory"
         default: hint = "check the path and its file system"
         }
         return "cannot \(operation) \(path): \(errno) (\(hint))"
@@ -38,46 +39,55 @@ public final class OutputFile {
     public let path: String
     /// Bytes written so far.
     public private(set) var bytesWritten = 0
-    private var fd: Int32
+    /// The open file; this object is its one owner (``close()``, ``abandon()`` or `deinit` closes it once).
+    private var fd: FileDescriptor?
     /// The open descriptor, lent to hand it to a child process as its output; -1 once closed.
     /// This object stays its owner: do not close it.
-    public var descriptor: Int32 { fd }
+    public var descriptor: Int32 { fd?.rawValue ?? -1 }
     /// Whether the path is a regular file (only those are synced and removed by ``abandon()``).
     private let isRegular: Bool
 
     /// Opens (creating or truncating) `path` for writing.
     public init(path: String) throws(OutputFileError) {
         self.path = path
-        var descriptor: Int32
-        repeat {
-            descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0o666)
-        } while descriptor < 0 && errno == EINTR
-        guard descriptor >= 0 else { throw OutputFileError(path: path, operation: "open", errno: .current) }
+        let opened = Errno.result {
+            try FileDescriptor.open(
+                FilePath(path), .writeOnly, options: [.create, .truncate, .closeOnExec, FileDescriptor.OpenOptions(rawValue: O_NOCTTY)],
+                permissions: FilePermissions(rawValue: 0o666), retryOnInterrupt: true)
+        }
+        let descriptor: FileDescriptor
+        switch opened {
+        case .success(let open): descriptor = open
+        case .failure(let error): throw OutputFileError(path: path, operation: "open", errno: error)
+        }
         var info = stat()
-        isRegular = fstat(descriptor, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+        isRegular = fstat(descriptor.rawValue, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
         fd = descriptor
     }
 
-    deinit {
-        if fd >= 0 { Glibc.close(fd) }
-    }
+    deinit { try? fd?.close() }
 
     /// Writes all of `bytes`, continuing after short writes and retrying after signals.
     public func write(_ bytes: [UInt8]) throws(OutputFileError) {
-        guard fd >= 0 else { throw OutputFileError(path: path, operation: "write", errno: Errno(rawValue: EBADF)) }
+        guard let fd else { throw OutputFileError(path: path, operation: "write", errno: .badFileDescriptor) }
         var failure: Errno?
         bytes.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
-                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 && errno == EINTR { continue }
-                guard written > 0 else {
+                switch Errno.result(of: {
+                    try fd.write(UnsafeRawBufferPointer(rebasing: buffer[offset...]), retryOnInterrupt: true)
+                }) {
+                case .success(let written) where written > 0:
+                    offset += written
+                    bytesWritten += written
+                case .success:
                     // A zero-byte write of a non-empty buffer is a device refusing data: report it as full.
-                    failure = written == 0 ? Errno(rawValue: ENOSPC) : .current
+                    failure = .noSpace
+                    return
+                case .failure(let error):
+                    failure = error
                     return
                 }
-                offset += written
-                bytesWritten += written
             }
         }
         if let failure { throw OutputFileError(path: path, operation: "write", errno: failure) }
@@ -88,16 +98,16 @@ public final class OutputFile {
 
     /// Flushes a regular file to disk (so a late ENOSPC or I/O error is reported here) and closes it.
     public func close() throws(OutputFileError) {
-        guard fd >= 0 else { return }
-        let descriptor = fd
-        fd = -1
-        if isRegular && fsync(descriptor) != 0 && errno != EINVAL {
-            let failure = Errno.current
-            Glibc.close(descriptor)
+        guard let descriptor = fd else { return }
+        fd = nil
+        if isRegular && fsync(descriptor.rawValue) != 0 && Errno.last != .invalidArgument {
+            let failure = Errno.last
+            try? descriptor.close()
             throw OutputFileError(path: path, operation: "write", errno: failure)
         }
-        if Glibc.close(descriptor) != 0 && errno != EINTR {
-            throw OutputFileError(path: path, operation: "close", errno: .current)
+        // close(2) is never retried: after EINTR the descriptor is gone already (Linux).
+        if case .failure(let error) = Errno.result(of: { try descriptor.close() }), error != .interrupted {
+            throw OutputFileError(path: path, operation: "close", errno: error)
         }
     }
 
@@ -107,16 +117,16 @@ public final class OutputFile {
     @discardableResult
     public func abandon() -> Bool {
         var removed = false
-        if fd >= 0 {
+        if let descriptor = fd {
             var opened = stat()
             var named = stat()
-            if isRegular && fstat(fd, &opened) == 0 && lstat(path, &named) == 0
+            if isRegular && fstat(descriptor.rawValue, &opened) == 0 && lstat(path, &named) == 0
                 && opened.st_dev == named.st_dev && opened.st_ino == named.st_ino
             {
                 removed = unlink(path) == 0
             }
-            Glibc.close(fd)
-            fd = -1
+            fd = nil
+            try? descriptor.close()
         }
         return removed
     }

@@ -1,3 +1,4 @@
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -69,7 +70,7 @@ public enum SocketActivation {
         var info = stat()
         guard fstat(descriptor, &info) == 0 else {
             throw SocketError(
-                .create, path: path, errno: .current,
+                .create, path: path, errno: .last,
                 message: "descriptor \(descriptor) was passed as the ingest socket but is not open")
         }
         guard info.st_mode & S_IFMT == S_IFSOCK else {

@@ -1,3 +1,5 @@
+import SystemPackage
+
 /// A socket operation that failed, with the path concerned and what an operator can do about it.
 public struct SocketError: Error, Sendable, CustomStringConvertible {
     /// What was being done.

@@ -1,3 +1,4 @@
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -55,10 +56,10 @@ enum SocketPath {
         let parent = parentDirectory(of: path)
         var info = stat()
         guard stat(parent, &info) == 0 else {
-            let error = Errno.current
+            let error = Errno.last
             throw SocketError(
                 .bind, path: path, errno: error,
-                message: error == .noSuchFile
+                message: error == .noSuchFileOrDirectory
                     ? "the socket's directory \(parent) does not exist; create it (systemd: RuntimeDirectory=dhcpkafka) "
                         + "or choose another socket path"
                     : "cannot inspect the socket's directory \(parent)")
@@ -85,15 +86,16 @@ enum SocketPath {
 
     /// Whether some process has a socket bound at `path` (connecting succeeds).
     static func isListening(_ path: String) -> Bool {
-        let probe = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard probe >= 0 else { return false }
-        defer { close(probe) }
-        return withAddress(path) { connect(probe, $0, $1) } == 0
+        let raw = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard raw >= 0 else { return false }
+        let probe = FileDescriptor(rawValue: raw)
+        defer { try? probe.close() }
+        return withAddress(path) { connect(probe.rawValue, $0, $1) } == 0
     }
 
     static func bind(_ fd: Int32, to path: String) throws(SocketError) {
         guard withAddress(path, { Glibc.bind(fd, $0, $1) }) == 0 else {
-            let error = Errno.current
+            let error = Errno.last
             throw SocketError(
                 .bind, path: path, errno: error,
                 message: error == .permissionDenied

@@ -1,4 +1,5 @@
 import Synchronization
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -63,11 +64,20 @@ public final class UnixDatagramClient: Sendable {
     /// What happened to the datagrams so far.
     public let counters = SendCounters()
 
+    /// The connected socket's one owner: closes it when the daemon goes away or the client is freed.
     private struct Connection: ~Copyable {
-        var descriptor: Int32 = -1
+        var descriptor: FileDescriptor?
         var lastAttempt: ContinuousClock.Instant?
         /// Why the last connect failed: drops until the next attempt are counted as that.
         var lastFailure: SendOutcome = .droppedDaemonDown
+
+        /// Closes the socket; the next send connects again.
+        mutating func disconnect() {
+            try? descriptor?.close()
+            descriptor = nil
+        }
+
+        deinit { try? descriptor?.close() }
     }
 
     private let connection = Mutex(Connection())
@@ -79,31 +89,27 @@ public final class UnixDatagramClient: Sendable {
         self.sendBufferBytes = sendBufferBytes
     }
 
-    deinit {
-        connection.withLock { state in
-            if state.descriptor >= 0 { close(state.descriptor) }
-        }
-    }
-
     /// Sends one datagram without blocking.
     @discardableResult
     public func send(_ bytes: UnsafeRawBufferPointer) -> SendOutcome {
         let outcome = connection.withLock { state -> SendOutcome in
-            if state.descriptor < 0, !connect(&state) { return state.lastFailure }
-            let result = systemCall { Glibc.send(state.descriptor, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL)) }
+            if state.descriptor == nil, !connect(&state) { return state.lastFailure }
+            guard let descriptor = state.descriptor else { return state.lastFailure }
+            let result = retryOnInterrupt {
+                Glibc.send(descriptor.rawValue, bytes.baseAddress, bytes.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL))
+            }
             switch result {
             case .success: return .sent
             case .failure(let error):
-                switch error.rawValue {
-                case EAGAIN: return .droppedQueueFull
-                case EMSGSIZE: return .droppedTooLarge
-                case ECONNREFUSED, ENOTCONN, ENOENT, ECONNRESET, EDESTADDRREQ, EPIPE:
-                    close(state.descriptor)
-                    state.descriptor = -1
+                switch error {
+                case .resourceTemporarilyUnavailable: return .droppedQueueFull
+                case .messageTooLong: return .droppedTooLarge
+                case .connectionRefused, .socketNotConnected, .noSuchFileOrDirectory, .connectionReset,
+                    .addressRequired, .brokenPipe:
+                    state.disconnect()
                     return .droppedDaemonDown
-                case EACCES, EPERM:
-                    close(state.descriptor)
-                    state.descriptor = -1
+                case .permissionDenied, .notPermitted:
+                    state.disconnect()
                     state.lastFailure = .droppedPermissionDenied
                     return .droppedPermissionDenied
                 default: return .droppedError(error)
@@ -135,15 +141,16 @@ public final class UnixDatagramClient: Sendable {
         let now = ContinuousClock.now
         if let last = state.lastAttempt, now - last < reconnectInterval { return false }
         state.lastAttempt = now
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0 else { return false }
+        let raw = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard raw >= 0 else { return false }
+        let fd = FileDescriptor(rawValue: raw)
         // Best effort: the kernel caps it at net.core.wmem_max; a smaller buffer only means earlier drops.
         var size = Int32(clamping: sendBufferBytes)
-        _ = setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        guard SocketPath.withAddress(path, { Glibc.connect(fd, $0, $1) }) == 0 else {
-            let code = errno
-            state.lastFailure = code == EACCES || code == EPERM ? .droppedPermissionDenied : .droppedDaemonDown
-            close(fd)
+        _ = setsockopt(raw, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        guard SocketPath.withAddress(path, { Glibc.connect(raw, $0, $1) }) == 0 else {
+            let code = Errno.last
+            state.lastFailure = code == .permissionDenied || code == .notPermitted ? .droppedPermissionDenied : .droppedDaemonDown
+            try? fd.close()
             return false
         }
         state.descriptor = fd

@@ -1,5 +1,6 @@
 import CSystemShims
 import Synchronization
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,7 +13,10 @@ import Glibc
 public final class UnixDatagramServer {
     /// The socket file's path.
     public let path: String
-    private var descriptor: Int32
+    /// The socket; this server is its one owner and closes it once (``close()`` or `deinit`).
+    private var socket: FileDescriptor?
+    /// The raw descriptor for C calls; -1 once closed.
+    private var descriptor: Int32 { socket?.rawValue ?? -1 }
     /// The socket file this server bound (device and inode), to notice when the path is deleted or
     /// replaced while it runs, and never to unlink someone else's file.
     private var boundFile: FileIdentity?
@@ -42,11 +46,11 @@ public final class UnixDatagramServer {
         self.path = path
         self.ownsPath = true
         try SocketPath.prepare(path)
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else {
-            throw SocketError(.create, path: path, errno: .current, message: "cannot create a Unix datagram socket")
+            throw SocketError(.create, path: path, errno: .last, message: "cannot create a Unix datagram socket")
         }
-        descriptor = fd
+        socket = FileDescriptor(rawValue: fd)
         // Bind under a staging name and rename into place once mode, group and options are set, so no
         // writer ever sees the socket with the umask's mode or the daemon's group.
         let staging = SocketPath.stagingName(for: path)
@@ -58,11 +62,11 @@ public final class UnixDatagramServer {
                 passCredentials: passCredentials)
             boundFile = SocketPath.identity(of: staging)
             if staging != path, rename(staging, path) != 0 {
-                throw SocketError(.bind, path: path, errno: .current, message: "cannot move the socket into place at \(path)")
+                throw SocketError(.bind, path: path, errno: .last, message: "cannot move the socket into place at \(path)")
             }
         } catch {
-            Glibc.close(fd)
-            descriptor = -1
+            try? socket?.close()
+            socket = nil
             unlink(staging)
             throw error
         }
@@ -78,13 +82,13 @@ public final class UnixDatagramServer {
         self.path = path
         self.ownsPath = false
         try SocketActivation.validate(descriptor, path: path)
-        self.descriptor = descriptor
+        socket = FileDescriptor(rawValue: descriptor)
         boundFile = nil
         do throws(SocketError) {
             try setOptions(receiveBufferBytes: receiveBufferBytes, passCredentials: passCredentials)
         } catch {
-            self.descriptor = -1
-            Glibc.close(descriptor)
+            try? socket?.close()
+            socket = nil
             throw error
         }
     }
@@ -134,11 +138,11 @@ public final class UnixDatagramServer {
         at file: String, mode: UInt32, group: UInt32?, receiveBufferBytes: Int?, passCredentials: Bool
     ) throws(SocketError) {
         guard chmod(file, mode_t(mode)) == 0 else {
-            throw SocketError(.permissions, path: path, errno: .current, message: "cannot set mode of \(path)")
+            throw SocketError(.permissions, path: path, errno: .last, message: "cannot set mode of \(path)")
         }
         if let group, chown(file, uid_t.max, gid_t(group)) != 0 {
             throw SocketError(
-                .permissions, path: path, errno: .current,
+                .permissions, path: path, errno: .last,
                 message: "cannot give \(path) group \(group); the daemon must be root or a member of that group")
         }
         try setOptions(receiveBufferBytes: receiveBufferBytes, passCredentials: passCredentials)
@@ -146,7 +150,7 @@ public final class UnixDatagramServer {
 
     private func setOptions(receiveBufferBytes: Int?, passCredentials: Bool) throws(SocketError) {
         if passCredentials, dk_enable_passcred(descriptor) != 0 {
-            throw SocketError(.option, path: path, errno: .current, message: "cannot enable SO_PASSCRED on \(path)")
+            throw SocketError(.option, path: path, errno: .last, message: "cannot enable SO_PASSCRED on \(path)")
         }
         if let receiveBufferBytes {
             var size = Int32(clamping: receiveBufferBytes)
@@ -154,7 +158,7 @@ public final class UnixDatagramServer {
             if setsockopt(descriptor, SOL_SOCKET, SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size)) != 0,
                 setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) != 0
             {
-                throw SocketError(.option, path: path, errno: .current, message: "cannot set SO_RCVBUF on \(path)")
+                throw SocketError(.option, path: path, errno: .last, message: "cannot set SO_RCVBUF on \(path)")
             }
         }
     }
@@ -174,9 +178,9 @@ public final class UnixDatagramServer {
     public func receive(into batch: ReceiveBatch, timeoutMilliseconds: Int32) throws(SocketError) -> Int {
         batch.count = 0
         var received = receiveNow(into: batch)
-        if received < 0, Errno.current == .wouldBlock {
+        if received < 0, Errno.last == .wouldBlock {
             var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-            let ready = systemCall { poll(&poller, 1, timeoutMilliseconds) }
+            let ready = retryOnInterrupt { poll(&poller, 1, timeoutMilliseconds) }
             guard case .success(let count) = ready, count > 0 else {
                 if case .failure(let error) = ready {
                     throw SocketError(.receive, path: path, errno: error, message: "cannot poll \(path)")
@@ -186,7 +190,7 @@ public final class UnixDatagramServer {
             received = receiveNow(into: batch)
         }
         guard received >= 0 else {
-            let error = Errno.current
+            let error = Errno.last
             if error == .wouldBlock { return 0 }
             throw SocketError(.receive, path: path, errno: error, message: "cannot receive on \(path)")
         }
@@ -252,16 +256,16 @@ public final class UnixDatagramServer {
         receiving = false
         unlinkIfOurs()
         guard dk_shutdown_receive(descriptor) == 0 else {
-            throw SocketError(.receive, path: path, errno: .current, message: "cannot shut down receiving on \(path)")
+            throw SocketError(.receive, path: path, errno: .last, message: "cannot shut down receiving on \(path)")
         }
     }
 
     /// Closes the socket and removes its file (only if it is still this server's), so writers see
     /// "connection refused" and count drops.
     public func close() {
-        guard descriptor >= 0 else { return }
-        Glibc.close(descriptor)
-        descriptor = -1
+        guard let socket else { return }
+        self.socket = nil
+        try? socket.close()
         unlinkIfOurs()
     }
 

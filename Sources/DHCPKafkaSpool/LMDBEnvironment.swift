@@ -57,43 +57,51 @@ final class LMDBEnvironment {
         return handle
     }
 
-    /// Runs `body` in a read-only transaction, which is aborted (released) afterwards.
-    func read<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
-        let env = try open(for: "mdb_txn_begin")
-        var txn: OpaquePointer?
-        try lmdbCheck(mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn), "mdb_txn_begin(read)")
-        guard let txn else { throw LMDBError(code: .badTransaction, function: "mdb_txn_begin") }
+    /// Runs `body` in a read-only transaction, which is aborted (released) afterwards. Throws what
+    /// `body` throws, or LMDB's failure to begin the transaction wrapped in the same type.
+    func read<T, E: LMDBFailure>(_ body: (LMDBTransaction) throws(E) -> T) throws(E) -> T {
+        let txn = try begin(flags: UInt32(MDB_RDONLY), "read", as: E.self)
         defer { mdb_txn_abort(txn) }
         return try body(LMDBTransaction(handle: txn))
     }
 
     /// Runs `body` in a read-only transaction that is committed, keeping database handles opened in it.
-    func readCommitting<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
+    func readCommitting<T, E: LMDBFailure>(_ body: (LMDBTransaction) throws(E) -> T) throws(E) -> T {
         try committing(flags: UInt32(MDB_RDONLY), "read", body)
     }
 
     /// Runs `body` in a write transaction and commits it; aborts it if `body` throws.
     ///
     /// The result is returned only after `mdb_txn_commit` returned success.
-    func write<T>(_ body: (LMDBTransaction) throws -> T) throws -> T {
+    func write<T, E: LMDBFailure>(_ body: (LMDBTransaction) throws(E) -> T) throws(E) -> T {
         try committing(flags: 0, "write", body)
     }
 
     /// Begins a transaction with `flags`, runs `body` and commits; aborts if `body` throws.
     /// `kind` names the transaction in errors (`mdb_txn_begin(write)`).
-    private func committing<T>(flags: UInt32, _ kind: String, _ body: (LMDBTransaction) throws -> T) throws -> T {
-        let env = try open(for: "mdb_txn_begin")
-        var txn: OpaquePointer?
-        try lmdbCheck(mdb_txn_begin(env, nil, flags, &txn), "mdb_txn_begin(\(kind))")
-        guard let txn else { throw LMDBError(code: .badTransaction, function: "mdb_txn_begin") }
+    private func committing<T, E: LMDBFailure>(
+        flags: UInt32, _ kind: String, _ body: (LMDBTransaction) throws(E) -> T
+    ) throws(E) -> T {
+        let txn = try begin(flags: flags, kind, as: E.self)
         let result: T
         do { result = try body(LMDBTransaction(handle: txn)) } catch {
             mdb_txn_abort(txn)
             throw error
         }
         // mdb_txn_commit frees the transaction whether it succeeds or not.
-        try lmdbCheck(mdb_txn_commit(txn), "mdb_txn_commit(\(kind))")
+        do { try lmdbCheck(mdb_txn_commit(txn), "mdb_txn_commit(\(kind))") } catch { throw E(lmdb: error) }
         return result
+    }
+
+    /// Begins a transaction with `flags`; LMDB's failure is thrown as `E`.
+    private func begin<E: LMDBFailure>(flags: UInt32, _ kind: String, as _: E.Type) throws(E) -> OpaquePointer {
+        do throws(LMDBError) {
+            let env = try open(for: "mdb_txn_begin")
+            var txn: OpaquePointer?
+            try lmdbCheck(mdb_txn_begin(env, nil, flags, &txn), "mdb_txn_begin(\(kind))")
+            guard let txn else { throw LMDBError(code: .badTransaction, function: "mdb_txn_begin") }
+            return txn
+        } catch { throw E(lmdb: error) }
     }
 
     /// Flushes the data and meta pages to disk (`mdb_env_sync(env, 1)`).
@@ -136,7 +144,7 @@ final class LMDBEnvironment {
         guard let dataFile = realpath(path + "/data.mdb", nil) else { return }
         let target = String(cString: dataFile)
         free(dataFile)
-        guard let maps = Self.readProcFile("/proc/self/maps") else { return }
+        guard let maps = ProcFile.read("/proc/self/maps") else { return }
         for line in maps.split(separator: "\n") where line.hasSuffix(" " + target) {
             let range = line.prefix { $0 != " " }.split(separator: "-")
             guard range.count == 2, let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16), end > start,
@@ -144,21 +152,6 @@ final class LMDBEnvironment {
             else { continue }
             _ = madvise(address, Int(end - start), MADV_DONTNEED)
         }
-    }
-
-    /// Reads a small /proc file whole (no Foundation in this module).
-    private static func readProcFile(_ path: String) -> String? {
-        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { Glibc.close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = Glibc.read(fd, &chunk, chunk.count)
-            if count <= 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// `mdb_env_info`: map size and last used page.

@@ -69,10 +69,11 @@ struct LMDBTransaction {
     }
 
     /// Runs `body` with a cursor on `dbi`, closing the cursor afterwards.
-    func withCursor<T>(_ dbi: MDB_dbi, _ body: (LMDBCursor) throws -> T) throws -> T {
+    /// Throws what `body` throws, or LMDB's failure to open the cursor wrapped in the same type.
+    func withCursor<T, E: LMDBFailure>(_ dbi: MDB_dbi, _ body: (LMDBCursor) throws(E) -> T) throws(E) -> T {
         var cursor: OpaquePointer?
-        try lmdbCheck(mdb_cursor_open(handle, dbi, &cursor), "mdb_cursor_open")
-        guard let cursor else { throw LMDBError(code: .invalid, function: "mdb_cursor_open") }
+        do { try lmdbCheck(mdb_cursor_open(handle, dbi, &cursor), "mdb_cursor_open") } catch { throw E(lmdb: error) }
+        guard let cursor else { throw E(lmdb: LMDBError(code: .invalid, function: "mdb_cursor_open")) }
         defer { mdb_cursor_close(cursor) }
         return try body(LMDBCursor(handle: cursor))
     }
@@ -119,7 +120,7 @@ struct LMDBCursor {
 enum SequenceKey {
     /// Calls `body` with the 8-byte big-endian encoding of `value`.
     @inline(__always)
-    static func with<T>(_ value: UInt64, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+    static func with<T, E: Error>(_ value: UInt64, _ body: (UnsafeRawBufferPointer) throws(E) -> T) throws(E) -> T {
         var be = value.bigEndian
         return try withUnsafeBytes(of: &be, body)
     }

@@ -52,7 +52,7 @@ struct RingTransaction {
     var evictedNow = (frames: 0, bytes: 0)
 
     /// Loads the counters from `meta`.
-    init(txn: LMDBTransaction, dbs: SpoolDatabases, limits: RingLimits) throws {
+    init(txn: LMDBTransaction, dbs: SpoolDatabases, limits: RingLimits) throws(LMDBError) {
         self.txn = txn
         self.dbs = dbs
         self.limits = limits
@@ -66,7 +66,7 @@ struct RingTransaction {
 
     /// Appends one frame with the next sequence, evicting the oldest frames first as needed.
     /// The caller has checked that `header + frame` fits in the capacity.
-    mutating func append(_ frame: UnsafeRawBufferPointer, receiveTime: UInt64) throws -> UInt64 {
+    mutating func append(_ frame: UnsafeRawBufferPointer, receiveTime: UInt64) throws(LMDBError) -> UInt64 {
         let size = Spool.frameHeaderSize + frame.count
         while storedBytes + size > limits.capacityBytes
             || (limits.maxFrames.map { storedFrames + 1 > $0 } ?? false)
@@ -74,7 +74,7 @@ struct RingTransaction {
             guard try evictOldest() else { break }
         }
         let sequence = nextSequence
-        let space = try SequenceKey.with(sequence) { key in
+        let space = try SequenceKey.with(sequence) { key throws(LMDBError) in
             try txn.reserve(dbs.frames, key: key, size: size, flags: UInt32(MDB_APPEND))
         }
         guard let base = space.baseAddress, space.count == size else {
@@ -92,8 +92,8 @@ struct RingTransaction {
     }
 
     /// Evicts the oldest stored frame, recording it as a gap; false if the ring is empty.
-    mutating func evictOldest() throws -> Bool {
-        let removed: (UInt64, Int)? = try txn.withCursor(dbs.frames) { cursor in
+    mutating func evictOldest() throws(LMDBError) -> Bool {
+        let removed: (UInt64, Int)? = try txn.withCursor(dbs.frames) { cursor throws(LMDBError) in
             guard let (key, value) = try cursor.get(MDB_FIRST) else { return nil }
             guard let sequence = SequenceKey.decode(key) else {
                 throw LMDBError(code: .corrupted, function: "mdb_cursor_get", detail: "a frames key of \(key.count) bytes, not 8")
@@ -121,7 +121,7 @@ struct RingTransaction {
     }
 
     /// Evicts the oldest frames until at least `bytes` were freed or the ring is empty.
-    mutating func evict(bytes: Int) throws {
+    mutating func evict(bytes: Int) throws(LMDBError) {
         var freed = 0
         while freed < bytes {
             let before = storedBytes
@@ -132,7 +132,7 @@ struct RingTransaction {
 
     /// Evicts until the `frames` B-tree uses at most ``RingLimits/framePageBudget`` pages,
     /// which only matters for frame sizes that fill pages badly (tiny frames, ~2 KiB frames).
-    mutating func enforcePageBudget() throws {
+    mutating func enforcePageBudget() throws(LMDBError) {
         while storedFrames > 0 {
             let stat = try txn.stat(dbs.frames)
             let pages = Int(stat.ms_branch_pages + stat.ms_leaf_pages + stat.ms_overflow_pages)
@@ -142,7 +142,7 @@ struct RingTransaction {
     }
 
     /// Writes counters, caller counter deltas and coalesced gap records back into the transaction.
-    mutating func finish(counterDeltas: [String: UInt64] = [:]) throws {
+    mutating func finish(counterDeltas: [String: UInt64] = [:]) throws(LMDBError) {
         try txn.setMetaValue(dbs, MetaKey.nextSequence, nextSequence)
         try txn.setMetaValue(dbs, MetaKey.storedBytes, UInt64(storedBytes))
         try txn.setMetaValue(dbs, MetaKey.appended, appended)
@@ -160,9 +160,9 @@ struct RingTransaction {
 
     /// Merges this transaction's evictions into the `gaps` database, extending the newest
     /// stored gap when the first new range continues it.
-    private mutating func recordGaps() throws {
+    private mutating func recordGaps() throws(LMDBError) {
         guard var first = evictions.first else { return }
-        let previous: SpoolGap? = try txn.withCursor(dbs.gaps) { cursor in
+        let previous: SpoolGap? = try txn.withCursor(dbs.gaps) { cursor throws(LMDBError) in
             guard let (key, value) = try cursor.get(MDB_LAST) else { return nil }
             return GapRecord.decode(key: key, value: value)
         }
@@ -185,10 +185,10 @@ enum GapRecord {
     }
 
     /// Stores (or replaces) a gap record.
-    static func put(_ gap: SpoolGap, txn: LMDBTransaction, dbs: SpoolDatabases) throws {
+    static func put(_ gap: SpoolGap, txn: LMDBTransaction, dbs: SpoolDatabases) throws(LMDBError) {
         let fields = [gap.lastSequence.bigEndian, gap.frames.bigEndian, gap.bytes.bigEndian]
-        try SequenceKey.with(gap.firstSequence) { key in
-            try fields.withUnsafeBytes { value in try txn.put(dbs.gaps, key: key, value: value) }
+        try SequenceKey.with(gap.firstSequence) { key throws(LMDBError) in
+            try fields.withBytes { value throws(LMDBError) in try txn.put(dbs.gaps, key: key, value: value) }
         }
     }
 }

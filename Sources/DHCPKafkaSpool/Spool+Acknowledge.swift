@@ -23,7 +23,9 @@ extension Spool {
         }
         let outcome: Result<(removed: Int, bytes: Int), SpoolError>
         do {
-            outcome = .success(try env.write { txn in try deleteAcknowledged(through: sequence, counterDeltas, txn) })
+            outcome = .success(try env.write { txn throws(SpoolTransactionError) in
+                try deleteAcknowledged(through: sequence, counterDeltas, txn)
+            })
         } catch {
             outcome = .failure(Self.mapError(error, path: path, doing: what))
         }

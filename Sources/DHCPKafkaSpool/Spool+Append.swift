@@ -28,43 +28,49 @@ extension Spool {
         for name in counterDeltas.keys where name.utf8.count > 400 || name.isEmpty {
             throw SpoolError(code: .invalidArgument, message: "counter name must be 1 to 400 bytes: \(name.prefix(40))…")
         }
-        return try locked("appending \(batch.count) frames", write: true) {
+        return try locked("appending \(batch.count) frames", write: true) { () throws(SpoolTransactionError) in
             var evictedBefore = (frames: 0, bytes: 0)
             for _ in 0..<8 {
-                do {
-                    var result = try env.write { txn in try appendLocked(batch, counterDeltas, txn: txn) }
+                do throws(LMDBError) {
+                    var result = try env.write { txn throws(LMDBError) in try appendLocked(batch, counterDeltas, txn: txn) }
                     result.evictedFrames += evictedBefore.frames
                     result.evictedBytes += evictedBefore.bytes
                     try syncIfDueLocked()
                     maintainIfDueLocked()
                     return result
-                } catch let error as LMDBError where error.code == .mapFull {
+                } catch {
+                    // (A plain catch, then the check: `catch … where` with typed throws crashes Swift 6.3.)
+                    guard error.code == .mapFull else { throw .lmdb(error) }
                     // Map full: make room in a separate, small transaction and retry the batch.
                     _ = try? env.readerCheck()
-                    let want = max(batch.bytes.count * 2, limits.capacityBytes / 8)
-                    do {
-                        let freed = try env.write { txn in
-                            var ring = try RingTransaction(txn: txn, dbs: dbs, limits: limits)
-                            try ring.evict(bytes: want)
-                            try ring.finish()
-                            return ring.evictedNow
-                        }
-                        evictedBefore.frames += freed.frames
-                        evictedBefore.bytes += freed.bytes
-                    } catch let inner as LMDBError where inner.code == .mapFull {
-                        throw spaceExhausted(inner)
-                    }
+                    let freed = try evictForRoom(max(batch.bytes.count * 2, limits.capacityBytes / 8))
+                    evictedBefore.frames += freed.frames
+                    evictedBefore.bytes += freed.bytes
                 }
             }
-            throw spaceExhausted(LMDBError(code: .mapFull, function: "mdb_txn_commit"))
+            throw .refused(spaceExhausted(LMDBError(code: .mapFull, function: "mdb_txn_commit")))
+        }
+    }
+
+    /// Evicts at least `want` bytes in a transaction of its own, after a batch found the map full.
+    private func evictForRoom(_ want: Int) throws(SpoolTransactionError) -> (frames: Int, bytes: Int) {
+        do {
+            return try env.write { txn throws(LMDBError) in
+                var ring = try RingTransaction(txn: txn, dbs: dbs, limits: limits)
+                try ring.evict(bytes: want)
+                try ring.finish()
+                return ring.evictedNow
+            }
+        } catch {
+            throw error.code == .mapFull ? .refused(spaceExhausted(error)) : .lmdb(error)
         }
     }
 
     private func appendLocked(_ batch: SpoolBatch, _ counterDeltas: [String: UInt64],
-                              txn: LMDBTransaction) throws -> AppendResult {
+                              txn: LMDBTransaction) throws(LMDBError) -> AppendResult {
         var ring = try RingTransaction(txn: txn, dbs: dbs, limits: limits)
         let first = ring.nextSequence
-        try batch.bytes.withUnsafeBytes { all in
+        try batch.bytes.withBytes { all throws(LMDBError) in
             for index in 0..<batch.count {
                 let range = batch.range(of: index)
                 let frame = UnsafeRawBufferPointer(rebasing: all[range])

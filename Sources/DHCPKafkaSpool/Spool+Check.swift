@@ -37,7 +37,7 @@ extension Spool {
     /// - Parameter validate: returns nil for a good frame, or why it is bad (it must not call the spool).
     public func check(chunkFrames: Int = .max,
                       validate: (UInt64, UnsafeRawBufferPointer) -> String?) throws(SpoolError) -> SpoolCheckReport {
-        try locked("checking the spool") {
+        try locked("checking the spool") { () throws(LMDBError) in
             var report = SpoolCheckReport()
             // Problems are collected apart from `report`, which the steps below also modify.
             var found: [SpoolCheckReport.Problem] = []
@@ -52,7 +52,7 @@ extension Spool {
             let now = Self.nowNanoseconds()
             let timeRange: ClosedRange<UInt64> = 946_684_800_000_000_000...(now + 86_400_000_000_000)
 
-            let (gaps, dead) = try env.read { txn in
+            let (gaps, dead) = try env.read { txn throws(LMDBError) in
                 try checkMetaDeadAndGaps(txn, &report, timeRange: timeRange, validate: validate, problem)
             }
             try walkFrames(&report, chunkFrames: max(chunkFrames, 1), gaps: gaps, dead: dead,
@@ -95,7 +95,7 @@ extension Spool {
     private func checkMetaDeadAndGaps(
         _ txn: LMDBTransaction, _ report: inout SpoolCheckReport, timeRange: ClosedRange<UInt64>,
         validate: (UInt64, UnsafeRawBufferPointer) -> String?, _ problem: (String, String, String) -> Void
-    ) throws -> ([SpoolGap], Set<UInt64>) {
+    ) throws(LMDBError) -> ([SpoolGap], Set<UInt64>) {
         let format = try txn.metaValue(dbs, MetaKey.format)
         if format != MetaKey.currentFormat {
             problem("meta-format", "meta format is \(format), expected \(MetaKey.currentFormat)", CheckAction.damaged)
@@ -119,7 +119,7 @@ extension Spool {
 
         var deadSequences = Set<UInt64>()
         var deadBytes = 0
-        try txn.withCursor(dbs.dead) { cursor in
+        try txn.withCursor(dbs.dead) { cursor throws(LMDBError) in
             var entry = try cursor.get(MDB_FIRST)
             while let (key, value) = entry {
                 report.deadLetters += 1
@@ -154,7 +154,7 @@ extension Spool {
         }
 
         var gaps: [SpoolGap] = []
-        try txn.withCursor(dbs.gaps) { cursor in
+        try txn.withCursor(dbs.gaps) { cursor throws(LMDBError) in
             var entry = try cursor.get(MDB_FIRST)
             while let (key, value) = entry {
                 report.gaps += 1
@@ -194,20 +194,20 @@ extension Spool {
         _ report: inout SpoolCheckReport, chunkFrames: Int, gaps: [SpoolGap], dead: Set<UInt64>,
         timeRange: ClosedRange<UInt64>, validate: (UInt64, UnsafeRawBufferPointer) -> String?,
         _ problem: (String, String, String) -> Void
-    ) throws {
+    ) throws(LMDBError) {
         var resume: UInt64 = 0
         var finished = false
         var previous: UInt64?
         var gapIndex = 0
         var firstChunkMeta: (stored: UInt64, next: UInt64)?
         while !finished {
-            try env.read { txn in
+            try env.read { txn throws(LMDBError) in
                 let next = try txn.metaValue(dbs, MetaKey.nextSequence)
                 let acked = try txn.metaValue(dbs, MetaKey.acked)
                 if firstChunkMeta == nil { firstChunkMeta = (try txn.metaValue(dbs, MetaKey.storedBytes), next) }
                 report.readTransactions += 1
-                try txn.withCursor(dbs.frames) { cursor in
-                    var entry = try SequenceKey.with(resume) { try cursor.get(MDB_SET_RANGE, key: $0) }
+                try txn.withCursor(dbs.frames) { cursor throws(LMDBError) in
+                    var entry = try SequenceKey.with(resume) { key throws(LMDBError) in try cursor.get(MDB_SET_RANGE, key: key) }
                     var count = 0
                     while let (key, value) = entry, count < chunkFrames {
                         count += 1

@@ -59,22 +59,24 @@ extension Spool {
     /// The walk reads every leaf page of the frames through the map; `env`'s mapped pages are
     /// released every ``consistencyReleaseKeys`` keys, so a large spool does not become resident
     /// memory of the opening process (1.4 GB for a 1.4 GB backlog otherwise).
-    static func checkConsistency(_ txn: LMDBTransaction, _ dbs: SpoolDatabases, path: String, env: LMDBEnvironment) throws {
-        let next = max(try txn.metaValue(dbs, MetaKey.nextSequence), 1)
-        let acked = try txn.metaValue(dbs, MetaKey.acked)
-        func refuse(_ what: String) -> SpoolError {
-            SpoolError(code: .corrupt, message: "spool at \(path) is inconsistent: \(what) (next sequence \(next), "
-                + "acked watermark \(acked)). Nothing was changed. " + DamagedSpoolAdvice.text(path))
+    static func checkConsistency(_ txn: LMDBTransaction, _ dbs: SpoolDatabases, path: String, env: LMDBEnvironment)
+        throws(SpoolTransactionError)
+    {
+        let next = max(try lmdb { () throws(LMDBError) in try txn.metaValue(dbs, MetaKey.nextSequence) }, 1)
+        let acked = try lmdb { () throws(LMDBError) in try txn.metaValue(dbs, MetaKey.acked) }
+        func refuse(_ what: String) -> SpoolTransactionError {
+            .refused(SpoolError(code: .corrupt, message: "spool at \(path) is inconsistent: \(what) (next sequence \(next), "
+                + "acked watermark \(acked)). Nothing was changed. " + DamagedSpoolAdvice.text(path)))
         }
         if acked >= next {
             throw refuse("the acked watermark is not below the next sequence")
         }
         // Every key, in cursor order (LMDB walks its pages in order and trusts the keys it finds, so a
         // damaged key sits in the middle of the walk, out of order): 8 bytes, increasing, assigned.
-        try txn.withCursor(dbs.frames) { cursor in
+        try txn.withCursor(dbs.frames) { cursor throws(SpoolTransactionError) in
             var previous = acked
             var walked = 0
-            var entry = try cursor.get(MDB_FIRST)
+            var entry = try lmdb { () throws(LMDBError) in try cursor.get(MDB_FIRST) }
             while let (key, _) = entry {
                 walked += 1
                 if walked % consistencyReleaseKeys == 0 { env.releaseMappedPages() }
@@ -91,11 +93,13 @@ extension Spool {
                         : "frame \(sequence) follows frame \(previous): the keys are out of order (a damaged frame key)")
                 }
                 previous = sequence
-                entry = try cursor.get(MDB_NEXT)
+                entry = try lmdb { () throws(LMDBError) in try cursor.get(MDB_NEXT) }
             }
         }
         for (name, dbi) in [("gap record", dbs.gaps), ("dead letter", dbs.dead)] {
-            let lastKey: [UInt8]? = try txn.withCursor(dbi) { cursor in try cursor.get(MDB_LAST).map { Array($0.key) } }
+            let lastKey: [UInt8]? = try lmdb { () throws(LMDBError) in
+                try txn.withCursor(dbi) { cursor throws(LMDBError) in try cursor.get(MDB_LAST).map { Array($0.key) } }
+            }
             guard let lastKey else { continue }
             guard let sequence = lastKey.withUnsafeBytes({ SequenceKey.decode($0) }) else {
                 throw refuse("a \(name) key is \(lastKey.count) bytes, not 8")

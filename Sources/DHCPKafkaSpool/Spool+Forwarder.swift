@@ -4,13 +4,13 @@ extension Spool {
     /// Reads stored frames in order, starting at the first sequence ≥ `sequence`, up to
     /// `maxFrames` frames and `maxBytes` frame bytes (but always at least one frame if any).
     public func read(from sequence: UInt64, maxFrames: Int, maxBytes: Int = .max) throws(SpoolError) -> [StoredFrame] {
-        try locked("reading frames") {
+        try locked("reading frames") { () throws(LMDBError) in
             defer { maintainIfDueLocked() }
-            return try env.read { txn in
-                try txn.withCursor(dbs.frames) { cursor in
+            return try env.read { txn throws(LMDBError) in
+                try txn.withCursor(dbs.frames) { cursor throws(LMDBError) in
                     var frames: [StoredFrame] = []
                     var bytes = 0
-                    var entry = try SequenceKey.with(sequence) { try cursor.get(MDB_SET_RANGE, key: $0) }
+                    var entry = try SequenceKey.with(sequence) { key throws(LMDBError) in try cursor.get(MDB_SET_RANGE, key: key) }
                     while let (key, value) = entry, frames.count < maxFrames {
                         guard let seq = SequenceKey.decode(key), value.count >= Self.frameHeaderSize else {
                             throw LMDBError.undecodable("frames record", from: "mdb_cursor_get")
@@ -39,13 +39,13 @@ extension Spool {
         from sequence: UInt64, maxFrames: Int, maxBytes: Int = .max,
         _ body: (UInt64, UnsafeRawBufferPointer) -> Bool
     ) throws(SpoolError) -> Int {
-        try locked("reading frames") {
+        try locked("reading frames") { () throws(LMDBError) in
             defer { maintainIfDueLocked() }
-            return try env.read { txn in
-                try txn.withCursor(dbs.frames) { cursor in
+            return try env.read { txn throws(LMDBError) in
+                try txn.withCursor(dbs.frames) { cursor throws(LMDBError) in
                     var count = 0
                     var bytes = 0
-                    var entry = try SequenceKey.with(sequence) { try cursor.get(MDB_SET_RANGE, key: $0) }
+                    var entry = try SequenceKey.with(sequence) { key throws(LMDBError) in try cursor.get(MDB_SET_RANGE, key: key) }
                     while let (key, value) = entry, count < maxFrames {
                         guard let seq = SequenceKey.decode(key), value.count >= Self.frameHeaderSize else {
                             throw LMDBError.undecodable("frames record", from: "mdb_cursor_get")
@@ -71,8 +71,10 @@ extension Spool {
     ///   (≥ the next sequence): acknowledging it would hide every frame appended later.
     @discardableResult
     public func removeThrough(_ sequence: UInt64, counterDeltas: [String: UInt64] = [:]) throws(SpoolError) -> Int {
-        try locked("removing frames through \(sequence)", write: true) {
-            let (removed, bytes) = try env.write { txn in try deleteAcknowledged(through: sequence, counterDeltas, txn) }
+        try locked("removing frames through \(sequence)", write: true) { () throws(SpoolTransactionError) in
+            let (removed, bytes) = try env.write { txn throws(SpoolTransactionError) in
+                try deleteAcknowledged(through: sequence, counterDeltas, txn)
+            }
             bytesSinceRelease += bytes
             maintainIfDueLocked()
             return removed
@@ -84,18 +86,25 @@ extension Spool {
     /// Returns the frames removed and their stored bytes.
     func deleteAcknowledged(
         through sequence: UInt64, _ counterDeltas: [String: UInt64], _ txn: LMDBTransaction
-    ) throws -> (removed: Int, bytes: Int) {
-        let next = max(try txn.metaValue(dbs, MetaKey.nextSequence), 1)
+    ) throws(SpoolTransactionError) -> (removed: Int, bytes: Int) {
+        let next = max(try lmdb { () throws(LMDBError) in try txn.metaValue(dbs, MetaKey.nextSequence) }, 1)
         guard sequence < next else {
-            throw SpoolError(code: .invalidArgument, message: "cannot acknowledge through sequence \(sequence) in "
+            throw .refused(SpoolError(code: .invalidArgument, message: "cannot acknowledge through sequence \(sequence) in "
                 + "the spool at \(path): the newest assigned sequence is \(next - 1), so frames appended later "
                 + "would never be forwarded; nothing was changed. This is a bug or a damaged spool: "
-                + DamagedSpoolAdvice.text(path))
+                + DamagedSpoolAdvice.text(path)))
         }
+        return try lmdb { () throws(LMDBError) in try deleteThrough(sequence, counterDeltas, txn) }
+    }
+
+    /// The deletes of ``deleteAcknowledged(through:_:_:)`` once the watermark was checked.
+    private func deleteThrough(
+        _ sequence: UInt64, _ counterDeltas: [String: UInt64], _ txn: LMDBTransaction
+    ) throws(LMDBError) -> (removed: Int, bytes: Int) {
         var stored = Int(try txn.metaValue(dbs, MetaKey.storedBytes))
         var removed = 0
         var bytes = 0
-        try txn.withCursor(dbs.frames) { cursor in
+        try txn.withCursor(dbs.frames) { cursor throws(LMDBError) in
             var entry = try cursor.get(MDB_FIRST)
             while let (key, value) = entry, let seq = SequenceKey.decode(key), seq <= sequence {
                 stored -= value.count
@@ -108,7 +117,7 @@ extension Spool {
         }
         // Gaps at or below the watermark were published (or their frames were delivered
         // before the ring evicted them): they need no record any more.
-        try txn.withCursor(dbs.gaps) { cursor in
+        try txn.withCursor(dbs.gaps) { cursor throws(LMDBError) in
             while let (key, value) = try cursor.get(MDB_FIRST),
                   let gap = GapRecord.decode(key: key, value: value), gap.lastSequence <= sequence {
                 try cursor.delete()
@@ -126,16 +135,16 @@ extension Spool {
 
     /// The highest sequence passed to ``removeThrough(_:)`` (0 if none).
     public func ackedWatermark() throws(SpoolError) -> UInt64 {
-        try locked("reading the acked watermark") {
-            try env.read { txn in try txn.metaValue(dbs, MetaKey.acked) }
+        try locked("reading the acked watermark") { () throws(LMDBError) in
+            try env.read { txn throws(LMDBError) in try txn.metaValue(dbs, MetaKey.acked) }
         }
     }
 
     /// Evicted ranges not yet cleared, oldest first; the forwarder publishes a gap record for each.
     public func pendingGaps() throws(SpoolError) -> [SpoolGap] {
-        try locked("reading gaps") {
-            try env.read { txn in
-                try txn.withCursor(dbs.gaps) { cursor in
+        try locked("reading gaps") { () throws(LMDBError) in
+            try env.read { txn throws(LMDBError) in
+                try txn.withCursor(dbs.gaps) { cursor throws(LMDBError) in
                     var gaps: [SpoolGap] = []
                     var entry = try cursor.get(MDB_FIRST)
                     while let (key, value) = entry {
@@ -155,9 +164,9 @@ extension Spool {
     /// Returns how many were removed.
     @discardableResult
     public func clearGaps(upTo sequence: UInt64) throws(SpoolError) -> Int {
-        try locked("clearing gaps", write: true) {
-            try env.write { txn in
-                try txn.withCursor(dbs.gaps) { cursor in
+        try locked("clearing gaps", write: true) { () throws(LMDBError) in
+            try env.write { txn throws(LMDBError) in
+                try txn.withCursor(dbs.gaps) { cursor throws(LMDBError) in
                     var removed = 0
                     while let (key, value) = try cursor.get(MDB_FIRST),
                           let gap = GapRecord.decode(key: key, value: value), gap.lastSequence <= sequence {

@@ -5,14 +5,14 @@ extension Spool {
     /// returned oldest first: what `spool tail` shows. One short read transaction.
     public func read(before sequence: UInt64, maxFrames: Int) throws(SpoolError) -> [StoredFrame] {
         guard maxFrames > 0 else { return [] }
-        return try locked("reading frames backwards") {
+        return try locked("reading frames backwards") { () throws(LMDBError) in
             defer { maintainIfDueLocked() }
-            return try env.read { txn in
-                try txn.withCursor(dbs.frames) { cursor in
+            return try env.read { txn throws(LMDBError) in
+                try txn.withCursor(dbs.frames) { cursor throws(LMDBError) in
                     var frames: [StoredFrame] = []
                     // MDB_SET_RANGE lands on the first key ≥ `sequence`; the one before it is the newest
                     // below. With no key ≥ `sequence` the cursor is unpositioned, so start at the last key.
-                    var entry = try SequenceKey.with(sequence) { try cursor.get(MDB_SET_RANGE, key: $0) }
+                    var entry = try SequenceKey.with(sequence) { key throws(LMDBError) in try cursor.get(MDB_SET_RANGE, key: key) }
                     entry = try entry == nil ? cursor.get(MDB_LAST) : cursor.get(MDB_PREV)
                     while let (key, value) = entry, frames.count < maxFrames {
                         guard let seq = SequenceKey.decode(key), value.count >= Self.frameHeaderSize else {
@@ -39,9 +39,9 @@ extension Spool {
 
     /// The dead letter that had this sequence in the ring, or nil.
     public func deadLetter(_ sequence: UInt64) throws(SpoolError) -> DeadLetter? {
-        try locked("reading dead letter \(sequence)") {
-            try env.read { txn in
-                try SequenceKey.with(sequence) { key -> DeadLetter? in
+        try locked("reading dead letter \(sequence)") { () throws(LMDBError) in
+            try env.read { txn throws(LMDBError) in
+                try SequenceKey.with(sequence) { key throws(LMDBError) -> DeadLetter? in
                     guard let value = try txn.get(dbs.dead, key: key) else { return nil }
                     guard let letter = DeadRecord.decode(key: key, value: value) else {
                         throw LMDBError.undecodable("dead record", from: "mdb_get")

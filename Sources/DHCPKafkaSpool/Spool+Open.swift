@@ -15,10 +15,10 @@ extension Spool {
     /// the first append would have to evict everything above the new capacity in one transaction,
     /// which a map sized for the new capacity cannot hold, and ingest would stall.
     static func shrink(_ env: LMDBEnvironment, _ dbs: SpoolDatabases,
-                       _ limits: RingLimits) throws -> (frames: Int, bytes: Int) {
+                       _ limits: RingLimits) throws(LMDBError) -> (frames: Int, bytes: Int) {
         var total = (frames: 0, bytes: 0)
         while true {
-            let evicted = try env.write { txn in
+            let evicted = try env.write { txn throws(LMDBError) in
                 var ring = try RingTransaction(txn: txn, dbs: dbs, limits: limits)
                 var count = 0
                 while count < shrinkFramesPerTransaction, ring.storedBytes > limits.capacityBytes
@@ -51,12 +51,57 @@ extension Spool {
     /// takes a record of an older epoch for another frame, so what a killed forwarder left in Kafka
     /// beyond the watermark was produced again (duplicates under a second epoch that consumers
     /// could not even recognise; found by `CrashLoopTests`).
-    static func bumpEpochIfTailMayBeLost(_ txn: LMDBTransaction, _ dbs: SpoolDatabases, bootID: String?) throws {
+    static func bumpEpochIfTailMayBeLost(_ txn: LMDBTransaction, _ dbs: SpoolDatabases, bootID: String?) throws(LMDBError) {
         let state = try txn.metaValue(dbs, MetaKey.openState)
         let recorded = SpoolDurability(recorded: String(decoding: try txn.metaBytes(dbs, MetaKey.durability) ?? [],
                                                         as: UTF8.self))
         guard state == MetaKey.openStateRunning, recorded != .sync else { return }
         if let bootID, !bootID.isEmpty, try txn.metaBytes(dbs, MetaKey.bootID) == Array(bootID.utf8) { return }
         try txn.setMetaValue(dbs, MetaKey.epoch, try txn.metaValue(dbs, MetaKey.epoch) &+ 1)
+    }
+
+    /// Refuses an LMDB database that another program made: a spool's has a `meta` database with
+    /// a format. Runs in the opening write transaction, before anything is written.
+    static func requireSpoolDatabase(_ txn: LMDBTransaction, path: String) throws(SpoolTransactionError) {
+        let refusal = SpoolTransactionError.refused(SpoolError(code: .notASpool,
+            message: "\(path) holds an LMDB database that is not a dhcpkafka spool; give an empty or new directory, "
+                + "or an existing spool, as --spool"))
+        let meta: MDB_dbi
+        do { meta = try txn.openDatabase("meta", create: false) } catch {
+            // An environment with nothing in it (a first start that stopped before its first commit) is new.
+            var main: MDB_dbi = 0
+            var stat = MDB_stat()
+            if mdb_dbi_open(txn.handle, nil, 0, &main) == 0, mdb_stat(txn.handle, main, &stat) == 0, stat.ms_entries == 0 { return }
+            throw refusal
+        }
+        let dbs = SpoolDatabases(frames: meta, meta: meta, dead: meta, gaps: meta)
+        guard (try? txn.metaValue(dbs, MetaKey.format)) ?? 0 != 0 else { throw refusal }
+    }
+
+    static func initializeMeta(_ txn: LMDBTransaction, _ dbs: SpoolDatabases,
+                                       options: SpoolOptions, path: String, env: LMDBEnvironment)
+        throws(SpoolTransactionError)
+    {
+        let format = try lmdb { () throws(LMDBError) in try txn.metaValue(dbs, MetaKey.format) }
+        if format == 0 {
+            try lmdb { () throws(LMDBError) in
+                try txn.setMetaValue(dbs, MetaKey.format, MetaKey.currentFormat)
+                try txn.setMetaBytes(dbs, MetaKey.identity, SpoolIdentity.make())
+                try txn.setMetaValue(dbs, MetaKey.nextSequence, 1)
+            }
+        } else if format != MetaKey.currentFormat {
+            throw .refused(SpoolError(code: .corrupt, message: "spool at \(path) has format \(format), this "
+                + "dhcpkafka reads format \(MetaKey.currentFormat); use a matching version or a new directory"))
+        } else {
+            try checkConsistency(txn, dbs, path: path, env: env)
+            try lmdb { () throws(LMDBError) in try bumpEpochIfTailMayBeLost(txn, dbs, bootID: options.bootID) }
+        }
+        try lmdb { () throws(LMDBError) in
+            try txn.setMetaValue(dbs, MetaKey.openState, MetaKey.openStateRunning)
+            try txn.setMetaBytes(dbs, MetaKey.bootID, Array((options.bootID ?? "").utf8))
+            try txn.setMetaValue(dbs, MetaKey.capacityBytes, UInt64(options.capacityBytes))
+            try txn.setMetaValue(dbs, MetaKey.maxFrames, UInt64(options.maxFrames ?? 0))
+            try txn.setMetaBytes(dbs, MetaKey.durability, Array(options.durability.description.utf8))
+        }
     }
 }

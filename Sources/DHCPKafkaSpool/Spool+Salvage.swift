@@ -58,9 +58,9 @@ extension Spool {
             do { _ = try new.append(batch) } catch { failure = error }
             batch.removeAll()
         }
-        try old.locked("salvaging frames") {
-            try old.env.read { txn in
-                try txn.withCursor(old.dbs.frames) { cursor in
+        try old.locked("salvaging frames") { () throws(LMDBError) in
+            try old.env.read { txn throws(LMDBError) in
+                try txn.withCursor(old.dbs.frames) { cursor throws(LMDBError) in
                     var entry = try cursor.get(MDB_FIRST)
                     while let (key, value) = entry, failure == nil {
                         entry = try cursor.get(MDB_NEXT)

@@ -81,33 +81,41 @@ public final class Spool: @unchecked Sendable {
         try checkFileHoldsMeta(path)
         let lock = try role == .forwarder
             ? SpoolLock(directory: path, file: "forwarder.lock", holderName: "dhcpkafka forward") : nil
-        do {
+        do throws(SpoolTransactionError) {
             // Read what the ingest writer recorded, then open read-write with the same flags.
-            let probe = try LMDBEnvironment(path: path, mapSize: 0, maxDatabases: 8, flags: UInt32(MDB_RDONLY))
-            try checkFileCoversMap(probe, path: path)
-            let recorded = try probe.readCommitting { txn -> (UInt64, UInt64, [UInt8]) in
-                let dbs = try SpoolDatabases.open(in: txn, create: false)
-                return (try txn.metaValue(dbs, MetaKey.capacityBytes), try txn.metaValue(dbs, MetaKey.maxFrames),
-                        try txn.metaBytes(dbs, MetaKey.durability) ?? [])
+            let probe = try lmdb { () throws(LMDBError) in
+                try LMDBEnvironment(path: path, mapSize: 0, maxDatabases: 8, flags: UInt32(MDB_RDONLY))
+            }
+            try refusing { () throws(SpoolError) in try checkFileCoversMap(probe, path: path) }
+            let recorded = try lmdb { () throws(LMDBError) in
+                try probe.readCommitting { txn throws(LMDBError) -> (UInt64, UInt64, [UInt8]) in
+                    let dbs = try SpoolDatabases.open(in: txn, create: false)
+                    return (try txn.metaValue(dbs, MetaKey.capacityBytes), try txn.metaValue(dbs, MetaKey.maxFrames),
+                            try txn.metaBytes(dbs, MetaKey.durability) ?? [])
+                }
             }
             probe.close()
             let durability = SpoolDurability(recorded: String(decoding: recorded.2, as: UTF8.self))
             let options = SpoolOptions(capacityBytes: Int(recorded.0), maxFrames: recorded.1 == 0 ? nil : Int(recorded.1),
                                        durability: durability)
-            let env = try LMDBEnvironment(path: path, mapSize: 0, maxDatabases: 8, flags: durability.lmdbFlags)
-            try checkFileCoversMap(env, path: path)
-            let dbs = try env.write { txn in try SpoolDatabases.open(in: txn, create: false) }
+            let env = try lmdb { () throws(LMDBError) in
+                try LMDBEnvironment(path: path, mapSize: 0, maxDatabases: 8, flags: durability.lmdbFlags)
+            }
+            try refusing { () throws(SpoolError) in try checkFileCoversMap(env, path: path) }
+            let dbs = try lmdb { () throws(LMDBError) in
+                try env.write { txn throws(LMDBError) in try SpoolDatabases.open(in: txn, create: false) }
+            }
             // In a read transaction: the walk must not hold up the ingest writer's commits.
-            try env.read { txn in try checkConsistency(txn, dbs, path: path, env: env) }
+            try env.read { txn throws(SpoolTransactionError) in try checkConsistency(txn, dbs, path: path, env: env) }
             env.releaseMappedPages()
-            let limits = RingLimits(options, pageSize: try env.pageSize())
+            let limits = RingLimits(options, pageSize: try lmdb { () throws(LMDBError) in try env.pageSize() })
             return Spool(path: path, readOnly: false, options: options, env: env, dbs: dbs, limits: limits, lock: lock)
-        } catch let error as LMDBError where error.code == .notFound {
-            lock?.release()
-            throw SpoolError(code: .noSpool, message: "\(path) holds no spool yet; start `dhcpkafka run` on it first",
-                             cause: error)
         } catch {
             lock?.release()
+            if let lmdb = error.lmdbError, lmdb.code == .notFound {
+                throw SpoolError(code: .noSpool, message: "\(path) holds no spool yet; start `dhcpkafka run` on it first",
+                                 cause: lmdb)
+            }
             throw mapError(error, path: path, doing: "opening as \(role)")
         }
     }
@@ -124,26 +132,30 @@ public final class Spool: @unchecked Sendable {
         try checkFileHoldsMeta(path)
         let lock = try SpoolLock(directory: path)
         let flags = options.durability.lmdbFlags
-        do {
+        do throws(SpoolTransactionError) {
             // A spool reopened with a smaller capacity keeps its larger file: map all of it plus room for
             // the first eviction transactions (their copied branch pages and free lists), after which the
             // pages they free are reused; otherwise the evictions below would fail with a full map.
             let existing = SpoolDirectory.dataFileSize(path)
             let mapSize = existing + Self.shrinkHeadroom <= options.mapSize ? options.mapSize
                 : (existing + Self.shrinkHeadroom + (1 << 20) - 1) & ~((1 << 20) - 1)
-            let env = try LMDBEnvironment(path: path, mapSize: mapSize, maxDatabases: 8, flags: flags)
-            try checkFileCoversMap(env, path: path)
-            _ = try env.readerCheck()
-            let dbs = try env.write { txn in
+            let env = try lmdb { () throws(LMDBError) in
+                try LMDBEnvironment(path: path, mapSize: mapSize, maxDatabases: 8, flags: flags)
+            }
+            try refusing { () throws(SpoolError) in try checkFileCoversMap(env, path: path) }
+            _ = try lmdb { () throws(LMDBError) in try env.readerCheck() }
+            let dbs = try env.write { txn throws(SpoolTransactionError) in
                 if adopting { try requireSpoolDatabase(txn, path: path) }
-                let dbs = try SpoolDatabases.open(in: txn, create: true)
+                let dbs = try lmdb { () throws(LMDBError) in try SpoolDatabases.open(in: txn, create: true) }
                 try initializeMeta(txn, dbs, options: options, path: path, env: env)
                 return dbs
             }
             env.releaseMappedPages()  // the consistency walk mapped every frame page in
-            if options.durability != .sync { try env.sync() }  // the "open" mark must survive an OS crash
-            let limits = RingLimits(options, pageSize: try env.pageSize())
-            let evicted = try shrink(env, dbs, limits)
+            try lmdb { () throws(LMDBError) in
+                if options.durability != .sync { try env.sync() }  // the "open" mark must survive an OS crash
+            }
+            let limits = RingLimits(options, pageSize: try lmdb { () throws(LMDBError) in try env.pageSize() })
+            let evicted = try lmdb { () throws(LMDBError) in try shrink(env, dbs, limits) }
             let spool = Spool(path: path, readOnly: false, options: options, env: env, dbs: dbs,
                               limits: limits, lock: lock, marksCleanClose: true)
             spool.evictedAtOpen = evicted
@@ -159,71 +171,34 @@ public final class Spool: @unchecked Sendable {
     public static func openReadOnly(at path: String) throws(SpoolError) -> Spool {
         try SpoolDirectory.checkForReading(path)
         try checkFileHoldsMeta(path)
-        do {
-            let env = try LMDBEnvironment(path: path, mapSize: 0, maxDatabases: 8, flags: UInt32(MDB_RDONLY))
-            try checkFileCoversMap(env, path: path)
+        do throws(SpoolTransactionError) {
+            let env = try lmdb { () throws(LMDBError) in
+                try LMDBEnvironment(path: path, mapSize: 0, maxDatabases: 8, flags: UInt32(MDB_RDONLY))
+            }
+            try refusing { () throws(SpoolError) in try checkFileCoversMap(env, path: path) }
             _ = try? env.readerCheck()
-            let dbs = try env.readCommitting { txn in try SpoolDatabases.open(in: txn, create: false) }
+            let dbs = try lmdb { () throws(LMDBError) in
+                try env.readCommitting { txn throws(LMDBError) in try SpoolDatabases.open(in: txn, create: false) }
+            }
             return Spool(path: path, readOnly: true, options: nil, env: env, dbs: dbs, limits: .readOnly, lock: nil)
-        } catch let error as LMDBError where error.code == .notFound {
-            throw SpoolError(code: .noSpool, message: "\(path) holds an LMDB environment but not a spool "
-                + "(databases missing); check the --spool directory", cause: error)
         } catch {
+            if let lmdb = error.lmdbError, lmdb.code == .notFound {
+                throw SpoolError(code: .noSpool, message: "\(path) holds an LMDB environment but not a spool "
+                    + "(databases missing); check the --spool directory", cause: lmdb)
+            }
             throw mapError(error, path: path, doing: "opening read-only")
         }
     }
 
-    /// Refuses an LMDB database that another program made: a spool's has a `meta` database with
-    /// a format. Runs in the opening write transaction, before anything is written.
-    private static func requireSpoolDatabase(_ txn: LMDBTransaction, path: String) throws {
-        let refusal = SpoolError(code: .notASpool,
-            message: "\(path) holds an LMDB database that is not a dhcpkafka spool; give an empty or new directory, "
-                + "or an existing spool, as --spool")
-        let meta: MDB_dbi
-        do { meta = try txn.openDatabase("meta", create: false) } catch {
-            // An environment with nothing in it (a first start that stopped before its first commit) is new.
-            var main: MDB_dbi = 0
-            var stat = MDB_stat()
-            if mdb_dbi_open(txn.handle, nil, 0, &main) == 0, mdb_stat(txn.handle, main, &stat) == 0, stat.ms_entries == 0 { return }
-            throw refusal
-        }
-        let dbs = SpoolDatabases(frames: meta, meta: meta, dead: meta, gaps: meta)
-        guard (try? txn.metaValue(dbs, MetaKey.format)) ?? 0 != 0 else { throw refusal }
-    }
-
-    private static func initializeMeta(_ txn: LMDBTransaction, _ dbs: SpoolDatabases,
-                                       options: SpoolOptions, path: String, env: LMDBEnvironment) throws {
-        let format = try txn.metaValue(dbs, MetaKey.format)
-        if format == 0 {
-            try txn.setMetaValue(dbs, MetaKey.format, MetaKey.currentFormat)
-            try txn.setMetaBytes(dbs, MetaKey.identity, SpoolIdentity.make())
-            try txn.setMetaValue(dbs, MetaKey.nextSequence, 1)
-        } else if format != MetaKey.currentFormat {
-            throw SpoolError(code: .corrupt, message: "spool at \(path) has format \(format), this "
-                + "dhcpkafka reads format \(MetaKey.currentFormat); use a matching version or a new directory")
-        } else {
-            try checkConsistency(txn, dbs, path: path, env: env)
-            try bumpEpochIfTailMayBeLost(txn, dbs, bootID: options.bootID)
-        }
-        try txn.setMetaValue(dbs, MetaKey.openState, MetaKey.openStateRunning)
-        try txn.setMetaBytes(dbs, MetaKey.bootID, Array((options.bootID ?? "").utf8))
-        try txn.setMetaValue(dbs, MetaKey.capacityBytes, UInt64(options.capacityBytes))
-        try txn.setMetaValue(dbs, MetaKey.maxFrames, UInt64(options.maxFrames ?? 0))
-        try txn.setMetaBytes(dbs, MetaKey.durability, Array(options.durability.description.utf8))
-    }
-
-    /// Maps any error thrown below the public API to a ``SpoolError`` (once, here).
-    static func mapError(_ error: any Error, path: String, doing what: String) -> SpoolError {
-        switch error {
-        case let error as SpoolError: return error
-        case let error as LMDBError: return SpoolError(lmdb: error, path: path, doing: what)
-        default: return SpoolError(code: .io, message: "spool at \(path) failed while \(what): \(error)")
-        }
+    /// Maps an error thrown below the public API to a ``SpoolError`` (once, here): each error
+    /// type says how (``SpoolFailure``).
+    static func mapError<E: SpoolFailure>(_ error: E, path: String, doing what: String) -> SpoolError {
+        error.spoolError(path: path, doing: what)
     }
 
     /// Runs `body` under the mutex on an open spool, mapping its errors.
-    func locked<T>(_ what: @autoclosure () -> String, write: Bool = false,
-                   _ body: () throws -> T) throws(SpoolError) -> T {
+    func locked<T, E: SpoolFailure>(_ what: @autoclosure () -> String, write: Bool = false,
+                                    _ body: () throws(E) -> T) throws(SpoolError) -> T {
         try mutex.withLock { _ throws(SpoolError) -> T in
             guard !closed else {
                 throw SpoolError(code: .closed, message: "spool at \(path) is closed")
@@ -232,13 +207,13 @@ public final class Spool: @unchecked Sendable {
                 throw SpoolError(code: .readOnly, message: "spool at \(path) was opened read-only; "
                     + "\(what()) needs the writer (dhcpkafka run)")
             }
-            do { return try body() } catch { throw Self.mapError(error, path: path, doing: what()) }
+            do throws(E) { return try body() } catch { throw error.spoolError(path: path, doing: what()) }
         }
     }
 
     /// Flushes to disk (`mdb_env_sync(env, 1)`). Needed only for `.periodic` and `.noMetaSync`.
     public func sync() throws(SpoolError) {
-        try locked("syncing", write: true) {
+        try locked("syncing", write: true) { () throws(LMDBError) in
             try env.sync()
             lastSync = .now
         }
@@ -247,7 +222,7 @@ public final class Spool: @unchecked Sendable {
     /// For `.periodic`: syncs if the interval passed since the last sync. Call it from a timer
     /// so frames accepted just before appends pause reach the disk within the interval.
     public func syncIfDue() throws(SpoolError) {
-        try locked("syncing", write: true) { try syncIfDueLocked() }
+        try locked("syncing", write: true) { () throws(LMDBError) in try syncIfDueLocked() }
     }
 
     /// Pages are also released after this many frame bytes were read or deleted, so a fast
@@ -271,7 +246,7 @@ public final class Spool: @unchecked Sendable {
         }
     }
 
-    func syncIfDueLocked() throws {
+    func syncIfDueLocked() throws(LMDBError) {
         guard case .periodic(let interval) = options?.durability else { return }
         if ContinuousClock.now - lastSync >= interval {
             try env.sync()
@@ -283,7 +258,7 @@ public final class Spool: @unchecked Sendable {
     /// The writer should call this periodically; a dead reader's slot pins old pages.
     @discardableResult
     public func clearStaleReaders() throws(SpoolError) -> Int {
-        try locked("checking readers") { try env.readerCheck() }
+        try locked("checking readers") { () throws(LMDBError) in try env.readerCheck() }
     }
 
     /// Syncs (unless `.sync`), closes the environment and releases the writer lock.
@@ -296,9 +271,9 @@ public final class Spool: @unchecked Sendable {
                 commitGate.withLock { env.close() }
                 writerLock?.release()
             }
-            do {
+            do throws(LMDBError) {
                 if marksCleanClose {
-                    try env.write { txn in try txn.setMetaValue(dbs, MetaKey.openState, MetaKey.openStateClosed) }
+                    try env.write { txn throws(LMDBError) in try txn.setMetaValue(dbs, MetaKey.openState, MetaKey.openStateClosed) }
                 }
                 if !isReadOnly, options?.durability != .sync { try env.sync() }
             } catch { throw Self.mapError(error, path: path, doing: "closing") }

@@ -1,3 +1,4 @@
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,7 +12,7 @@ enum SpoolDirectory {
             let err = errno
             guard err == ENOENT else {
                 throw SpoolError(code: .io, message: "cannot inspect spool directory \(path)",
-                                 cause: Errno(rawValue: err, function: "stat"))
+                                 cause: SpoolError.SystemCallError("stat", Errno(rawValue: err)))
             }
             if mkdir(path, 0o750) != 0 {
                 let err = errno
@@ -21,15 +22,15 @@ enum SpoolDirectory {
                     throw SpoolError(code: .directoryMissing,
                         message: "cannot create spool directory \(path): its parent \(parent) does not "
                             + "exist; create the parent or use another --spool directory",
-                        cause: Errno(rawValue: err, function: "mkdir"))
+                        cause: SpoolError.SystemCallError("mkdir", Errno(rawValue: err)))
                 case EROFS, EACCES, EPERM:
                     throw SpoolError(code: .notWritable,
                         message: "cannot create spool directory \(path): \(parent) is not writable; "
                             + "fix its permissions or mount, or use another --spool directory",
-                        cause: Errno(rawValue: err, function: "mkdir"))
+                        cause: SpoolError.SystemCallError("mkdir", Errno(rawValue: err)))
                 default:
                     throw SpoolError(code: .io, message: "cannot create spool directory \(path)",
-                                     cause: Errno(rawValue: err, function: "mkdir"))
+                                     cause: SpoolError.SystemCallError("mkdir", Errno(rawValue: err)))
                 }
             }
             return
@@ -45,7 +46,7 @@ enum SpoolDirectory {
             throw SpoolError(code: .notWritable,
                 message: "spool directory \(path) is not writable (\(why)); fix it or use another "
                     + "--spool directory",
-                cause: Errno(rawValue: err, function: "access"))
+                cause: SpoolError.SystemCallError("access", Errno(rawValue: err)))
         }
     }
 
@@ -84,7 +85,7 @@ enum SpoolDirectory {
             let err = errno
             throw SpoolError(code: .noSpool,
                 message: "no spool at \(path) (no readable data.mdb); check the --spool directory",
-                cause: Errno(rawValue: err, function: "access"))
+                cause: SpoolError.SystemCallError("access", Errno(rawValue: err)))
         }
     }
 

@@ -1,3 +1,8 @@
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// An error from the spool: a broad ``Code``, a message for the operator that says what to do,
 /// the underlying cause (an LMDB or `errno` failure) and where it was thrown.
 public struct SpoolError: Error, Sendable, CustomStringConvertible {
@@ -66,21 +71,26 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// An `errno` value as an error cause.
-public struct Errno: Error, Sendable, CustomStringConvertible, Equatable {
-    /// The raw `errno`.
-    public var rawValue: Int32
-    /// The function that failed, e.g. `open`.
-    public var function: String
-    /// `function: strerror (errno)`.
-    public var description: String {
-        "\(function): \(String(cString: strerror(rawValue))) (errno \(rawValue))"
+extension SpoolError {
+    /// A failed system call as an error's ``SpoolError/cause``: which call, and the `errno` it set
+    /// (as swift-nio's `FileSystemError.SystemCallError` does).
+    public struct SystemCallError: Error, Sendable, Hashable, CustomStringConvertible {
+        /// The system call that failed, e.g. `open`.
+        public var systemCall: String
+        /// The error it returned.
+        public var errno: Errno
+
+        /// Wraps the `errno` that `systemCall` failed with.
+        public init(_ systemCall: String, _ errno: Errno) {
+            self.systemCall = systemCall
+            self.errno = errno
+        }
+
+        /// `call: strerror (errno N)`, e.g. `open: Permission denied (errno 13)`.
+        public var description: String { "\(systemCall): \(errno) (errno \(errno.rawValue))" }
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#endif
 
 extension SpoolError {
     /// Maps an LMDB failure to a spool error once, with a message naming the spool and the remedy.

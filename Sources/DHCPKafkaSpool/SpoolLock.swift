@@ -1,3 +1,4 @@
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,58 +8,72 @@ import Glibc
 /// `flock` locks belong to the open file description, so a second open in the same process is
 /// refused too. The kernel drops the lock when the process dies, so a crash never leaves it stale.
 final class SpoolLock {
-    /// The lock file's descriptor, or -1 once released.
-    private var fd: Int32
+    /// The lock file's descriptor, `nil` once released; this object is its one owner.
+    private var descriptor: FileDescriptor?
     /// The lock file's path.
     let path: String
 
     /// Takes the lock for `directory` or throws ``SpoolError/Code/heldByAnotherWriter`` naming the holder.
     init(directory: String, file: String = "writer.lock", holderName: String = "dhcpkafka run") throws(SpoolError) {
         path = directory + "/" + file
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        if fd < 0 {
-            let err = errno
-            throw SpoolError(code: (err == EROFS || err == EACCES) ? .notWritable : .io,
+        let fd: FileDescriptor
+        switch Self.systemCall("open", {
+            try FileDescriptor.open(
+                FilePath(path), .readWrite, options: [.create, .closeOnExec], permissions: FilePermissions(rawValue: 0o644))
+        }) {
+        case .success(let opened): fd = opened
+        case .failure(let error):
+            throw SpoolError(code: (error.errno == .readOnlyFileSystem || error.errno == .permissionDenied) ? .notWritable : .io,
                              message: "cannot create the writer lock file \(path); check that the spool "
-                                + "directory is writable", cause: Errno(rawValue: err, function: "open"))
+                                + "directory is writable", cause: error)
         }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            let err = errno
+        if flock(fd.rawValue, LOCK_EX | LOCK_NB) != 0 {
+            let error = SpoolError.SystemCallError("flock", Errno(rawValue: errno))
             let holder = Self.readPid(fd)
-            close(fd)
-            fd = -1
+            try? fd.close()
             let who = holder.map { "pid \($0)" } ?? "another process"
             throw SpoolError(code: .heldByAnotherWriter,
                              message: "spool at \(directory) is held by \(who) (\(holderName)?); stop it "
                                 + "first or use another --spool directory",
-                             cause: Errno(rawValue: err, function: "flock"))
+                             cause: error)
         }
         let text = Array("\(getpid())\n".utf8)
-        if ftruncate(fd, 0) != 0 || pwrite(fd, text, text.count, 0) != text.count {
-            let err = errno
-            close(fd)
-            fd = -1
-            throw SpoolError(code: err == ENOSPC ? .noSpace : .io,
-                             message: "cannot write the pid into \(path)",
-                             cause: Errno(rawValue: err, function: "pwrite"))
+        let written = Self.systemCall("ftruncate") { try fd.resize(to: 0) }.flatMap { _ in
+            Self.systemCall("pwrite") { try fd.writeAll(toAbsoluteOffset: 0, text) }
         }
+        if case .failure(let error) = written {
+            try? fd.close()
+            throw SpoolError(code: error.errno == .noSpace ? .noSpace : .io,
+                             message: "cannot write the pid into \(path)", cause: error)
+        }
+        descriptor = fd
     }
 
     deinit { release() }
 
     /// Releases the lock (closing the descriptor). Safe to call twice.
     func release() {
-        if fd >= 0 {
-            close(fd)
-            fd = -1
+        guard let descriptor else { return }
+        self.descriptor = nil
+        try? descriptor.close()
+    }
+
+    /// Runs one of swift-system's calls (they throw only `Errno`, declared as untyped `throws`),
+    /// naming the system call for the error's cause.
+    private static func systemCall<R>(
+        _ name: String, _ body: () throws -> R
+    ) -> Result<R, SpoolError.SystemCallError> {
+        do { return .success(try body()) } catch {
+            return .failure(SpoolError.SystemCallError(name, error as? Errno ?? .ioError))
         }
     }
 
     /// The pid written in the lock file, if readable.
-    private static func readPid(_ fd: Int32) -> Int? {
+    private static func readPid(_ fd: FileDescriptor) -> Int? {
         var buffer = [UInt8](repeating: 0, count: 32)
-        let n = pread(fd, &buffer, buffer.count, 0)
-        guard n > 0 else { return nil }
+        guard let n = try? buffer.withUnsafeMutableBytes({ try fd.read(fromAbsoluteOffset: 0, into: $0) }), n > 0 else {
+            return nil
+        }
         let text = String(decoding: buffer[0..<n], as: UTF8.self)
         return Int(text.filter { $0.isNumber })
     }

@@ -10,7 +10,7 @@ enum SpoolLockProbe {
     /// hex `major:minor` and the inode identify the file.
     static func holder(of file: String) -> Int32? {
         var info = stat()
-        guard stat(file, &info) == 0, let text = readWhole("/proc/locks") else { return nil }
+        guard stat(file, &info) == 0, let text = ProcFile.read("/proc/locks") else { return nil }
         let device = UInt64(info.st_dev)
         let major = ((device >> 8) & 0xFFF) | ((device >> 32) & ~UInt64(0xFFF))
         let minor = (device & 0xFF) | ((device >> 12) & ~UInt64(0xFF))
@@ -24,19 +24,5 @@ enum SpoolLockProbe {
             return pid
         }
         return nil
-    }
-
-    private static func readWhole(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16_384)
-        while true {
-            let count = read(fd, &chunk, chunk.count)
-            if count <= 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

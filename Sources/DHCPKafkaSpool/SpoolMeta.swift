@@ -52,37 +52,38 @@ enum MetaKey {
     static let currentFormat: UInt64 = 1
 
     /// Calls `body` with the UTF-8 bytes of `key`.
-    static func with<T>(_ key: String, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+    static func with<T, E: Error>(_ key: String, _ body: (UnsafeRawBufferPointer) throws(E) -> T) throws(E) -> T {
         var key = key
-        return try key.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
+        // withUTF8 rethrows untyped: carry the typed error out in a Result.
+        return try key.withUTF8 { utf8 in Result { () throws(E) -> T in try body(UnsafeRawBufferPointer(utf8)) } }.get()
     }
 }
 
 extension LMDBTransaction {
     /// The u64 stored in `meta` under `key`, or 0.
-    func metaValue(_ dbs: SpoolDatabases, _ key: String) throws -> UInt64 {
-        try MetaKey.with(key) { k in
+    func metaValue(_ dbs: SpoolDatabases, _ key: String) throws(LMDBError) -> UInt64 {
+        try MetaKey.with(key) { k throws(LMDBError) in
             guard let v = try get(dbs.meta, key: k) else { return 0 }
             return SequenceKey.decode(v) ?? 0
         }
     }
 
     /// Stores a u64 in `meta` under `key`.
-    func setMetaValue(_ dbs: SpoolDatabases, _ key: String, _ value: UInt64) throws {
-        try MetaKey.with(key) { k in
-            try SequenceKey.with(value) { v in try put(dbs.meta, key: k, value: v) }
+    func setMetaValue(_ dbs: SpoolDatabases, _ key: String, _ value: UInt64) throws(LMDBError) {
+        try MetaKey.with(key) { k throws(LMDBError) in
+            try SequenceKey.with(value) { v throws(LMDBError) in try put(dbs.meta, key: k, value: v) }
         }
     }
 
     /// The raw bytes stored in `meta` under `key`, copied, or nil.
-    func metaBytes(_ dbs: SpoolDatabases, _ key: String) throws -> [UInt8]? {
-        try MetaKey.with(key) { k in try get(dbs.meta, key: k).map { Array($0) } }
+    func metaBytes(_ dbs: SpoolDatabases, _ key: String) throws(LMDBError) -> [UInt8]? {
+        try MetaKey.with(key) { k throws(LMDBError) in try get(dbs.meta, key: k).map { Array($0) } }
     }
 
     /// Stores raw bytes in `meta` under `key`.
-    func setMetaBytes(_ dbs: SpoolDatabases, _ key: String, _ value: [UInt8]) throws {
-        try MetaKey.with(key) { k in
-            try value.withUnsafeBytes { v in try put(dbs.meta, key: k, value: v) }
+    func setMetaBytes(_ dbs: SpoolDatabases, _ key: String, _ value: [UInt8]) throws(LMDBError) {
+        try MetaKey.with(key) { k throws(LMDBError) in
+            try value.withBytes { v throws(LMDBError) in try put(dbs.meta, key: k, value: v) }
         }
     }
 }

@@ -74,16 +74,16 @@ extension SpoolStats {
 extension Spool {
     /// Reads the state and counters in one short read transaction.
     public func stats() throws(SpoolError) -> SpoolStats {
-        try locked("reading stats") {
+        try locked("reading stats") { () throws(LMDBError) in
             let mapSize = Int(try env.info().me_mapsize)
-            return try env.read { txn in
+            return try env.read { txn throws(LMDBError) in
                 let identity = try txn.metaBytes(dbs, MetaKey.identity) ?? []
                 let durability = try txn.metaBytes(dbs, MetaKey.durability) ?? []
                 let maxFrames = try txn.metaValue(dbs, MetaKey.maxFrames)
                 let frames = try txn.stat(dbs.frames)
                 let dead = try txn.stat(dbs.dead)
                 let gaps = try txn.stat(dbs.gaps)
-                let ends = try txn.withCursor(dbs.frames) { cursor in
+                let ends = try txn.withCursor(dbs.frames) { cursor throws(LMDBError) in
                     let first = try cursor.get(MDB_FIRST).map { entry in
                         (SequenceKey.decode(entry.key), entry.value.count >= 8
                             ? UInt64(bigEndian: entry.value.loadUnaligned(as: UInt64.self)) : nil)
@@ -117,8 +117,8 @@ extension Spool {
         }
     }
 
-    private func pendingGapFrames(_ txn: LMDBTransaction) throws -> UInt64 {
-        try txn.withCursor(dbs.gaps) { cursor in
+    private func pendingGapFrames(_ txn: LMDBTransaction) throws(LMDBError) -> UInt64 {
+        try txn.withCursor(dbs.gaps) { cursor throws(LMDBError) in
             var frames: UInt64 = 0
             var entry = try cursor.get(MDB_FIRST)
             while let (key, value) = entry {
@@ -129,11 +129,11 @@ extension Spool {
         }
     }
 
-    private func readCounters(_ txn: LMDBTransaction) throws -> [String: UInt64] {
+    private func readCounters(_ txn: LMDBTransaction) throws(LMDBError) -> [String: UInt64] {
         var counters: [String: UInt64] = [:]
         let prefix = Array(MetaKey.counterPrefix.utf8)
-        try txn.withCursor(dbs.meta) { cursor in
-            var entry = try prefix.withUnsafeBytes { try cursor.get(MDB_SET_RANGE, key: $0) }
+        try txn.withCursor(dbs.meta) { cursor throws(LMDBError) in
+            var entry = try prefix.withBytes { key throws(LMDBError) in try cursor.get(MDB_SET_RANGE, key: key) }
             while let (key, value) = entry, key.starts(with: prefix) {
                 let name = String(decoding: key.dropFirst(prefix.count), as: UTF8.self)
                 counters[name] = SequenceKey.decode(value) ?? 0

@@ -1,4 +1,5 @@
 import DHCPKafkaSocket
+import SystemPackage
 import Synchronization
 #if canImport(Glibc)
 import Glibc

@@ -15,7 +15,7 @@ public struct CollectorConfiguration: Sendable {
     public var group: String
     /// Extra librdkafka properties (TLS, SASL...).
     public var properties: [(String, String)]
-    /// At most this many records per store transaction.
+    /// At most this many records per store transaction (default ``defaultBatchSize``).
     public var batchSize: Int
     /// How the DHCPKit wrapper relay is recognised.
     public var wrapperMode: ClientLocation.WrapperMode
@@ -24,10 +24,14 @@ public struct CollectorConfiguration: Sendable {
     /// Seconds between retention passes.
     public var retentionInterval: Double
 
+    /// Records per store transaction unless configured otherwise.
+    public static let defaultBatchSize = 5000
+
     /// Makes a configuration.
     public init(
         brokers: String, topic: String = "dhcpkit.messages", group: String = "dhcpkafka-lookingglass",
-        properties: [(String, String)] = [], batchSize: Int = 1000, wrapperMode: ClientLocation.WrapperMode = .auto,
+        properties: [(String, String)] = [], batchSize: Int = CollectorConfiguration.defaultBatchSize,
+        wrapperMode: ClientLocation.WrapperMode = .auto,
         retention: Retention = Retention(), retentionInterval: Double = 60
     ) {
         self.brokers = brokers

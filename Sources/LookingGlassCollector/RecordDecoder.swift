@@ -91,23 +91,8 @@ public struct RecordDecoder: Sendable {
         return TransactionInput(
             identity: identity, serverName: frame.serverName, timestampIn: frame.timestampIn,
             timestampOut: frame.messageOut == nil ? 0 : frame.timestampOut, requestType: requestType,
-            responseType: responseType, client: client, relays: relays.map(Self.hop), leases: leases,
+            responseType: responseType, client: client, leases: leases,
             statusCodes: frame.messageOut.map(Self.statusCodes) ?? [], raw: raw)
-    }
-
-    static func hop(_ relay: RelayMessage) -> RelayHop {
-        var interfaceID = ""
-        var remoteID = ""
-        for option in relay.options {
-            switch option {
-            case .interfaceID(let id): interfaceID = id.hexString
-            case .remoteID(let id): remoteID = id.remoteID.hexString
-            default: continue
-            }
-        }
-        return RelayHop(
-            hopCount: Int(relay.hopCount), linkAddress: relay.linkAddress.description,
-            peerAddress: relay.peerAddress.description, interfaceID: interfaceID, remoteID: remoteID)
     }
 
     /// Status codes of the innermost message and of its IAs and their addresses/prefixes.

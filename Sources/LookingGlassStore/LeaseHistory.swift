@@ -18,44 +18,56 @@ enum LeaseHistory {
     static let granting: Set<String> = ["request", "renew", "rebind", "solicit", "confirm"]
     static let ending: Set<String> = ["release", "decline"]
 
-    /// The three statements of a lease update, prepared once per batch (looking a cached statement
-    /// up by its SQL text hashes the whole text: per lease, that showed in the profile).
+    /// The three statements of a lease update, compiled once per batch and bound directly.
     struct Statements {
-        let end: Statement
-        let extend: Statement
-        let insert: Statement
+        let end: DirectStatement
+        let extend: DirectStatement
+        let insert: DirectStatement
 
         init(_ db: Database) throws {
-            end = try db.cachedStatement(sql: """
+            end = try DirectStatement(db, sql: """
                 UPDATE leases SET until_time = ?, ended = 1
                 WHERE client_id = ? AND text = ? AND ended = 0 AND until_time >= ? AND from_time <= ?
                 """)
-            extend = try db.cachedStatement(sql: """
+            extend = try DirectStatement(db, sql: """
                 UPDATE leases SET until_time = max(until_time, ?)
                 WHERE client_id = ? AND text = ? AND ended = 0 AND until_time >= ? AND from_time <= ?
                 """)
-            insert = try db.cachedStatement(sql: """
+            insert = try DirectStatement(db, sql: """
                 INSERT INTO leases (client_id, server_id, kind, text, from_time, until_time) VALUES (?, ?, ?, ?, ?, ?)
                 """)
         }
     }
 
-    static func apply(
-        _ transaction: TransactionInput, client: Int64, server: Int64, in db: Database, statements: Statements
-    ) throws {
+    static func apply(_ transaction: TransactionInput, client: Int64, server: Int64, statements: Statements) throws {
         guard transaction.responseType == "reply", let request = transaction.requestType else { return }
         let at = transaction.timestampOut > 0 && transaction.timestampOut.isFinite ? transaction.timestampOut : transaction.timestampIn
         guard at.isFinite else { return }
+        // One interval of `client`'s lease: (new end, client, text, at, at).
+        func bindInterval(_ row: inout DirectStatement.Binder, _ until: Double, _ text: String) {
+            row.bind(1, until)
+            row.bind(2, client)
+            row.bind(3, text)
+            row.bind(4, at)
+            row.bind(5, at)
+        }
         for lease in transaction.leases {
             if ending.contains(request) || lease.validLifetime == 0 {
-                try statements.end.execute(arguments: [at, client, lease.text, at, at])
+                try statements.end.run { bindInterval(&$0, at, lease.text) }
                 continue
             }
             guard granting.contains(request) else { continue }
             let until = at + Double(lease.validLifetime)
-            try statements.extend.execute(arguments: [until, client, lease.text, at, at])
-            if db.changesCount == 0 {
-                try statements.insert.execute(arguments: [client, server, lease.kind.rawValue, lease.text, at, until])
+            let extended = try statements.extend.run { bindInterval(&$0, until, lease.text) }
+            if extended == 0 {
+                try statements.insert.run { row in
+                    row.bind(1, client)
+                    row.bind(2, server)
+                    row.bind(3, lease.kind.rawValue)
+                    row.bind(4, lease.text)
+                    row.bind(5, at)
+                    row.bind(6, until)
+                }
             }
         }
     }

@@ -15,8 +15,6 @@ public struct TransactionInput: Sendable, Hashable {
     public var responseType: String?
     /// The client, or nil when no message named one.
     public var client: ClientInput?
-    /// The relay chain, outermost first, without DHCPKit's internal wrapper.
-    public var relays: [RelayHop]
     /// Addresses and prefixes in the reply (or in the request when there is no reply).
     public var leases: [LeaseInput]
     /// Status codes in the reply (`success`, `no-addrs-avail`...).
@@ -27,7 +25,7 @@ public struct TransactionInput: Sendable, Hashable {
     /// Makes a transaction.
     public init(
         identity: String, serverName: String, timestampIn: Double, timestampOut: Double, requestType: String?,
-        responseType: String?, client: ClientInput?, relays: [RelayHop], leases: [LeaseInput], statusCodes: [String],
+        responseType: String?, client: ClientInput?, leases: [LeaseInput], statusCodes: [String],
         raw: [UInt8]
     ) {
         self.identity = identity
@@ -37,7 +35,6 @@ public struct TransactionInput: Sendable, Hashable {
         self.requestType = requestType
         self.responseType = responseType
         self.client = client
-        self.relays = relays
         self.leases = leases
         self.statusCodes = statusCodes
         self.raw = raw
@@ -71,29 +68,6 @@ public struct ClientInput: Sendable, Hashable {
         self.remoteID = remoteID
         self.subscriberID = subscriberID
         self.mac = mac
-    }
-}
-
-/// One relay of a chain, as shown to users.
-public struct RelayHop: Sendable, Hashable {
-    /// The hop count.
-    public var hopCount: Int
-    /// The link address (RFC 5952 text).
-    public var linkAddress: String
-    /// The peer address (RFC 5952 text).
-    public var peerAddress: String
-    /// The interface-id (hex; empty when none).
-    public var interfaceID: String
-    /// The remote-id value (hex, without the enterprise number; empty when none).
-    public var remoteID: String
-
-    /// Makes a hop.
-    public init(hopCount: Int, linkAddress: String, peerAddress: String, interfaceID: String, remoteID: String) {
-        self.hopCount = hopCount
-        self.linkAddress = linkAddress
-        self.peerAddress = peerAddress
-        self.interfaceID = interfaceID
-        self.remoteID = remoteID
     }
 }
 

@@ -7,8 +7,9 @@ extension SQLiteStore {
     /// durable against a crash of this process, which is what the offset commit after it relies on).
     ///
     /// The per-row work is kept to the statements that must run per row (the transaction, its address
-    /// index rows, its lease updates), all through cached statements; servers and clients are looked up
-    /// once per batch, and the overview's per-server counts are added up here and written once per batch.
+    /// index rows, its lease updates), bound directly (``IngestStatements``); servers and clients are
+    /// looked up once per batch, and the overview's per-server counts are added up here and written
+    /// once per batch.
     public func ingest(_ batch: IngestBatch) throws(StoreError) -> IngestResult {
         if batch.isEmpty { return IngestResult(inserted: 0, duplicates: 0) }
         let batchSize = batch.transactions.count
@@ -21,15 +22,7 @@ extension SQLiteStore {
             var insertedIDs: [Int64] = []
             insertedIDs.reserveCapacity(batchSize)
             var duplicates = 0
-            let insertTransaction = try db.cachedStatement(
-                sql: """
-                    INSERT INTO transactions (identity, server_id, client_id, timestamp_in, timestamp_out,
-                        request_type, response_type, latency_ms, relays, addresses, prefixes, status_codes, raw)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (identity) DO NOTHING
-                    """)
-            let insertLease = try db.cachedStatement(
-                sql: "INSERT OR IGNORE INTO transaction_leases (text, transaction_id) VALUES (?, ?)")
-            let leaseStatements = try LeaseHistory.Statements(db)
+            let statements = try IngestStatements(db)
             for transaction in batch.transactions {
                 let serverID = try Self.serverID(transaction.serverName, in: db, cache: &servers)
                 lastSeen[serverID] = max(
@@ -39,30 +32,15 @@ extension SQLiteStore {
                     if let id = clients[client] {
                         clientID = id
                     } else {
-                        let id = try Self.clientID(client, in: db)
+                        let id = try statements.clientID(client)
                         clients[client] = id
                         clientID = id
                     }
                 }
-                var addresses: [String] = []
-                var prefixes: [String] = []
-                for lease in transaction.leases {
-                    if lease.kind == .address { addresses.append(lease.text) } else { prefixes.append(lease.text) }
-                }
-                // A frame's timestamps are whatever its server wrote: SQLite turns NaN into NULL, which
-                // would fail the whole batch again on every retry and stall the partition.
-                let latency = transaction.latencyMs.flatMap { $0.isFinite ? $0 : nil }
-                try insertTransaction.execute(arguments: [
-                    transaction.identity, serverID, clientID, Self.finite(transaction.timestampIn),
-                    Self.finite(transaction.timestampOut), transaction.requestType, transaction.responseType, latency,
-                    Self.relaysJSON(transaction.relays), Self.textList(addresses), Self.textList(prefixes),
-                    Self.textList(transaction.statusCodes), Data(transaction.raw),
-                ])
-                guard db.changesCount > 0 else {
+                guard let transactionID = try statements.insert(transaction, server: serverID, client: clientID) else {
                     duplicates += 1
                     continue
                 }
-                let transactionID = db.lastInsertedRowID
                 insertedIDs.append(transactionID)
                 let key = TypeCountKey(server: serverID, type: transaction.requestType ?? "-")
                 let unanswered = transaction.responseType == nil && transaction.requestType != nil ? 1 : 0
@@ -72,11 +50,8 @@ extension SQLiteStore {
                 let minutes60 = transaction.timestampIn / 60
                 let minute = minutes60.isFinite && abs(minutes60) < 1e15 ? Int64(minutes60.rounded(.down)) : 0
                 minutes[MinuteKey(server: serverID, minute: minute), default: 0] += 1
-                for text in addresses + prefixes {
-                    try insertLease.execute(arguments: [text, transactionID])
-                }
                 if let clientID {
-                    try LeaseHistory.apply(transaction, client: clientID, server: serverID, in: db, statements: leaseStatements)
+                    try LeaseHistory.apply(transaction, client: clientID, server: serverID, statements: statements.leases)
                 }
             }
             for (serverID, seen) in lastSeen {
@@ -149,22 +124,6 @@ extension SQLiteStore {
         return id
     }
 
-    private static func clientID(_ client: ClientInput, in db: Database) throws -> Int64 {
-        let key: StatementArguments = [Data(client.duid), Data(client.interfaceID), Data(client.remoteID)]
-        try db.run(
-            sql: """
-                INSERT INTO clients (duid, interface_id, remote_id, subscriber_id, mac) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (duid, interface_id, remote_id) DO UPDATE SET
-                    subscriber_id = CASE WHEN length(excluded.subscriber_id) > 0 THEN excluded.subscriber_id
-                        ELSE subscriber_id END,
-                    mac = coalesce(excluded.mac, mac)
-                """,
-            arguments: key + [Data(client.subscriberID), client.mac])
-        return try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT id FROM clients WHERE duid = ? AND interface_id = ? AND remote_id = ?"),
-            arguments: key) ?? 0
-    }
-
     /// A JSON array of strings. Addresses, prefixes and status names need no escaping, so they are
     /// written directly; anything else goes through the JSON writer.
     static func textList(_ items: [String]) -> String {
@@ -186,23 +145,5 @@ extension SQLiteStore {
         } else {
             out += JSONValue.string(text).compactText
         }
-    }
-
-    static func relaysJSON(_ relays: [RelayHop]) -> String {
-        if relays.isEmpty { return "[]" }
-        var out = "["
-        for (index, relay) in relays.enumerated() {
-            if index > 0 { out += "," }
-            out += "{\"hop_count\":" + String(relay.hopCount) + ",\"link_address\":"
-            appendJSONString(relay.linkAddress, to: &out)
-            out += ",\"peer_address\":"
-            appendJSONString(relay.peerAddress, to: &out)
-            out += ",\"interface_id\":"
-            appendJSONString(relay.interfaceID, to: &out)
-            out += ",\"remote_id\":"
-            appendJSONString(relay.remoteID, to: &out)
-            out += "}"
-        }
-        return out + "]"
     }
 }

@@ -8,6 +8,8 @@ import LookingGlassStore
 /// broker in the same run.
 struct CollectorBenchmark {
     let records: Int
+    /// Records per store transaction (the collector's `batchSize`).
+    let batch: Int
 
     func run() throws {
         let directory = NSTemporaryDirectory() + "dhcpkafka-bench-collector-\(getpid())"
@@ -35,17 +37,40 @@ struct CollectorBenchmark {
         let path = directory + "/lg.sqlite"
         let store = try SQLiteStore(path: path)
         let collector = try Collector(
-            configuration: CollectorConfiguration(brokers: cluster.bootstrapServers, group: "bench-\(getpid())"),
+            // No retention pass: the fixture frames are older than the default transaction age, so
+            // a pass in a run longer than its interval (a loaded machine) deleted what was counted.
+            configuration: CollectorConfiguration(
+                brokers: cluster.bootstrapServers, group: "bench-\(getpid())", batchSize: batch,
+                retentionInterval: .greatestFiniteMagnitude),
             store: store)
         let start = Date()
         let collectorSelfCPU = cpuSeconds()
+        let threadsBefore = ProcessProbe.threadTimes()
         collector.start()
-        while collector.counters.snapshot.records < records, Date().timeIntervalSince(start) < 600 {
+        // Joining the consumer group (kcat assigns partitions without one) comes before the first
+        // record: the time until then is reported apart.
+        var firstStored: (at: Date, records: Int)?
+        while true {
+            let stored = collector.counters.snapshot.records
+            if firstStored == nil, stored > 0 { firstStored = (Date(), stored) }
+            guard stored < records, Date().timeIntervalSince(start) < 600 else { break }
             usleep(10_000)
         }
         let seconds = Date().timeIntervalSince(start)
+        let joinSeconds = (firstStored?.at ?? Date()).timeIntervalSince(start)
+        // The rate once the group is joined: the records after the first stored batch, over the time
+        // after it (the first batch's own decode and store are in the join time, so this is fair).
+        let steadyRate = Double(records - (firstStored?.records ?? 0)) / max(seconds - joinSeconds, 1e-9)
         // The collector's threads and the mock broker serving them.
         let collectorCPU = cpuSeconds() - collectorSelfCPU
+        // The busiest thread (the store thread: the pipeline's bottleneck) over the collector's run:
+        // its CPU time, and how long it waited in the run queue for a CPU.
+        var busiest = 0.0
+        var waited = 0.0
+        for (tid, now) in ProcessProbe.threadTimes() {
+            let before = threadsBefore[tid] ?? (0, 0)
+            if now.cpu - before.cpu > busiest { (busiest, waited) = (now.cpu - before.cpu, now.wait - before.wait) }
+        }
         collector.requestStop()
         let stored = try store.statistics()
         let rss = peakRSS(pid: getpid()) ?? 0
@@ -57,20 +82,25 @@ struct CollectorBenchmark {
         let collectorRate = Double(records) / seconds
         let kcatRate = Double(records) / kcatSeconds
         emit([
-            ("benchmark", "collector-ingest"), ("records", records), ("partitions", partitions),
+            ("benchmark", "collector-ingest"), ("records", records), ("batch", batch), ("partitions", partitions),
             ("collector_tx_per_s", collectorRate), ("kcat_records_per_s", kcatRate), ("ratio", collectorRate / kcatRate),
             ("db_bytes", Int(stored.bytesOnDisk)), ("db_bytes_per_million", Double(stored.bytesOnDisk) * 1e6 / Double(records)),
             ("peak_rss_bytes", rss), ("collector_cpu_us_per_tx", collectorCPU * 1e6 / Double(records)),
             ("kcat_cpu_us_per_record", kcatCPU * 1e6 / Double(records)),
             ("collector_tx_per_cpu_s", Double(records) / collectorCPU), ("cpu_ratio", kcatCPU / collectorCPU),
+            ("busiest_thread_cpu_us_per_tx", busiest * 1e6 / Double(records)),
+            ("busiest_thread_runqueue_wait_s", waited), ("first_batch_stored_after_s", joinSeconds),
+            ("collector_tx_per_s_after_join", steadyRate), ("ratio_after_join", steadyRate / kcatRate),
         ])
         note(String(
             format: "collector ingest: %d transactions in %.2f s = %.0f tx/s into SQLite; kcat -C: %.0f records/s; ratio %.2f; "
                 + "database %.1f MB (%.0f MB per million); CPU (with the in-process broker): collector %.1f µs/tx "
-                + "(%.0f tx per CPU second), kcat %.1f µs/record, ratio %.2f", records, seconds, collectorRate, kcatRate,
+                + "(%.0f tx per CPU second), kcat %.1f µs/record, ratio %.2f; busiest thread %.1f µs/tx, waited %.1f s "
+                + "for a CPU; first batch stored after %.2f s (group join), then %.0f tx/s = %.2f× kcat", records, seconds, collectorRate, kcatRate,
             collectorRate / kcatRate, Double(stored.bytesOnDisk) / 1e6, Double(stored.bytesOnDisk) / Double(records),
             collectorCPU * 1e6 / Double(records), Double(records) / collectorCPU, kcatCPU * 1e6 / Double(records),
-            kcatCPU / collectorCPU))
+            kcatCPU / collectorCPU, busiest * 1e6 / Double(records), waited, joinSeconds, steadyRate,
+            steadyRate / kcatRate))
     }
 
     /// `records` fixture frames with the relay's headers, as `dhcpkafka run` publishes them.

@@ -1,3 +1,4 @@
+import DHCPKafkaForwarder
 import DHCPKafkaSink
 import DHCPKafkaSocket
 import DHCPKafkaSpool
@@ -135,20 +136,20 @@ struct ForwardBenchmarks {
         // samples but are 0.2% of them.
         _ = try dhcpkafka(["send", "--socket", socket, "--frames", "100", "--rate", "1000", "--json"])
         for _ in 0..<300 {
-            if let status = try? String(contentsOfFile: spool + "/forwarder.status", encoding: .utf8),
-                (jsonNumber(status, "forwarded") ?? 0) >= 100 { break }
+            if let (status, _) = ForwarderStatus.read(spoolPath: spool), status.forwarded >= 100 { break }
             usleep(20_000)
         }
         _ = try dhcpkafka(["send", "--socket", socket, "--frames", String(rate * seconds), "--rate", String(rate), "--json"])
         Thread.sleep(forTimeInterval: 3)
         daemon.terminate()
         daemon.waitUntilExit()
-        let status = try String(contentsOfFile: spool + "/forwarder.status", encoding: .utf8)
-        let p50 = jsonNumber(status, "delivery_latency_p50_ms") ?? -1
-        let p99 = jsonNumber(status, "delivery_latency_p99_ms") ?? -1
+        guard let (status, _) = ForwarderStatus.read(spoolPath: spool) else {
+            throw BenchError("the forwarder left no \(ForwarderStatus.fileName) in \(spool)")
+        }
         emit([("benchmark", "forward-latency"), ("frames_per_second", rate), ("seconds", seconds),
-              ("delivery_p50_ms", p50), ("delivery_p99_ms", p99), ("forwarded", jsonNumber(status, "forwarded") ?? 0)])
-        note(String(format: "latency at %d frames/s: socket → delivery report p50 %.1f ms, p99 %.1f ms", rate, p50, p99))
+              ("delivery_p50_ms", status.deliveryLatencyP50Ms), ("delivery_p99_ms", status.deliveryLatencyP99Ms),
+              ("forwarded", Double(status.forwarded))])
+        note(String(format: "latency at %d frames/s: socket → delivery report p50 %.1f ms, p99 %.1f ms", rate, status.deliveryLatencyP50Ms, status.deliveryLatencyP99Ms))
     }
 
     /// Forwarder memory with a large backlog while the broker is down.

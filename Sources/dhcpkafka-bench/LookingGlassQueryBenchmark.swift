@@ -28,7 +28,7 @@ struct LookingGlassQueryBenchmark {
                 identity: "s:bench:0:\(n)", serverName: "dhcp\(n % 5).example.net", timestampIn: t0 + Double(n) / 100,
                 timestampOut: t0 + Double(n) / 100 + 0.001, requestType: "request", responseType: "reply",
                 client: ClientInput(duid: duid, interfaceID: Array("port-\(client % 500)".utf8), remoteID: [], subscriberID: [], mac: nil),
-                relays: [], leases: [LeaseInput(kind: .address, text: Self.address(client), preferredLifetime: 1800, validLifetime: 3600)],
+                leases: [LeaseInput(kind: .address, text: Self.address(client), preferredLifetime: 1800, validLifetime: 3600)],
                 statusCodes: [], raw: raw))
             if batch.transactions.count == batchSize {
                 _ = try store.ingest(batch)

@@ -1,3 +1,4 @@
+import DHCPKafkaRuntime
 import Foundation
 
 /// What /proc says about a running process: its memory split and CPU time, its children.
@@ -31,15 +32,26 @@ struct ProcessProbe {
         return memory
     }
 
+    /// Per thread of this process: seconds on a CPU and seconds waiting in the run queue for one
+    /// (`/proc/self/task/TID/schedstat`). On a shared machine the wait says how much of a wall-clock
+    /// figure was the machine's load, not the code.
+    static func threadTimes() -> [Int: (cpu: Double, wait: Double)] {
+        var times: [Int: (cpu: Double, wait: Double)] = [:]
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        for task in tasks {
+            guard let tid = Int(task),
+                let text = try? String(contentsOfFile: "/proc/self/task/\(task)/schedstat", encoding: .utf8)
+            else { continue }
+            let fields = text.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            guard fields.count >= 2 else { continue }
+            times[tid] = (fields[0] / 1e9, fields[1] / 1e9)
+        }
+        return times
+    }
+
     /// User + system CPU seconds `pid` used so far (`/proc/PID/stat`, fields 14 and 15).
     static func cpuSeconds(_ pid: Int32) -> Double? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return nil }
-        // Fields after the command name, which may contain spaces: state is field 3.
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        ProcessStat(pid: pid)?.cpuSeconds
     }
 
     /// The direct children of `pid` (every thread's `children` file).

@@ -11,6 +11,7 @@ struct DHCPKafkaCommand: AsyncParsableCommand {
             consumers keep working. See docs/ for the architecture and the runbook.
             """,
         version: DHCPKafkaVersion.string,
-        subcommands: [RunCommand.self, ForwardCommand.self, CheckConfigCommand.self, SpoolCommand.self, DecodeCommand.self, SendCommand.self, ConsumeCommand.self, DevBrokerCommand.self, VersionCommand.self]
+        subcommands: [RunCommand.self, ForwardCommand.self, CheckConfigCommand.self, SpoolCommand.self, DecodeCommand.self, SendCommand.self, ConsumeCommand.self, DevBrokerCommand.self, VersionCommand.self,
+                      IngestWorkerCommand.self]
     )
 }

@@ -163,6 +163,26 @@ import Testing
         #expect(unknown.stdoutText.contains("unknown kafka type 7"))
     }
 
+    /// The hidden `ingest-worker` runs only with what `run` hands it: started by hand it says so
+    /// (exit 64); with a configuration it cannot decode it names the cause (exit 2). `run` started as
+    /// the ingest worker of an older `run` (an upgrade replaced the file under it) refuses (exit 1).
+    @Test func ingestWorkerRunsOnlyUnderRun() throws {
+        let alone = try runProcess(TestPaths.dhcpkafka, ["ingest-worker"])
+        #expect(alone.status == 64)
+        #expect(alone.stderrText.contains("only `dhcpkafka run` starts the ingest worker"), "\(alone.stderrText)")
+        var environment = ProcessInfo.processInfo.environment
+        environment["DHCPKAFKA_INGEST_WORKER"] = "0"
+        environment["DHCPKAFKA_INGEST_CONFIGURATION"] = #"{"spoolPath": "/nonexistent"}"#
+        let garbled = try runProcess(TestPaths.dhcpkafka, ["ingest-worker"], environment: environment)
+        #expect(garbled.status == 2)
+        #expect(garbled.stderrText.contains("does not decode"), "\(garbled.stderrText)")
+        let nested = try runProcess(
+            TestPaths.dhcpkafka, ["run", "--socket", "/nonexistent/ingest.sock", "--spool", "/nonexistent/spool"],
+            environment: environment)
+        #expect(nested.status == 1)
+        #expect(nested.stderrText.contains("started as the ingest worker of an older dhcpkafka run"), "\(nested.stderrText)")
+    }
+
     /// librdkafka's own log lines (which carry broker names from the network) never reach the
     /// terminal raw: without --verbose only the last warning is shown, escaped, with the failure.
     @Test func consumeAgainstNoBrokerPrintsNoRawLibrdkafkaLines() throws {

@@ -68,8 +68,9 @@ import Testing
         let daemon = try ChildProcess(
             TestPaths.dhcpkafka, ["run", "--socket", socket, "--spool", hostile + "/spool", "--no-forward"],
             logPath: directory.appending("daemon.log"))
-        // The "ready" line carries both paths; the exit status is not what this test is about.
-        #expect(waitUntil(timeout: 60) { daemon.log.contains(" ready") || !daemon.process.isRunning }, "\(daemon.log)")
+        // The "ready" line carries both paths; the exit status is not what this test is about. The
+        // paths themselves contain " ready": wait for the line's own ending.
+        #expect(waitUntil(timeout: 60) { daemon.log.range(of: #"\] dhcpkafka \S+ ready"#, options: .regularExpression) != nil || !daemon.process.isRunning }, "\(daemon.log)")
         daemon.signal(SIGTERM)
         #expect(daemon.wait(timeout: 60) != nil, "\(daemon.log)")
         let log = daemon.log

@@ -71,11 +71,31 @@ struct SpoolFileSystemTests {
 
 @Suite("Spool benchmark")
 struct SpoolBenchmarkTests {
+    /// The benchmark lives in `dhcpkafka-bench` (the spool library ships none): run its `spool`
+    /// benchmark, built next to the test bundle, and read its result line.
     @Test("appends/s of 450-byte frames in batches of 256, .sync, spool vs raw LMDB (measured, not asserted)")
     func benchmark() throws {
         let dir = try TemporaryDirectory()
-        let result = try SpoolBenchmark.compare(in: dir.path, frames: 256 * 200)
-        print("benchmark (.sync, 450 B, batch 256): \(result)")
-        #expect(result.frames == 256 * 200)
+        let bench = siblingExecutable("dhcpkafka-bench")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: bench)
+        process.arguments = ["spool", "--directory", dir.path + "/bench", "--frames", "\(256 * 200)"]
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try SpawnGate.run { try process.run() }
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let note = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        print("benchmark (.sync, 450 B, batch 256): \(note)")
+        #expect(process.terminationStatus == 0, "\(bench): \(note)")
+        let result = try JSONSerialization.jsonObject(with: Data(printed.utf8)) as? [String: Any]
+        #expect((result?["frames"] as? NSNumber)?.intValue == 256 * 200, "\(printed)")
+        #expect(((result?["spool_api_frames_per_second"] as? NSNumber)?.doubleValue ?? 0) > 0, "\(printed)")
+        #expect(((result?["raw_lmdb_frames_per_second"] as? NSNumber)?.doubleValue ?? 0) > 0, "\(printed)")
+        // Both ways wrote their own environment.
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/bench/spool/data.mdb"))
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/bench/raw/data.mdb"))
     }
 }

@@ -39,11 +39,14 @@ func runCommand(_ path: String, _ arguments: [String]) throws -> Int32 {
 }
 
 /// The test-only `spool-torture` helper executable, built next to the test bundle.
-func tortureExecutable() -> String {
+func tortureExecutable() -> String { siblingExecutable("spool-torture") }
+
+/// An executable of this package (`spool-torture`, `dhcpkafka-bench`), built next to the test bundle.
+func siblingExecutable(_ name: String) -> String {
     let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
     let candidates = [
-        URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("spool-torture").path,
-        FileManager.default.currentDirectoryPath + "/.build/debug/spool-torture",
+        URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent(name).path,
+        FileManager.default.currentDirectoryPath + "/.build/debug/" + name,
     ]
     return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[1]
 }

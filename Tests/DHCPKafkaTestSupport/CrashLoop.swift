@@ -74,8 +74,10 @@ public struct CrashLoop {
     public var writers = 3
     /// Frames per second of each writer.
     public var rate = 300
-    /// How long the writers send; the kills are spread over this time.
-    public var seconds = 120.0
+    /// How long the writers send; the kills are spread over this time. Each forwarder round takes
+    /// about 5 s at least (1 s restart delay, then the startup scan's 3 s quiet period after an
+    /// unclean stop, then work to do before the next kill counts).
+    public var seconds = 150.0
     /// SIGKILLs in all, half for the ingest worker and half for the forwarder, in random order.
     public var kills = 50
     /// The rounds (kill numbers) during which the broker is away.

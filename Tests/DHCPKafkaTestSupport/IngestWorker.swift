@@ -1,17 +1,13 @@
+import DHCPKafkaRuntime
 import Foundation
 
-/// The ingest worker of the `dhcpkafka run` with pid `parent`: its child running `dhcpkafka run`.
+/// The ingest worker of the `dhcpkafka run` with pid `parent`: its child running `dhcpkafka ingest-worker`.
 public func ingestWorker(of parent: Int32) -> Int32? {
     guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
     for entry in entries {
-        guard let pid = Int32(entry),
-            let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { continue }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 2, Int32(fields[1]) == parent,
+        guard let pid = Int32(entry), ProcessStat(pid: pid)?.parent == parent,
             let command = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8),
-            command.split(separator: "\0").dropFirst().first == "run"
+            command.split(separator: "\0").dropFirst().first == "ingest-worker"
         else { continue }
         return pid
     }

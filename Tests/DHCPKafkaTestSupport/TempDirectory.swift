@@ -21,7 +21,7 @@ public final class TemporaryDirectory: @unchecked Sendable {
         path = String(cString: made)
     }
 
-    deinit { remove() }
+    deinit { if ProcessInfo.processInfo.environment["DHCPKAFKA_KEEP_TEMPORARY"] == nil { remove() } else { print("kept \(path)") } }
 
     /// `path` + "/" + `name`.
     public func appending(_ name: String) -> String { path + "/" + name }

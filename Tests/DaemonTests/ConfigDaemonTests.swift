@@ -167,4 +167,43 @@ import Testing
         daemon.signal(SIGTERM)
         #expect(daemon.wait(timeout: 30) == 0)
     }
+
+    /// The ingest worker parses no command line and never reads the file: it runs with the settings
+    /// its supervising parent resolved, a reload reaches the running worker from the parent, and a
+    /// worker started after the reload (the last one SIGKILLed) starts with the reloaded settings.
+    @Test func reloadReachesTheIngestWorker() throws {
+        let socket = directory.appending("ingest.sock")
+        let spool = directory.appending("spool")
+        func settings(_ level: String) -> String {
+            "<socket>\n    path \(socket)\n</socket>\n<spool>\n    path \(spool)\n</spool>\n<logging>\n    level \(level)\n</logging>\n"
+        }
+        try write(settings("info"))
+        let daemon = try start(["--no-forward"], socket: socket)
+        defer { daemon.killHard() }
+        let readyLines = { daemon.log.split(separator: "\n").filter { $0.hasSuffix(" ready") }.count }
+        #expect(waitUntil(timeout: 30) { readyLines() == 1 }, "\(daemon.log)")
+        let worker = try #require(ingestWorker(of: daemon.pid), "\(daemon.log)")
+        let command = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(worker)/cmdline"))
+        #expect(command.split(separator: 0).dropFirst().map { String(decoding: $0, as: UTF8.self) } == ["ingest-worker"])
+
+        // The worker logs a SIGHUP sent to it only at debug level: proof of the level it runs with.
+        let ignored = "SIGHUP in the ingest worker: ignored"
+        try write(settings("debug"))
+        daemon.signal(SIGHUP)
+        #expect(waitUntil(timeout: 15) { daemon.log.contains("applied <logging> level debug (was info)") }, "\(daemon.log)")
+        // Sent again until seen: the new level reaches the worker just after the parent's line.
+        #expect(waitUntil(timeout: 15) { kill(worker, SIGHUP) == 0 && daemon.log.contains(ignored) }, "\(daemon.log)")
+
+        kill(worker, SIGKILL)
+        var successor: Int32 = 0
+        #expect(waitUntil(timeout: 60) {
+            successor = ingestWorker(of: daemon.pid) ?? 0
+            return successor != 0 && successor != worker && readyLines() == 2
+        }, "\(daemon.log)")
+        let before = daemon.log.components(separatedBy: ignored).count
+        #expect(waitUntil(timeout: 15) { kill(successor, SIGHUP) == 0 && daemon.log.components(separatedBy: ignored).count > before },
+                "a worker started after the reload runs at the reloaded level: \(daemon.log)")
+        daemon.signal(SIGTERM)
+        #expect(daemon.wait(timeout: 30) == 0, "\(daemon.log)")
+    }
 }

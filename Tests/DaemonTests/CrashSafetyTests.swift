@@ -34,8 +34,12 @@ import Testing
             // Every fifth cycle kills right after start; the others once the daemon committed frames
             // beyond the last kill's, at a random moment after that.
             let early = cycle % 5 == 0
+            // Writers that finish while the test waits are replaced there too: a loaded machine once
+            // let the last generation finish just after the check above, and the daemon then had
+            // nothing to commit for the whole wait.
             let progressed = early || waitUntil(timeout: 60) {
-                (try? harness.stats())?["newest_sequence"]?.intValue.map(UInt64.init) ?? 0 > lastNewest
+                if writers.allSatisfy({ !$0.process.isRunning }) { try? addWriters() }
+                return (try? harness.stats())?["newest_sequence"]?.intValue.map(UInt64.init) ?? 0 > lastNewest
             }
             if !early { usleep(UInt32.random(in: 0...250_000, using: &rng)) }
             let observed = try harness.stats()

@@ -1,3 +1,4 @@
+import DHCPKafkaRuntime
 import DHCPKafkaSink
 import DHCPKafkaTestSupport
 import Foundation
@@ -70,10 +71,6 @@ import Testing
 
     /// Whether `pid` runs (a zombie nobody reaped yet counts as gone).
     static func isAlive(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return false }
-        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).prefix(1)
-        return state != "Z" && state != "X"
+        ProcessStat(pid: pid)?.isAlive ?? false
     }
 }

@@ -1,3 +1,4 @@
+import DHCPKafkaRuntime
 import DHCPKafkaSink
 import DHCPKafkaTestSupport
 import Foundation
@@ -102,12 +103,7 @@ import Testing
 
     /// CPU time (user + system) the process used so far, in clock ticks (/proc/PID/stat fields 14, 15).
     static func cpuTicks(_ pid: Int32) -> Int? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        // After "pid (comm)": state is field 3, so utime (14) and stime (15) are at 11 and 12.
-        guard fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) else { return nil }
-        return user + system
+        ProcessStat(pid: pid).map { Int($0.cpuTicks) }
     }
 
     /// The soft `RLIMIT_NOFILE` of the process, from /proc/PID/limits.

@@ -22,6 +22,29 @@ import Testing
         }
     }
 
+    /// A stop that comes while the ingest worker is being started (the socket exists, the worker is
+    /// not ready yet) stops the daemon. The worker inherits SIGTERM ignored from its parent, which
+    /// traps it, and discards a SIGTERM that comes before it has trapped it. A stop that came while
+    /// the worker was being spawned once sent it that single SIGTERM and waited for ever (seen once
+    /// in a CI run under load, in HostileTextTests). That window is a few milliseconds wide: these
+    /// rounds stop the daemon at random moments around it, which catches a hang in the start-up
+    /// stop path but hits that exact window only now and then.
+    @Test func stopWhileTheIngestWorkerStartsEndsTheDaemon() throws {
+        var rng = SplitMix64(seed: 0x57A27)
+        for round in 0..<10 {
+            let harness = try DaemonHarness()
+            let daemon = try ChildProcess(
+                TestPaths.dhcpkafka, ["run", "--socket", harness.socket, "--spool", harness.spool, "--no-forward"],
+                logPath: harness.directory.appending("daemon.log"))
+            try #require(waitUntil(timeout: 60) { socketExists(harness.socket) || !daemon.process.isRunning }, "\(daemon.log)")
+            // Round 0 stops at once; the others up to 150 ms later (the worker starting, or just ready).
+            if round > 0 { usleep(UInt32(rng.next() % 150_000)) }
+            daemon.signal(SIGTERM)
+            #expect(daemon.wait(timeout: 60) == 0, "round \(round): the daemon did not stop cleanly: \(daemon.log)")
+            if daemon.process.isRunning { daemon.killHard() }
+        }
+    }
+
     @Test func deadForwarderIsRestartedWithGrowingBackoff() throws {
         let cluster = try MockCluster.forTests()
         let harness = try DaemonHarness()

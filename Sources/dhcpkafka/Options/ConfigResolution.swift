@@ -3,10 +3,11 @@ import DHCPKafkaConfig
 import DHCPKafkaSink
 import Logging
 
-/// Turns `--config FILE` plus the real command line into the command the operator meant: the
-/// file's settings become arguments in front of the real ones, minus every key whose option is on
-/// the command line, and the command is parsed again. So the file and the command line share one
-/// parser and one validation, and the command line wins.
+/// Turns `--config FILE` plus the real command line into the command the operator meant: the real
+/// command line is parsed, then every file setting whose option it does not give is put into that
+/// option (``ConfigSettable``, with the option's own conversion), then the command's validation runs
+/// again. So the file and the command line share one conversion and one validation, the command
+/// line wins, and no command line is rebuilt from the file.
 enum ConfigResolution {
     /// The arguments after the subcommand's name, as the process got them.
     static func commandLine(after commandName: String) -> [String] {
@@ -26,13 +27,12 @@ enum ConfigResolution {
         return names
     }
 
-    /// Reads the file and parses `Command` from its settings followed by `arguments`, then checks
-    /// the settings as the command will use them (``CheckedSettings``). Every problem is reported
-    /// at once: the lines the parser refused, and the problems of the settings it accepted.
+    /// Reads the file and makes `Command` from `arguments` and its settings (``command(_:effective:arguments:path:command:)``),
+    /// then checks the settings as the command will use them (``CheckedSettings``). Every problem is
+    /// reported at once: the lines refused, and the problems of the settings accepted.
     ///
-    /// With `text`, that text stands for the file's (the supervising parent hands its ingest worker
-    /// the text it resolved, so a worker restarted later never reads a half-edited file).
-    static func resolve<Command: ParsableArguments & CheckedSettings>(
+    /// With `text`, that text stands for the file's (a reload reads the file once and resolves that).
+    static func resolve<Command: ConfigSettable & CheckedSettings>(
         _: Command.Type, file path: String, text: String? = nil, command: ConfigCommand, arguments: [String]
     ) throws(ConfigError) -> (Command, EffectiveConfiguration) {
         let source: String
@@ -41,10 +41,10 @@ enum ConfigResolution {
         let effective = EffectiveConfiguration(file: file, command: command, commandLineOptions: longOptions(in: arguments))
         var issues = fileIssues
         let parsed: Command
-        do {
-            parsed = try Command.parse(effective.arguments + arguments)
+        do throws(ConfigError) {
+            parsed = try Self.command(Command.self, effective: effective, arguments: arguments, path: path, command: command)
         } catch {
-            throw ConfigError(issues + [refusal(Command.message(for: error), effective: effective, path: path, command: command)])
+            throw ConfigError(issues + error.issues)
         }
         issues += SettingProblems(parsed.settingProblems()).issues(effective: effective)
         guard issues.isEmpty else {
@@ -56,6 +56,44 @@ enum ConfigResolution {
             throw ConfigError(ordered.map(\.element))
         }
         return (parsed, effective)
+    }
+
+    /// `Command` as the real command line `arguments` and the file's settings in `effective` give it:
+    /// the command line parsed, each file setting put into its option, then the command's own
+    /// validation (which parsing ran before the file's values were in).
+    static func command<Command: ConfigSettable>(
+        _: Command.Type, effective: EffectiveConfiguration, arguments: [String], path: String, command: ConfigCommand
+    ) throws(ConfigError) -> Command {
+        var parsed: Command
+        do {
+            parsed = try Command.parse(arguments)
+        } catch {
+            throw ConfigError([refusal(Command.message(for: error), effective: effective, path: path, command: command)])
+        }
+        var issues: [ConfigIssue] = []
+        for setting in effective.settings {
+            guard case .file(let lines) = setting.source else { continue }
+            do throws(OptionRefusal) {
+                try parsed.set(setting.key, to: setting.values)
+            } catch {
+                issues.append(error.issue(setting.key, path: path, line: lines.first ?? 0))
+            }
+        }
+        guard issues.isEmpty else { throw ConfigError(issues) }
+        do {
+            try parsed.validate()
+        } catch {
+            throw ConfigError([refusal(Command.message(for: error), effective: effective, path: path, command: command)])
+        }
+        return parsed
+    }
+
+    /// The long options the config file sets in `effective` (those the command line does not give).
+    static func fileOptions(_ effective: EffectiveConfiguration) -> Set<String> {
+        Set(effective.settings.compactMap { setting in
+            guard case .file = setting.source else { return nil }
+            return setting.key.option
+        })
     }
 
     /// Warns about each secret Kafka property given on the command line, where every local user

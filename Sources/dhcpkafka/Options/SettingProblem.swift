@@ -1,4 +1,5 @@
 import DHCPKafkaConfig
+import DHCPKafkaRuntime
 
 /// A setting the command refused after parsing (a socket group that does not exist, a Kafka
 /// property librdkafka rejects, backoff-max below backoff-min), with what it is about, so the
@@ -40,14 +41,18 @@ struct SettingProblem: Error, Sendable {
     }
 }
 
-/// Every problem of a command's settings, thrown as a whole (so all are fixed in one round).
-struct SettingProblems: Error, Sendable, CustomStringConvertible {
+/// Every problem of a command's settings, thrown as a whole (so all are fixed in one round);
+/// exits with ``ExitStatus/invalidConfiguration`` (2).
+struct SettingProblems: ExitStatusProviding, Sendable, CustomStringConvertible {
     let problems: [SettingProblem]
 
     init(_ problems: [SettingProblem]) { self.problems = problems }
 
     /// The issues, in file order, where `effective` has a config file.
     func issues(effective: EffectiveConfiguration?) -> [ConfigIssue] { problems.map { $0.issue(effective: effective) } }
+
+    /// Always ``ExitStatus/invalidConfiguration``.
+    var exitStatus: Int32 { ExitStatus.invalidConfiguration }
 
     /// One line per problem, naming command-line options.
     var description: String { issues(effective: nil).map(\.description).joined(separator: "\n") }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DHCPKafkaConfig
+import DHCPKafkaRuntime
 import DHCPKafkaSink
 import JSONValue
 

@@ -74,7 +74,7 @@ struct ForwardCommand: AsyncParsableCommand, CheckedSettings {
             ConfigResolution.warnAboutSecrets(
                 onCommandLine: ConfigResolution.commandLine(after: Self.configuration.commandName ?? "forward"), logger: logger)
         }
-        do {
+        try await Failures.exitingWithStatus(logger: logger) {
             let configuration = try options.configuration()
             let spool = try Spool.open(at: location.spool, role: .forwarder)
             defer { try? spool.close() }
@@ -84,12 +84,6 @@ struct ForwardCommand: AsyncParsableCommand, CheckedSettings {
                     services: [.init(service: WorkerService(forwarder))],
                     gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
             try await group.run()
-        } catch let error as SpoolError {
-            logger.critical("\(error.description)")
-            throw ExitCode(1)
-        } catch let error as SettingProblems {
-            for line in error.description.split(separator: "\n") { logger.critical("\(line)") }
-            throw ExitCode(ExitStatus.invalidConfiguration)
         }
     }
 }

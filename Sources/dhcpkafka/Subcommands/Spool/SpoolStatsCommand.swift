@@ -83,7 +83,7 @@ struct SpoolStatsView {
     let stats: SpoolStats
     let now: Double
     /// The forwarder's last written state and whether it is still running.
-    let forwarder: (status: JSONValue, running: Bool)?
+    let forwarder: (status: ForwarderStatus, running: Bool)?
     /// The oldest stored frame above the acked watermark (sequence, receive time in ns): the next to send.
     var oldestUnsent: (sequence: UInt64, receiveTime: UInt64)? = nil
     /// Rates from two samples, nil with `--interval 0`.
@@ -142,7 +142,7 @@ struct SpoolStatsView {
             ("dead_letters", .int(Int64(stats.deadLetters))),
             ("dead_letters_dropped", .uint(stats.deadLettersDropped)),
             ("pending_gaps", .int(Int64(stats.pendingGaps))),
-            ("forwarder", forwarder.map { .object([("running", .bool($0.running))] + (Self.members($0.status))) } ?? .null),
+            ("forwarder", forwarder.map { .object([("running", .bool($0.running))] + $0.status.jsonMembers) } ?? .null),
             ("map_size_bytes", .int(Int64(stats.mapSize))),
             ("file_size_bytes", .int(Int64(stats.fileSize))),
         ]
@@ -164,30 +164,25 @@ struct SpoolStatsView {
         ]
     }
 
-    static func members(_ value: JSONValue) -> [(String, JSONValue)] {
-        if case .object(let members) = value { return members }
-        return []
-    }
-
     var forwarderLine: String {
         guard let (status, running) = forwarder else { return "never ran on this spool" }
-        let age = now - (status["updated_at"]?.doubleValue ?? 0)
-        let broker = (status["broker_state"]?.stringValue ?? "?").escapedForDisplay
+        let age = now - status.updatedAt
+        let broker = status.brokerState.escapedForDisplay
         guard running else {
             // A stopped forwarder's last state is history, not the broker's state now.
             return "not running (last seen \(String(format: "%.0f", age)) s ago, when Kafka was \(broker))"
         }
-        return "running (pid \(status["pid"]?.intValue ?? 0)), Kafka \(broker)"
-            + ((status["backing_off"] == .bool(true)) ? ", backing off" : "")
-            + ", \(status["in_flight"]?.intValue ?? 0) in flight, delivery p99 \(status["delivery_latency_p99_ms"]?.doubleValue ?? 0) ms"
+        return "running (pid \(status.pid)), Kafka \(broker)"
+            + (status.backingOff ? ", backing off" : "")
+            + ", \(status.inFlight) in flight, delivery p99 \(status.deliveryLatencyP99Ms) ms"
     }
 
     /// The forwarder's startup scan for what Kafka already holds of this spool (docs/forwarder.md).
     var deduplicationLine: String {
-        guard let (status, _) = forwarder, let state = status["deduplication"]?.stringValue else { return "-" }
-        return "\(state.escapedForDisplay), \(status["already_in_kafka"]?.intValue ?? 0) already in Kafka (skipped), "
-            + "\(status["deduplication_fallbacks"]?.intValue ?? 0) fallbacks to at-least-once, "
-            + "\(status["deduplication_remapped"]?.intValue ?? 0) in a partition their key no longer maps to"
+        guard let (status, _) = forwarder, !status.deduplication.isEmpty else { return "-" }
+        return "\(status.deduplication.escapedForDisplay), \(status.alreadyInKafka) already in Kafka (skipped), "
+            + "\(status.deduplicationFallbacks) fallbacks to at-least-once, "
+            + "\(status.deduplicationRemapped) in a partition their key no longer maps to"
     }
 
     var text: String {

@@ -1,4 +1,3 @@
-import DHCPKafkaDaemon
 import DHCPKafkaForwarder
 import DHCPKafkaMetrics
 import DHCPKafkaRuntime
@@ -44,18 +43,18 @@ struct MetricsSource: Sendable {
             snapshot.forwarderRunning = running
             // The status says "down: <reason>" or "authentication failed: <reason>"; the metric has
             // the states only.
-            let state = status["broker_state"]?.stringValue ?? "unknown"
+            let state = status.brokerState
             snapshot.brokerState = !running ? "unknown" : state.hasPrefix("down") ? "down"
                 : state.hasPrefix("authentication failed") ? "authentication_failed" : state
-            snapshot.backingOff = running && status["backing_off"] == .bool(true)
-            snapshot.inFlightFrames = running ? Int(status["in_flight"]?.intValue ?? 0) : 0
-            snapshot.totals.deadLettered = UInt64(status["dead_lettered"]?.intValue ?? 0)
-            snapshot.totals.retries = UInt64(status["retries"]?.intValue ?? 0)
-            snapshot.totals.producerRestarts = UInt64(status["producer_restarts"]?.intValue ?? 0)
-            snapshot.totals.alreadyInKafka = UInt64(status["already_in_kafka"]?.intValue ?? 0)
-            snapshot.totals.deduplicationFallbacks = UInt64(status["deduplication_fallbacks"]?.intValue ?? 0)
-            snapshot.totals.deduplicationRemapped = UInt64(status["deduplication_remapped"]?.intValue ?? 0)
-            snapshot.deliveryLatencyP99Seconds = (status["delivery_latency_p99_ms"]?.doubleValue ?? 0) / 1000
+            snapshot.backingOff = running && status.backingOff
+            snapshot.inFlightFrames = running ? status.inFlight : 0
+            snapshot.totals.deadLettered = status.deadLettered
+            snapshot.totals.retries = status.retries
+            snapshot.totals.producerRestarts = status.producerRestarts
+            snapshot.totals.alreadyInKafka = status.alreadyInKafka
+            snapshot.totals.deduplicationFallbacks = status.deduplicationFallbacks
+            snapshot.totals.deduplicationRemapped = status.deduplicationRemapped
+            snapshot.deliveryLatencyP99Seconds = status.deliveryLatencyP99Ms / 1000
         }
         return snapshot
     }

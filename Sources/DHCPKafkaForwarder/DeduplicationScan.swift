@@ -115,12 +115,13 @@ struct DeduplicationScan {
             }
             let seen = (result.found.count, result.sawThisSpool)
             for partition in partitions {
+                // To the partition's end (EOF), not to the high watermark it reports: tansu's lagged
+                // behind what a fetch returns, so records past it were never read (CrashLoopTests).
                 let before = highs[partition] ?? 0
-                let (_, high) = try consumer.watermarks(topic: sink.topic, partition: partition, timeoutMs: 5_000)
-                guard high > before else { continue }
-                _ = try read(partition, from: before, to: high + 1, partitions: partitions.count, consumer: consumer, into: &result)
-                result.read += high - before
-                highs[partition] = high
+                let (_, next) = try read(partition, from: before, to: before + 1, partitions: partitions.count,
+                                         consumer: consumer, into: &result, toEnd: true)
+                result.read += next - before
+                highs[partition] = next
             }
             if result.found.count != seen.0 || result.sawThisSpool != seen.1 { quietSince = .now }
         }
@@ -131,13 +132,20 @@ struct DeduplicationScan {
         let (low, high) = try consumer.watermarks(topic: sink.topic, partition: partition, timeoutMs: 5_000)
         // One past the high watermark: the top chunk ends at the partition's end (EOF), and a broker
         // that reports the last record's offset instead (tansu 0.6 was seen to) still has it read.
+        // The top chunk goes on to the partition's end (EOF) even past the reported high watermark.
         var end = high + 1
+        var top = high
         var window = Self.firstWindow
         var closed = false
         var readCount: Int64 = 0
+        var first = true
         while !closed && end > low && readCount < limitPerPartition {
             let start = max(low, end - min(window, limitPerPartition - readCount))
-            closed = try read(partition, from: start, to: end, partitions: count, consumer: consumer, into: &result)
+            let (closedHere, next) = try read(partition, from: start, to: end, partitions: count, consumer: consumer,
+                                               into: &result, toEnd: first)
+            closed = closedHere
+            if first { top = max(top, next) }
+            first = false
             readCount += end - start
             end = start
             window *= 4
@@ -145,28 +153,32 @@ struct DeduplicationScan {
         // Read down to offset 0 without closing: the whole partition was seen, nothing is missing.
         if !closed && !(end <= low && low == 0) { result.incomplete.append(partition) }
         result.read += readCount
-        return high
+        return top
     }
 
     /// Reads `start..<end` of one partition; returns whether a record closed it.
+    /// With `toEnd`, reads on past `end` to the partition's end; returns whether a record closed it
+    /// and the offset after the last record read (`start` if none).
     private func read(
         _ partition: Int32, from start: Int64, to end: Int64, partitions: Int, consumer: KafkaConsumer,
-        into result: inout Result
-    ) throws -> Bool {
+        into result: inout Result, toEnd: Bool = false
+    ) throws -> (closed: Bool, next: Int64) {
         try consumer.assign(topic: sink.topic, partition: partition, offset: start)
         var closed = false
+        var next = start
         var lastProgress = ContinuousClock.now
         while true {
             if isStopping() { throw Stopped() }
             switch try consumer.nextTailEvent(timeoutMs: 200, headers: Self.headerNames) {
             case .record(let record):
                 guard record.partition == partition else { continue }
-                if record.offset >= end { return closed }
+                if record.offset >= end && !toEnd { return (closed, next) }
                 if note(record, partitions: partitions, into: &result) { closed = true }
-                if record.offset >= end - 1 { return closed }
+                next = max(next, record.offset + 1)
+                if record.offset >= end - 1 && !toEnd { return (closed, next) }
                 lastProgress = .now
             case .endOfPartition(let eof):
-                if eof == partition { return closed }
+                if eof == partition { return (closed, next) }
             case .nothing:
                 if ContinuousClock.now - lastProgress > stallTimeout {
                     throw KafkaError(

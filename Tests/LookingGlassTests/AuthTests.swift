@@ -7,7 +7,7 @@ import LookingGlassWeb
 import Testing
 
 /// Basic authentication against a bcrypt password file, and the listen-address rule of the executable.
-@Suite struct AuthTests {
+@Suite(.ownThreads) struct AuthTests {
     static func basic(_ credentials: String) -> HTTPFields {
         [.authorization: "Basic " + Data(credentials.utf8).base64EncodedString()]
     }

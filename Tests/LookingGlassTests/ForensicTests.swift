@@ -10,7 +10,7 @@ import TextCodecs
 
 /// "Who had this address or prefix at T" for delegated prefixes, relay identifiers searched as text,
 /// one shape for errors, and the transaction and client pages' content, over a real SQLite file.
-@Suite struct ForensicTests {
+@Suite(.ownThreads) struct ForensicTests {
     static let t0 = 1_800_000_000.0
 
     static func store(_ dir: TemporaryDirectory) throws -> SQLiteStore {

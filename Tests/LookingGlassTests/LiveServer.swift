@@ -8,6 +8,11 @@ import ServiceLifecycle
 /// Runs a Hummingbird application as a real HTTP server on 127.0.0.1 (an ephemeral port) for the
 /// length of `body`, which talks to it over TCP through a ``LiveClient``. The server is shut down
 /// gracefully when `body` returns or throws.
+///
+/// Suites that use it are `.ownThreads`: the server's handlers are tasks, and on the shared
+/// cooperative pool (two threads here) they made no progress while two synchronous process tests
+/// elsewhere held both threads; eight web tests then timed out together after 60 s (CI with a CPU
+/// hog). With the trait the server's child tasks run on the test thread pool.
 enum LiveServer {
     /// Thrown when the server stopped (for example, failed to bind) before it was listening.
     struct NotRunning: Error, CustomStringConvertible {

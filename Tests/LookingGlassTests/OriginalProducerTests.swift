@@ -12,7 +12,7 @@ import Testing
 /// Records exactly as the original DHCPKit + dhcpkit-kafka publish them (encoded by the Python
 /// original in the project's venv, produced with no key and no headers), through the collector and
 /// the mock cluster, shown by the API and the pages.
-@Suite(.serialized) struct OriginalProducerTests {
+@Suite(.serialized, .ownThreads) struct OriginalProducerTests {
     static let hostileInterface = "\"><img src=x onerror=alert(1)>"
 
     static func oracle(count: Int) throws -> [JSONValue] {

@@ -9,7 +9,7 @@ import Testing
 import TextCodecs
 
 /// The routes served on a loopback port (``LiveServer``), over a real SQLite file.
-@Suite struct WebTests {
+@Suite(.ownThreads) struct WebTests {
     static let now = 1_800_000_100.0
 
     static func app(_ store: SQLiteStore) -> some ApplicationProtocol {

@@ -123,7 +123,7 @@ struct SpoolEpochTests {
             : mode == "nometa" ? .noMetaSync : .periodic(interval: .milliseconds(50))
         let options = SpoolOptions(capacityBytes: 256 << 20, durability: durability)
         // A clean stop never changes it.
-        try Spool.open(at: path, options: options).close()
+        try reopenSpool(at: path, options: options).close()
         #expect(try reopenSpool(at: path, options: options).stats().epoch == 0)
         // (The spool above was released without close(): deinit closes it, cleanly.)
         #expect(try Spool.openReadOnly(at: path).stats().epoch == 0)

@@ -91,8 +91,8 @@ final class TortureChild {
 /// Opens the spool at `path` again after this process closed it. A process that a concurrent test
 /// spawns at that moment shares the writer lock's file description (it is close-on-exec, but the
 /// child holds it until it execs, which on a loaded machine takes a while), so the lock can still
-/// read as held by this process's own pid: wait for that to end, for up to 30 s, as a restarted
-/// daemon would. Any other refusal is thrown at once.
+/// read as held: wait for that to end, for up to 30 s, as a restarted daemon would. Any other
+/// refusal is thrown at once.
 func reopenSpool(at path: String, options: SpoolOptions = SpoolOptions()) throws -> Spool {
     let deadline = Date().addingTimeInterval(30)
     while true {
@@ -102,8 +102,23 @@ func reopenSpool(at path: String, options: SpoolOptions = SpoolOptions()) throws
         } catch let caught {
             error = caught
         }
-        let sharedWithAChild = error.code == .heldByAnotherWriter && Spool.writerPid(at: path) == getpid()
-        guard sharedWithAChild, Date() < deadline else { throw error }
+        // Only this test's own processes ever hold the spool, so a holder is transient: this
+        // process's lock shared with a child another test is spawning (between its clone and
+        // exec), or a killed child not yet gone. Once (CI, under load) the holder was another pid;
+        // after 30 s the error names the holder's command line.
+        guard error.code == .heldByAnotherWriter else { throw error }
+        guard Date() < deadline else {
+            let holder = Spool.writerPid(at: path)
+            let command = holder.flatMap { try? String(contentsOfFile: "/proc/\($0)/cmdline", encoding: .utf8) }?
+                .replacingOccurrences(of: "\0", with: " ") ?? "?"
+            throw SpoolTestFailure("\(error) (holder \(holder.map(String.init) ?? "?"): \(command); this process is \(getpid()))")
+        }
         usleep(20_000)
     }
+}
+
+/// A helper's failure with the facts needed to diagnose it.
+struct SpoolTestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

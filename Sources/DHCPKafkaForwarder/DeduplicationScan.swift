@@ -17,8 +17,8 @@ import Logging
 /// A SIGKILLed forwarder's last Produce requests may reach the broker's log a while after it died
 /// (they were in its socket or the broker's queue, and a busy broker appends them late): after the
 /// first pass the scan keeps reading what the partitions gain until no record of this spool has
-/// arrived for a quiet period: ``settle`` (3 s after a forwarder that did not stop cleanly, 0 after
-/// one that did) or twice as long as the first pass took, whichever is longer (a slow broker is
+/// arrived for a quiet period: ``settle`` (the forwarder's 3 s after a forwarder that did not stop
+/// cleanly, 0 after one that did) or twice as long as the first pass took, whichever is longer (a slow broker is
 /// slow at both), at most ``settleLimit``.
 struct DeduplicationScan {
     /// The topic and connection settings (TLS, SASL, source address) the producer uses.
@@ -33,9 +33,10 @@ struct DeduplicationScan {
     let limitPerPartition: Int64
     /// How long a read may go without any progress before the attempt is retried.
     var stallTimeout: Duration = .seconds(30)
-    /// How long after the first pass to look again for records that were still on their way
-    /// (sent by a killed forwarder just before it died).
-    var settle: Duration = .seconds(3)
+    /// The shortest quiet period after the first pass: how long no record of this spool must arrive
+    /// before the scan trusts what it read. The forwarder sets it from
+    /// ``ForwarderConfiguration/deduplicationQuietPeriod`` (0 after a clean stop).
+    var settle: Duration = .zero
     /// The longest the scan waits for late records in all.
     var settleLimit: Duration = .seconds(30)
     let isStopping: () -> Bool
@@ -130,9 +131,8 @@ struct DeduplicationScan {
     /// Reads one partition's tail back until a record closes it; returns the high watermark it read from.
     private func scan(_ partition: Int32, count: Int, consumer: KafkaConsumer, into result: inout Result) throws -> Int64 {
         let (low, high) = try consumer.watermarks(topic: sink.topic, partition: partition, timeoutMs: 5_000)
-        // One past the high watermark: the top chunk ends at the partition's end (EOF), and a broker
-        // that reports the last record's offset instead (tansu 0.6 was seen to) still has it read.
-        // The top chunk goes on to the partition's end (EOF) even past the reported high watermark.
+        // The top chunk goes on to the partition's end (EOF), past the high watermark the broker
+        // reports: tansu's lags what a fetch returns (and tansu 0.6 reported the last record's offset).
         var end = high + 1
         var top = high
         var window = Self.firstWindow

@@ -108,12 +108,20 @@ import Testing
     }
 
     /// The command line of the forwarder child started last (from its "started forwarder" line).
+    /// The daemon logs that line just after `fork`, so until the child has called `execve` its
+    /// command line is still the daemon's own: wait for `forward` to be the subcommand.
     func forwarderCommandLine(_ daemon: ChildProcess, startedCount: Int) throws -> [String] {
         #expect(waitUntil(timeout: 15) { daemon.log.components(separatedBy: "started forwarder").count - 1 >= startedCount })
         let line = try #require(daemon.log.split(separator: "\n").last { $0.contains("started forwarder") })
         let pid = try #require(line.range(of: "pid=").map { line[$0.upperBound...].prefix { $0.isNumber } })
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))
-        return bytes.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        var arguments: [String] = []
+        let executed = waitUntil(timeout: 15) {
+            guard let bytes = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")) else { return false }
+            arguments = bytes.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return arguments.dropFirst().first == "forward"
+        }
+        #expect(executed, "forwarder \(pid) never ran `forward`: \(arguments)")
+        return arguments
     }
 
     @Test func sighupAppliesWhatItCanAndReportsTheRest() throws {

@@ -65,13 +65,13 @@ struct ConfigReloader: Service, CustomStringConvertible {
     /// properties from property files or credentials changed (they can while the config file stays the same).
     private func restartForwarder(applied: Set<ConfigKey>, from old: ForwarderLaunch?, to new: ForwarderLaunch?) {
         guard let forwarder, let new else { return }
-        if !applied.isEmpty {
-            forwarder.restart(arguments: new.command.arguments, environment: new.command.environment)
-        }
-        if new.properties != old?.properties, !applied.contains(where: { $0.reload == .forwarderRestart }) {
+        let propertiesChanged = new.properties != old?.properties
+        guard !applied.isEmpty || propertiesChanged else { return }
+        if propertiesChanged, !applied.contains(where: { $0.reload == .forwarderRestart }) {
             logger.notice("config reload: the Kafka properties from property files or credentials changed; restarting the forwarder")
-            forwarder.restart(arguments: new.command.arguments, environment: new.command.environment)
         }
+        // One restart, whichever of the two causes (or both) called for it.
+        forwarder.restart(arguments: new.command.arguments, environment: new.command.environment)
     }
 
     /// Logs each change and applies the live ones (the log level); returns the keys applied.
